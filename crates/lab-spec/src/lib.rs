@@ -1,0 +1,19 @@
+//! Plain serde types shared by every part of Tuning Lab — the page, the training worker, the
+//! engine and the command-line trainer: model specs and their Keras-style summary, training
+//! configs with their validation, training events, classification reports. No burn here: the
+//! page depends on this crate and stays small.
+
+pub mod error;
+pub mod events;
+pub mod metrics;
+pub mod model;
+pub mod training;
+
+pub use error::ConfigError;
+pub use events::{BatchProgress, CallbackAction, EpochLogs, Event, History, RunSummary, StopReason};
+pub use metrics::{Averages, ClassMetrics, ClassificationReport};
+pub use model::{Activation, InputKind, LayerSpec, ModelSpec, NUM_CLASSES, Padding, Regularizer, Shape, Summary};
+pub use training::{
+    CallbacksConfig, EarlyStoppingConfig, Mode, ModelCheckpointConfig, Monitor, Normalization, OptimizerConfig,
+    ReduceLrOnPlateauConfig, TrainingConfig,
+};

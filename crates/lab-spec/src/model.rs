@@ -1,0 +1,564 @@
+//! Model specs: the layers a learner stacks, as plain data. A spec is what a form edits, a URL
+//! carries and a JSON file holds; the engine builds a burn model from it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConfigError;
+
+/// Number of classes of the softmax head every model ends with.
+pub const NUM_CLASSES: usize = 10;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    Relu,
+    Tanh,
+    Sigmoid,
+    #[default]
+    Linear,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Padding {
+    #[default]
+    Valid,
+    Same,
+}
+
+/// How images enter the model: flattened to 784 features, or as one 28×28 channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum InputKind {
+    #[default]
+    Flat,
+    Image,
+}
+
+/// Keras' kernel regularizers: `l1` is `L1(l1)`, `l2` is `L2(l2)`, both is `L1L2(l1, l2)`.
+/// The penalty `l1·Σ|w| + l2·Σw²` over the layer's kernel is added to the loss.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Regularizer {
+    #[serde(default)]
+    pub l1: f64,
+    #[serde(default)]
+    pub l2: f64,
+}
+
+impl Regularizer {
+    pub fn is_active(&self) -> bool {
+        self.l1 != 0.0 || self.l2 != 0.0
+    }
+}
+
+fn default_pool() -> usize {
+    2
+}
+fn one() -> usize {
+    1
+}
+
+/// One layer of the stack. JSON: `{"type": "dense", "units": 256, "activation": "relu"}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum LayerSpec {
+    Dense {
+        units: usize,
+        #[serde(default)]
+        activation: Activation,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kernel_regularizer: Option<Regularizer>,
+    },
+    Dropout {
+        rate: f64,
+    },
+    #[serde(rename = "batchnorm")]
+    BatchNorm {},
+    #[serde(rename = "conv2d")]
+    Conv2D {
+        filters: usize,
+        kernel_size: usize,
+        #[serde(default = "one")]
+        strides: usize,
+        #[serde(default)]
+        padding: Padding,
+        #[serde(default)]
+        activation: Activation,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kernel_regularizer: Option<Regularizer>,
+    },
+    #[serde(rename = "maxpool2d")]
+    MaxPool2D {
+        #[serde(default = "default_pool")]
+        pool_size: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        strides: Option<usize>,
+    },
+    Flatten {},
+}
+
+impl LayerSpec {
+    /// Keras' class name, as a summary shows it.
+    pub fn keras_name(&self) -> &'static str {
+        match self {
+            LayerSpec::Dense { .. } => "Dense",
+            LayerSpec::Dropout { .. } => "Dropout",
+            LayerSpec::BatchNorm {} => "BatchNormalization",
+            LayerSpec::Conv2D { .. } => "Conv2D",
+            LayerSpec::MaxPool2D { .. } => "MaxPooling2D",
+            LayerSpec::Flatten {} => "Flatten",
+        }
+    }
+
+    fn base_name(&self) -> &'static str {
+        match self {
+            LayerSpec::Dense { .. } => "dense",
+            LayerSpec::Dropout { .. } => "dropout",
+            LayerSpec::BatchNorm {} => "batch_normalization",
+            LayerSpec::Conv2D { .. } => "conv2d",
+            LayerSpec::MaxPool2D { .. } => "max_pooling2d",
+            LayerSpec::Flatten {} => "flatten",
+        }
+    }
+
+    pub fn kernel_regularizer(&self) -> Option<Regularizer> {
+        match self {
+            LayerSpec::Dense {
+                kernel_regularizer, ..
+            }
+            | LayerSpec::Conv2D {
+                kernel_regularizer, ..
+            } => kernel_regularizer.filter(Regularizer::is_active),
+            _ => None,
+        }
+    }
+}
+
+/// A model: the hidden layers, then a `Dense(10, softmax)` head.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    #[serde(default)]
+    pub input: InputKind,
+    #[serde(default)]
+    pub layers: Vec<LayerSpec>,
+    /// Kernel regularizer of the softmax head.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_regularizer: Option<Regularizer>,
+}
+
+/// The shape of the activations between layers (batch dimension left out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Shape {
+    /// `(features,)`
+    Flat(usize),
+    /// `(height, width, channels)`, written in Keras' channels-last order.
+    Image { h: usize, w: usize, c: usize },
+}
+
+impl Shape {
+    pub fn features(&self) -> usize {
+        match *self {
+            Shape::Flat(n) => n,
+            Shape::Image { h, w, c } => h * w * c,
+        }
+    }
+}
+
+impl std::fmt::Display for Shape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Shape::Flat(n) => write!(f, "(None, {n})"),
+            Shape::Image { h, w, c } => write!(f, "(None, {h}, {w}, {c})"),
+        }
+    }
+}
+
+/// One row of a Keras-style summary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SummaryRow {
+    /// Keras' automatic name, e.g. `dense_1`.
+    pub name: String,
+    /// Keras' class name, e.g. `Dense`.
+    pub kind: String,
+    pub output_shape: Shape,
+    pub params: usize,
+    pub trainable_params: usize,
+}
+
+/// A Keras-style model summary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub rows: Vec<SummaryRow>,
+    pub total_params: usize,
+    pub trainable_params: usize,
+    pub non_trainable_params: usize,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let rule = "─".repeat(66);
+        writeln!(f, "Model: \"sequential\"")?;
+        writeln!(f, "{rule}")?;
+        writeln!(f, "{:<32}{:<24}{:>10}", "Layer (type)", "Output Shape", "Param #")?;
+        writeln!(f, "{}", "━".repeat(66))?;
+        for (i, row) in self.rows.iter().enumerate() {
+            let layer = format!("{} ({})", row.name, row.kind);
+            writeln!(f, "{:<32}{:<24}{:>10}", layer, row.output_shape.to_string(), group(row.params))?;
+            if i + 1 < self.rows.len() {
+                writeln!(f, "{rule}")?;
+            }
+        }
+        writeln!(f, "{}", "━".repeat(66))?;
+        writeln!(f, " Total params: {}", group(self.total_params))?;
+        writeln!(f, " Trainable params: {}", group(self.trainable_params))?;
+        write!(f, " Non-trainable params: {}", group(self.non_trainable_params))
+    }
+}
+
+/// `200960` → `200,960`.
+pub fn group(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn check_regularizer(field: &str, r: &Option<Regularizer>) -> Result<(), ConfigError> {
+    if let Some(r) = r {
+        for (name, v) in [("l1", r.l1), ("l2", r.l2)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(ConfigError::new(
+                    format!("{field}.{name}"),
+                    format!("must be a finite number ≥ 0 (got {v})"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl ModelSpec {
+    /// The input shape this spec expects.
+    pub fn input_shape(&self) -> Shape {
+        match self.input {
+            InputKind::Flat => Shape::Flat(28 * 28),
+            InputKind::Image => Shape::Image { h: 28, w: 28, c: 1 },
+        }
+    }
+
+    /// Checks every layer and computes the summary: output shapes and parameter counts, equal
+    /// to Keras' (`Dense` 784→256 has 200,960). An invalid layer is an error naming its field.
+    pub fn summary(&self) -> Result<Summary, ConfigError> {
+        let mut shape = self.input_shape();
+        let mut rows = Vec::new();
+        let mut counts = std::collections::HashMap::<&str, usize>::new();
+        let mut name_for = |base: &'static str| {
+            let n = counts.entry(base).or_insert(0);
+            let name = if *n == 0 { base.to_string() } else { format!("{base}_{n}") };
+            *n += 1;
+            name
+        };
+        for (i, layer) in self.layers.iter().enumerate() {
+            let field = |f: &str| format!("model.layers[{i}].{f}");
+            let (out, params, trainable) = match *layer {
+                LayerSpec::Dense {
+                    units,
+                    ref kernel_regularizer,
+                    ..
+                } => {
+                    if units == 0 {
+                        return Err(ConfigError::new(field("units"), "must be at least 1 (got 0)"));
+                    }
+                    if units > 4096 {
+                        return Err(ConfigError::new(
+                            field("units"),
+                            format!("at most 4096 units fit a browser lab (got {units})"),
+                        ));
+                    }
+                    check_regularizer(&field("kernel_regularizer"), kernel_regularizer)?;
+                    let Shape::Flat(inp) = shape else {
+                        return Err(ConfigError::new(
+                            field("type"),
+                            format!("Dense needs flat input but gets {shape}: add a Flatten layer before it"),
+                        ));
+                    };
+                    let p = inp * units + units;
+                    (Shape::Flat(units), p, p)
+                }
+                LayerSpec::Dropout { rate } => {
+                    if !(rate.is_finite() && (0.0..1.0).contains(&rate)) {
+                        return Err(ConfigError::new(
+                            field("rate"),
+                            format!("must be in [0, 1) (got {rate})"),
+                        ));
+                    }
+                    (shape, 0, 0)
+                }
+                LayerSpec::BatchNorm {} => {
+                    let channels = match shape {
+                        Shape::Flat(n) => n,
+                        Shape::Image { c, .. } => c,
+                    };
+                    // gamma, beta trainable; moving mean and variance not.
+                    (shape, 4 * channels, 2 * channels)
+                }
+                LayerSpec::Conv2D {
+                    filters,
+                    kernel_size,
+                    strides,
+                    padding,
+                    ref kernel_regularizer,
+                    ..
+                } => {
+                    let Shape::Image { h, w, c } = shape else {
+                        return Err(ConfigError::new(
+                            field("type"),
+                            format!(
+                                "Conv2D needs image input but gets {shape}: {}",
+                                if i == 0 {
+                                    "set \"input\": \"image\"".to_string()
+                                } else {
+                                    "a Conv2D cannot follow a Flatten or Dense layer".to_string()
+                                }
+                            ),
+                        ));
+                    };
+                    if filters == 0 || filters > 512 {
+                        return Err(ConfigError::new(
+                            field("filters"),
+                            format!("must be between 1 and 512 (got {filters})"),
+                        ));
+                    }
+                    if kernel_size == 0 {
+                        return Err(ConfigError::new(field("kernel_size"), "must be at least 1 (got 0)"));
+                    }
+                    if strides == 0 {
+                        return Err(ConfigError::new(field("strides"), "must be at least 1 (got 0)"));
+                    }
+                    check_regularizer(&field("kernel_regularizer"), kernel_regularizer)?;
+                    let (oh, ow) = match padding {
+                        Padding::Same => (h.div_ceil(strides), w.div_ceil(strides)),
+                        Padding::Valid => {
+                            if kernel_size > h || kernel_size > w {
+                                return Err(ConfigError::new(
+                                    field("kernel_size"),
+                                    format!("{kernel_size}×{kernel_size} does not fit the {h}×{w} input with padding \"valid\""),
+                                ));
+                            }
+                            ((h - kernel_size) / strides + 1, (w - kernel_size) / strides + 1)
+                        }
+                    };
+                    let p = kernel_size * kernel_size * c * filters + filters;
+                    (Shape::Image { h: oh, w: ow, c: filters }, p, p)
+                }
+                LayerSpec::MaxPool2D { pool_size, strides } => {
+                    let Shape::Image { h, w, c } = shape else {
+                        return Err(ConfigError::new(
+                            field("type"),
+                            format!("MaxPooling2D needs image input but gets {shape}"),
+                        ));
+                    };
+                    if pool_size == 0 || pool_size > h || pool_size > w {
+                        return Err(ConfigError::new(
+                            field("pool_size"),
+                            format!("must be between 1 and {} (got {pool_size})", h.min(w)),
+                        ));
+                    }
+                    let s = strides.unwrap_or(pool_size);
+                    if s == 0 {
+                        return Err(ConfigError::new(field("strides"), "must be at least 1 (got 0)"));
+                    }
+                    let out = Shape::Image {
+                        h: (h - pool_size) / s + 1,
+                        w: (w - pool_size) / s + 1,
+                        c,
+                    };
+                    (out, 0, 0)
+                }
+                LayerSpec::Flatten {} => (Shape::Flat(shape.features()), 0, 0),
+            };
+            rows.push(SummaryRow {
+                name: name_for(layer.base_name()),
+                kind: layer.keras_name().into(),
+                output_shape: out,
+                params,
+                trainable_params: trainable,
+            });
+            shape = out;
+        }
+        check_regularizer("model.head_regularizer", &self.head_regularizer)?;
+        let Shape::Flat(inp) = shape else {
+            return Err(ConfigError::new(
+                "model.layers",
+                format!("the softmax head needs flat input but gets {shape}: end the layers with a Flatten"),
+            ));
+        };
+        let p = inp * NUM_CLASSES + NUM_CLASSES;
+        rows.push(SummaryRow {
+            name: name_for("dense"),
+            kind: "Dense".into(),
+            output_shape: Shape::Flat(NUM_CLASSES),
+            params: p,
+            trainable_params: p,
+        });
+        let total_params = rows.iter().map(|r| r.params).sum();
+        let trainable_params = rows.iter().map(|r| r.trainable_params).sum();
+        Ok(Summary {
+            rows,
+            total_params,
+            trainable_params,
+            non_trainable_params: total_params - trainable_params,
+        })
+    }
+
+    /// Seed 004's baseline: a single `Dense(10, softmax)`.
+    pub fn baseline() -> Self {
+        Self::default()
+    }
+
+    /// A multi-layer perceptron with the given hidden widths (ReLU).
+    pub fn mlp(hidden: &[usize]) -> Self {
+        Self {
+            input: InputKind::Flat,
+            layers: hidden
+                .iter()
+                .map(|&units| LayerSpec::Dense {
+                    units,
+                    activation: Activation::Relu,
+                    kernel_regularizer: None,
+                })
+                .collect(),
+            head_regularizer: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dense(units: usize) -> LayerSpec {
+        LayerSpec::Dense {
+            units,
+            activation: Activation::Relu,
+            kernel_regularizer: None,
+        }
+    }
+
+    #[test]
+    fn counts_equal_keras() {
+        let s = ModelSpec::mlp(&[256, 128]).summary().unwrap();
+        let params: Vec<usize> = s.rows.iter().map(|r| r.params).collect();
+        assert_eq!(params, vec![200_960, 32_896, 1_290]);
+        assert_eq!(s.total_params, 235_146);
+        assert_eq!(s.rows[0].name, "dense");
+        assert_eq!(s.rows[2].name, "dense_2");
+        assert_eq!(ModelSpec::baseline().summary().unwrap().total_params, 7_850);
+    }
+
+    #[test]
+    fn cnn_shapes_and_counts_equal_keras() {
+        let spec = ModelSpec {
+            input: InputKind::Image,
+            layers: vec![
+                LayerSpec::Conv2D {
+                    filters: 32,
+                    kernel_size: 3,
+                    strides: 1,
+                    padding: Padding::Valid,
+                    activation: Activation::Relu,
+                    kernel_regularizer: None,
+                },
+                LayerSpec::MaxPool2D { pool_size: 2, strides: None },
+                LayerSpec::Conv2D {
+                    filters: 64,
+                    kernel_size: 3,
+                    strides: 1,
+                    padding: Padding::Same,
+                    activation: Activation::Relu,
+                    kernel_regularizer: None,
+                },
+                LayerSpec::BatchNorm {},
+                LayerSpec::MaxPool2D { pool_size: 2, strides: None },
+                LayerSpec::Flatten {},
+                LayerSpec::Dropout { rate: 0.5 },
+                dense(128),
+            ],
+            head_regularizer: None,
+        };
+        let s = spec.summary().unwrap();
+        let shapes: Vec<String> = s.rows.iter().map(|r| r.output_shape.to_string()).collect();
+        assert_eq!(
+            shapes,
+            [
+                "(None, 26, 26, 32)",
+                "(None, 13, 13, 32)",
+                "(None, 13, 13, 64)",
+                "(None, 13, 13, 64)",
+                "(None, 6, 6, 64)",
+                "(None, 2304)",
+                "(None, 2304)",
+                "(None, 128)",
+                "(None, 10)"
+            ]
+        );
+        let params: Vec<usize> = s.rows.iter().map(|r| r.params).collect();
+        assert_eq!(params, [320, 0, 18_496, 256, 0, 0, 0, 295_040, 1_290]);
+        assert_eq!(s.non_trainable_params, 128);
+        let text = s.to_string();
+        assert!(text.contains("conv2d_1 (Conv2D)"), "{text}");
+        assert!(text.contains("Total params: 315,402"), "{text}");
+    }
+
+    #[test]
+    fn invalid_layers_name_their_field() {
+        let mut spec = ModelSpec::mlp(&[0]);
+        assert_eq!(spec.summary().unwrap_err().field, "model.layers[0].units");
+        spec.layers = vec![dense(8), LayerSpec::Dropout { rate: 1.5 }];
+        assert_eq!(spec.summary().unwrap_err().field, "model.layers[1].rate");
+        spec.layers = vec![
+            LayerSpec::Flatten {},
+            LayerSpec::Conv2D {
+                filters: 8,
+                kernel_size: 3,
+                strides: 1,
+                padding: Padding::Valid,
+                activation: Activation::Relu,
+                kernel_regularizer: None,
+            },
+        ];
+        spec.input = InputKind::Image;
+        let err = spec.summary().unwrap_err();
+        assert_eq!(err.field, "model.layers[1].type");
+        assert!(err.message.contains("cannot follow a Flatten"), "{err}");
+        spec.layers = vec![LayerSpec::MaxPool2D { pool_size: 2, strides: None }];
+        assert_eq!(spec.summary().unwrap_err().field, "model.layers");
+        spec.layers = vec![LayerSpec::Dense {
+            units: 4,
+            activation: Activation::Relu,
+            kernel_regularizer: Some(Regularizer { l1: -1.0, l2: 0.0 }),
+        }];
+        spec.input = InputKind::Flat;
+        assert_eq!(spec.summary().unwrap_err().field, "model.layers[0].kernel_regularizer.l1");
+    }
+
+    #[test]
+    fn json_names_are_keras_like_and_unknown_values_are_refused() {
+        let json = r#"{"layers": [{"type": "dense", "units": 256, "activation": "relu",
+                       "kernel_regularizer": {"l2": 0.001}}, {"type": "dropout", "rate": 0.5}]}"#;
+        let spec: ModelSpec = serde_json::from_str(json).unwrap();
+        assert_eq!(spec.layers[0].kernel_regularizer(), Some(Regularizer { l1: 0.0, l2: 0.001 }));
+        let bad = r#"{"layers": [{"type": "dense", "units": 4, "activation": "swish"}]}"#;
+        let err = serde_json::from_str::<ModelSpec>(bad).unwrap_err().to_string();
+        assert!(err.contains("swish"), "{err}");
+        let back: ModelSpec = serde_json::from_str(&serde_json::to_string(&spec).unwrap()).unwrap();
+        assert_eq!(back, spec);
+    }
+}

@@ -1,0 +1,576 @@
+//! Training configs: optimizer, batch size, epochs, validation split, callbacks. Defaults are
+//! Keras' where Keras has one.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConfigError;
+use crate::model::{ModelSpec, NUM_CLASSES};
+
+/// Optimizers with Keras' defaults. JSON: `{"type": "adam", "learning_rate": 0.001}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum OptimizerConfig {
+    Sgd {
+        #[serde(default = "sgd_lr")]
+        learning_rate: f64,
+        #[serde(default)]
+        momentum: f64,
+        #[serde(default)]
+        nesterov: bool,
+    },
+    Adam {
+        #[serde(default = "adam_lr")]
+        learning_rate: f64,
+        #[serde(default = "beta_1")]
+        beta_1: f64,
+        #[serde(default = "beta_2")]
+        beta_2: f64,
+        #[serde(default = "keras_epsilon")]
+        epsilon: f64,
+    },
+    #[serde(rename = "rmsprop")]
+    RmsProp {
+        #[serde(default = "adam_lr")]
+        learning_rate: f64,
+        #[serde(default = "rho")]
+        rho: f64,
+        #[serde(default)]
+        momentum: f64,
+        #[serde(default = "keras_epsilon")]
+        epsilon: f64,
+        #[serde(default)]
+        centered: bool,
+    },
+}
+
+fn sgd_lr() -> f64 {
+    0.01
+}
+fn adam_lr() -> f64 {
+    0.001
+}
+fn beta_1() -> f64 {
+    0.9
+}
+fn beta_2() -> f64 {
+    0.999
+}
+fn rho() -> f64 {
+    0.9
+}
+fn keras_epsilon() -> f64 {
+    1e-7
+}
+
+impl Default for OptimizerConfig {
+    fn default() -> Self {
+        Self::adam(adam_lr())
+    }
+}
+
+impl OptimizerConfig {
+    pub fn adam(learning_rate: f64) -> Self {
+        OptimizerConfig::Adam {
+            learning_rate,
+            beta_1: beta_1(),
+            beta_2: beta_2(),
+            epsilon: keras_epsilon(),
+        }
+    }
+
+    pub fn learning_rate(&self) -> f64 {
+        match *self {
+            OptimizerConfig::Sgd { learning_rate, .. }
+            | OptimizerConfig::Adam { learning_rate, .. }
+            | OptimizerConfig::RmsProp { learning_rate, .. } => learning_rate,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            OptimizerConfig::Sgd { .. } => "sgd",
+            OptimizerConfig::Adam { .. } => "adam",
+            OptimizerConfig::RmsProp { .. } => "rmsprop",
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let lr = self.learning_rate();
+        if !(lr.is_finite() && lr > 0.0 && lr <= 10.0) {
+            return Err(ConfigError::new(
+                "optimizer.learning_rate",
+                format!("must be a number in (0, 10] (got {lr})"),
+            ));
+        }
+        let in_unit = |field: &str, v: f64| {
+            if v.is_finite() && (0.0..1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(ConfigError::new(
+                    format!("optimizer.{field}"),
+                    format!("must be in [0, 1) (got {v})"),
+                ))
+            }
+        };
+        let positive = |field: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(ConfigError::new(
+                    format!("optimizer.{field}"),
+                    format!("must be a number > 0 (got {v})"),
+                ))
+            }
+        };
+        match *self {
+            OptimizerConfig::Sgd { momentum, .. } => in_unit("momentum", momentum),
+            OptimizerConfig::Adam {
+                beta_1,
+                beta_2,
+                epsilon,
+                ..
+            } => {
+                in_unit("beta_1", beta_1)?;
+                in_unit("beta_2", beta_2)?;
+                positive("epsilon", epsilon)
+            }
+            OptimizerConfig::RmsProp {
+                rho,
+                momentum,
+                epsilon,
+                ..
+            } => {
+                in_unit("rho", rho)?;
+                in_unit("momentum", momentum)?;
+                positive("epsilon", epsilon)
+            }
+        }
+    }
+}
+
+/// Pixel scaling before the model sees the data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Normalization {
+    /// `x / 255`, into [0, 1] (seed 004's choice).
+    #[default]
+    Scale,
+    /// Per-pixel `(x − mean) / std`, with the statistics of the training split only.
+    Standardize,
+}
+
+/// Whether a monitored quantity should go down or up. `auto` decides from its name as Keras
+/// does: anything with `acc` in it is maximized.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Auto,
+    Min,
+    Max,
+}
+
+/// A quantity of the epoch logs that callbacks can watch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Monitor {
+    Loss,
+    Accuracy,
+    #[default]
+    ValLoss,
+    ValAccuracy,
+}
+
+impl Monitor {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Monitor::Loss => "loss",
+            Monitor::Accuracy => "accuracy",
+            Monitor::ValLoss => "val_loss",
+            Monitor::ValAccuracy => "val_accuracy",
+        }
+    }
+
+    /// Resolves `auto` the way Keras does.
+    pub fn resolve(&self, mode: Mode) -> Mode {
+        match mode {
+            Mode::Auto if matches!(self, Monitor::Accuracy | Monitor::ValAccuracy) => Mode::Max,
+            Mode::Auto => Mode::Min,
+            m => m,
+        }
+    }
+}
+
+fn patience_default() -> usize {
+    0
+}
+fn yes() -> bool {
+    true
+}
+
+/// `keras.callbacks.EarlyStopping`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EarlyStoppingConfig {
+    #[serde(default)]
+    pub monitor: Monitor,
+    #[serde(default)]
+    pub min_delta: f64,
+    #[serde(default = "patience_default")]
+    pub patience: usize,
+    #[serde(default)]
+    pub mode: Mode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
+    #[serde(default)]
+    pub restore_best_weights: bool,
+    #[serde(default)]
+    pub start_from_epoch: usize,
+}
+
+impl Default for EarlyStoppingConfig {
+    fn default() -> Self {
+        Self {
+            monitor: Monitor::ValLoss,
+            min_delta: 0.0,
+            patience: 0,
+            mode: Mode::Auto,
+            baseline: None,
+            restore_best_weights: false,
+            start_from_epoch: 0,
+        }
+    }
+}
+
+/// `keras.callbacks.ModelCheckpoint`; the weights are kept in memory as bytes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelCheckpointConfig {
+    #[serde(default)]
+    pub monitor: Monitor,
+    #[serde(default)]
+    pub mode: Mode,
+    #[serde(default = "yes")]
+    pub save_best_only: bool,
+}
+
+impl Default for ModelCheckpointConfig {
+    fn default() -> Self {
+        Self {
+            monitor: Monitor::ValLoss,
+            mode: Mode::Auto,
+            save_best_only: true,
+        }
+    }
+}
+
+fn factor_default() -> f64 {
+    0.1
+}
+fn plateau_patience() -> usize {
+    10
+}
+fn plateau_min_delta() -> f64 {
+    1e-4
+}
+
+/// `keras.callbacks.ReduceLROnPlateau`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReduceLrOnPlateauConfig {
+    #[serde(default)]
+    pub monitor: Monitor,
+    #[serde(default = "factor_default")]
+    pub factor: f64,
+    #[serde(default = "plateau_patience")]
+    pub patience: usize,
+    #[serde(default)]
+    pub mode: Mode,
+    #[serde(default = "plateau_min_delta")]
+    pub min_delta: f64,
+    #[serde(default)]
+    pub cooldown: usize,
+    #[serde(default)]
+    pub min_lr: f64,
+}
+
+impl Default for ReduceLrOnPlateauConfig {
+    fn default() -> Self {
+        Self {
+            monitor: Monitor::ValLoss,
+            factor: factor_default(),
+            patience: plateau_patience(),
+            mode: Mode::Auto,
+            min_delta: plateau_min_delta(),
+            cooldown: 0,
+            min_lr: 0.0,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallbacksConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_stopping: Option<EarlyStoppingConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_checkpoint: Option<ModelCheckpointConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reduce_lr_on_plateau: Option<ReduceLrOnPlateauConfig>,
+    #[serde(default = "yes")]
+    pub terminate_on_nan: bool,
+}
+
+impl Default for CallbacksConfig {
+    fn default() -> Self {
+        Self {
+            early_stopping: None,
+            model_checkpoint: None,
+            reduce_lr_on_plateau: None,
+            terminate_on_nan: true,
+        }
+    }
+}
+
+fn batch_default() -> usize {
+    32
+}
+fn epochs_default() -> usize {
+    5
+}
+fn split_default() -> f64 {
+    0.2
+}
+fn seed_default() -> u64 {
+    42
+}
+
+/// Everything one training run needs besides the data and the device.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub model: ModelSpec,
+    #[serde(default)]
+    pub optimizer: OptimizerConfig,
+    #[serde(default = "batch_default")]
+    pub batch_size: usize,
+    #[serde(default = "epochs_default")]
+    pub epochs: usize,
+    /// Fraction of the training data held out for validation (Keras' `validation_split`).
+    #[serde(default = "split_default")]
+    pub validation_split: f64,
+    /// Seeds weight initialization, dropout, shuffling and the validation split.
+    #[serde(default = "seed_default")]
+    pub seed: u64,
+    #[serde(default = "yes")]
+    pub shuffle: bool,
+    #[serde(default)]
+    pub normalization: Normalization,
+    /// Train on a stratified subset of this many training images (before the validation split).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subset: Option<usize>,
+    /// Keras' `class_weight`: one weight per class, scaling each sample's loss.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_weight: Option<Vec<f64>>,
+    #[serde(default)]
+    pub callbacks: CallbacksConfig,
+}
+
+impl TrainingConfig {
+    pub fn new(model: ModelSpec) -> Self {
+        Self {
+            name: None,
+            model,
+            optimizer: OptimizerConfig::default(),
+            batch_size: batch_default(),
+            epochs: epochs_default(),
+            validation_split: split_default(),
+            seed: seed_default(),
+            shuffle: true,
+            normalization: Normalization::Scale,
+            subset: None,
+            class_weight: None,
+            callbacks: CallbacksConfig::default(),
+        }
+    }
+
+    /// The number of training samples left after the subset and the validation split.
+    pub fn train_samples(&self, available: usize) -> usize {
+        let n = self.subset.map_or(available, |s| s.min(available));
+        n - (self.validation_split * n as f64).round() as usize
+    }
+
+    /// Checks every field. `available` is the number of training images, when known: the batch
+    /// size may not exceed what is left for training.
+    pub fn validate(&self, available: Option<usize>) -> Result<(), ConfigError> {
+        self.model.summary()?;
+        self.optimizer.validate()?;
+        if self.epochs == 0 || self.epochs > 1000 {
+            return Err(ConfigError::new(
+                "epochs",
+                format!("must be between 1 and 1000 (got {})", self.epochs),
+            ));
+        }
+        if !(self.validation_split.is_finite() && (0.0..1.0).contains(&self.validation_split)) {
+            return Err(ConfigError::new(
+                "validation_split",
+                format!("must be in [0, 1) (got {})", self.validation_split),
+            ));
+        }
+        if self.subset == Some(0) {
+            return Err(ConfigError::new("subset", "must be at least 1 (got 0)"));
+        }
+        if self.batch_size == 0 {
+            return Err(ConfigError::new("batch_size", "must be at least 1 (got 0)"));
+        }
+        if let Some(available) = available {
+            let n = self.train_samples(available);
+            if self.batch_size > n {
+                return Err(ConfigError::new(
+                    "batch_size",
+                    format!("{} is larger than the {n} training samples", self.batch_size),
+                ));
+            }
+        }
+        if let Some(w) = &self.class_weight {
+            if w.len() != NUM_CLASSES {
+                return Err(ConfigError::new(
+                    "class_weight",
+                    format!("needs {NUM_CLASSES} weights, one per class (got {})", w.len()),
+                ));
+            }
+            if let Some((i, v)) = w.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
+                return Err(ConfigError::new(
+                    format!("class_weight[{i}]"),
+                    format!("must be a finite number ≥ 0 (got {v})"),
+                ));
+            }
+        }
+        let needs_val = |m: Monitor| matches!(m, Monitor::ValLoss | Monitor::ValAccuracy);
+        let cb = &self.callbacks;
+        let mut monitors = Vec::new();
+        if let Some(es) = &cb.early_stopping {
+            if !(es.min_delta.is_finite() && es.min_delta >= 0.0) {
+                return Err(ConfigError::new(
+                    "callbacks.early_stopping.min_delta",
+                    format!("must be a number ≥ 0 (got {})", es.min_delta),
+                ));
+            }
+            monitors.push(("callbacks.early_stopping.monitor", es.monitor));
+        }
+        if let Some(mc) = &cb.model_checkpoint {
+            monitors.push(("callbacks.model_checkpoint.monitor", mc.monitor));
+        }
+        if let Some(rl) = &cb.reduce_lr_on_plateau {
+            if !(rl.factor.is_finite() && rl.factor > 0.0 && rl.factor < 1.0) {
+                return Err(ConfigError::new(
+                    "callbacks.reduce_lr_on_plateau.factor",
+                    format!("must be in (0, 1) (got {})", rl.factor),
+                ));
+            }
+            if !(rl.min_lr.is_finite() && rl.min_lr >= 0.0) {
+                return Err(ConfigError::new(
+                    "callbacks.reduce_lr_on_plateau.min_lr",
+                    format!("must be a number ≥ 0 (got {})", rl.min_lr),
+                ));
+            }
+            if !(rl.min_delta.is_finite() && rl.min_delta >= 0.0) {
+                return Err(ConfigError::new(
+                    "callbacks.reduce_lr_on_plateau.min_delta",
+                    format!("must be a number ≥ 0 (got {})", rl.min_delta),
+                ));
+            }
+            monitors.push(("callbacks.reduce_lr_on_plateau.monitor", rl.monitor));
+        }
+        if self.validation_split == 0.0 {
+            if let Some((field, m)) = monitors.into_iter().find(|(_, m)| needs_val(*m)) {
+                return Err(ConfigError::new(
+                    field,
+                    format!("monitors {} but validation_split is 0", m.name()),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keras_defaults() {
+        let c: TrainingConfig = serde_json::from_str(r#"{"model": {}}"#).unwrap();
+        assert_eq!(c.batch_size, 32);
+        assert_eq!(c.validation_split, 0.2);
+        assert_eq!(c.optimizer, OptimizerConfig::adam(0.001));
+        assert!(c.callbacks.terminate_on_nan);
+        let o: OptimizerConfig = serde_json::from_str(r#"{"type": "rmsprop"}"#).unwrap();
+        assert_eq!(
+            o,
+            OptimizerConfig::RmsProp {
+                learning_rate: 0.001,
+                rho: 0.9,
+                momentum: 0.0,
+                epsilon: 1e-7,
+                centered: false
+            }
+        );
+        let o: OptimizerConfig = serde_json::from_str(r#"{"type": "sgd"}"#).unwrap();
+        assert_eq!(o.learning_rate(), 0.01);
+        let rl = ReduceLrOnPlateauConfig::default();
+        assert_eq!((rl.factor, rl.patience, rl.min_delta), (0.1, 10, 1e-4));
+        assert_eq!(Monitor::ValAccuracy.resolve(Mode::Auto), Mode::Max);
+        assert_eq!(Monitor::ValLoss.resolve(Mode::Auto), Mode::Min);
+    }
+
+    #[test]
+    fn invalid_values_name_their_field() {
+        let base = TrainingConfig::new(ModelSpec::mlp(&[16]));
+        let field = |c: &TrainingConfig| c.validate(Some(1000)).unwrap_err().field;
+        let mut c = base.clone();
+        c.optimizer = OptimizerConfig::adam(-0.1);
+        assert_eq!(field(&c), "optimizer.learning_rate");
+        let mut c = base.clone();
+        c.batch_size = 0;
+        assert_eq!(field(&c), "batch_size");
+        c.batch_size = 801;
+        let err = c.validate(Some(1000)).unwrap_err();
+        assert_eq!(err.field, "batch_size");
+        assert!(err.message.contains("800 training samples"), "{err}");
+        c.batch_size = 800;
+        assert!(c.validate(Some(1000)).is_ok());
+        let mut c = base.clone();
+        c.epochs = 0;
+        assert_eq!(field(&c), "epochs");
+        let mut c = base.clone();
+        c.validation_split = 1.0;
+        assert_eq!(field(&c), "validation_split");
+        let mut c = base.clone();
+        c.class_weight = Some(vec![1.0; 3]);
+        assert_eq!(field(&c), "class_weight");
+        let mut c = base.clone();
+        c.callbacks.reduce_lr_on_plateau = Some(ReduceLrOnPlateauConfig {
+            factor: 1.5,
+            ..Default::default()
+        });
+        assert_eq!(field(&c), "callbacks.reduce_lr_on_plateau.factor");
+        let mut c = base.clone();
+        c.validation_split = 0.0;
+        c.callbacks.early_stopping = Some(EarlyStoppingConfig::default());
+        assert_eq!(field(&c), "callbacks.early_stopping.monitor");
+        let mut c = base;
+        c.model.layers.push(crate::model::LayerSpec::Dropout { rate: 1.5 });
+        assert_eq!(field(&c), "model.layers[1].rate");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let err = serde_json::from_str::<TrainingConfig>(r#"{"model": {}, "epoch": 3}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("epoch"), "{err}");
+    }
+}
