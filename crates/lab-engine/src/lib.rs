@@ -1,1 +1,7 @@
-pub fn _x(){}
+//! The training engine of Tuning Lab: plain Rust on burn, no web dependency. The same code
+//! trains in the browser's worker (WebGPU or CPU) and natively (tests, the `lab` CLI); the
+//! backend is chosen by the caller through the [`burn::tensor::Device`] it passes in.
+
+pub mod callbacks;
+pub mod metrics;
+pub mod model;

@@ -44,13 +44,13 @@ impl std::fmt::Display for ClassificationReport {
             .unwrap_or(12);
         writeln!(
             f,
-            "{:>width$} {:>9} {:>9} {:>9} {:>9}\n",
+            "{:>width$}  {:>9} {:>9} {:>9} {:>9}\n",
             "", "precision", "recall", "f1-score", "support"
         )?;
         for c in &self.per_class {
             writeln!(
                 f,
-                "{:>width$} {:>9.4} {:>9.4} {:>9.4} {:>9}",
+                "{:>width$}  {:>9.4} {:>9.4} {:>9.4} {:>9}",
                 c.name, c.precision, c.recall, c.f1, c.support
             )?;
         }
@@ -58,13 +58,13 @@ impl std::fmt::Display for ClassificationReport {
         let total = self.macro_avg.support;
         writeln!(
             f,
-            "{:>width$} {:>9} {:>9} {:>9.4} {:>9}",
+            "{:>width$}  {:>9} {:>9} {:>9.4} {:>9}",
             "accuracy", "", "", self.accuracy, total
         )?;
         for (name, a) in [("macro avg", &self.macro_avg), ("weighted avg", &self.weighted_avg)] {
             writeln!(
                 f,
-                "{:>width$} {:>9.4} {:>9.4} {:>9.4} {:>9}",
+                "{:>width$}  {:>9.4} {:>9.4} {:>9.4} {:>9}",
                 name, a.precision, a.recall, a.f1, a.support
             )?;
         }

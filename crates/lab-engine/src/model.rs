@@ -1,0 +1,330 @@
+//! Burn models built from a [`ModelSpec`]: the layers a learner stacked, then a `Dense(10)`
+//! head whose softmax lives in the loss (`log_softmax` is the numerically safe form).
+
+use burn::module::{Module, Param, RunningState};
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Initializer, PaddingConfig2d};
+use burn::tensor::activation;
+use burn::tensor::{Device, Tensor};
+use lab_spec::{Activation, ConfigError, InputKind, LayerSpec, ModelSpec, NUM_CLASSES, Padding, Regularizer};
+
+/// Keras' `BatchNormalization` defaults: `momentum=0.99` (burn counts the other way round) and
+/// `epsilon=1e-3`.
+const BN_MOMENTUM: f64 = 0.01;
+const BN_EPSILON: f64 = 1e-3;
+
+/// A fully connected layer with Keras' initialization (Glorot uniform kernel, zero bias).
+#[derive(Module, Debug)]
+pub struct Dense {
+    /// `[inputs, units]`, as Keras stores it.
+    pub kernel: Param<Tensor<2>>,
+    pub bias: Param<Tensor<1>>,
+    #[module(skip)]
+    pub activation: Activation,
+    #[module(skip)]
+    pub regularizer: Option<Regularizer>,
+}
+
+impl Dense {
+    fn new(
+        inputs: usize,
+        units: usize,
+        activation: Activation,
+        regularizer: Option<Regularizer>,
+        device: &Device,
+    ) -> Self {
+        Self {
+            kernel: Initializer::XavierUniform { gain: 1.0 }.init_with(
+                [inputs, units],
+                Some(inputs),
+                Some(units),
+                device,
+            ),
+            bias: Initializer::Zeros.init([units], device),
+            activation,
+            regularizer,
+        }
+    }
+
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let y = x.matmul(self.kernel.val()) + self.bias.val().unsqueeze::<2>();
+        activate(y, self.activation)
+    }
+}
+
+/// A convolution with its activation and kernel regularizer.
+#[derive(Module, Debug)]
+pub struct Conv {
+    pub conv: Conv2d,
+    #[module(skip)]
+    pub activation: Activation,
+    #[module(skip)]
+    pub regularizer: Option<Regularizer>,
+}
+
+/// `Flatten`: `[batch, c, h, w]` → `[batch, h·w·c]` in Keras' channels-last order, so that
+/// the features after it line up with a Keras model's.
+#[derive(Module, Debug)]
+pub struct Flatten {
+    #[module(skip)]
+    pub channels_last: bool,
+}
+
+#[derive(Module, Debug)]
+pub enum Block {
+    Dense(Dense),
+    Dropout(Dropout),
+    BatchNorm(BatchNorm),
+    Conv(Conv),
+    MaxPool(MaxPool2d),
+    Flatten(Flatten),
+}
+
+/// The network a spec describes.
+#[derive(Module, Debug)]
+pub struct Network {
+    pub blocks: Vec<Block>,
+    pub head: Dense,
+}
+
+/// Activations between layers: images in burn's `[batch, channels, height, width]` layout, or
+/// flat features.
+enum Act {
+    Flat(Tensor<2>),
+    Image(Tensor<4>),
+}
+
+impl Act {
+    fn flat(self) -> Tensor<2> {
+        match self {
+            Act::Flat(x) => x,
+            Act::Image(x) => {
+                let [b, c, h, w] = x.dims();
+                x.permute([0, 2, 3, 1]).reshape([b, h * w * c])
+            }
+        }
+    }
+}
+
+fn activate<const D: usize>(x: Tensor<D>, a: Activation) -> Tensor<D> {
+    match a {
+        Activation::Relu => activation::relu(x),
+        Activation::Tanh => activation::tanh(x),
+        Activation::Sigmoid => activation::sigmoid(x),
+        Activation::Linear => x,
+    }
+}
+
+impl Network {
+    /// Builds a freshly initialized network. Seed the device first for reproducible weights.
+    pub fn new(spec: &ModelSpec, device: &Device) -> Result<Self, ConfigError> {
+        let summary = spec.summary()?;
+        let mut shape = spec.input_shape();
+        let mut blocks = Vec::with_capacity(spec.layers.len());
+        for (layer, row) in spec.layers.iter().zip(&summary.rows) {
+            let block = match *layer {
+                LayerSpec::Dense { units, activation, .. } => Block::Dense(Dense::new(
+                    shape.features(),
+                    units,
+                    activation,
+                    layer.kernel_regularizer(),
+                    device,
+                )),
+                LayerSpec::Dropout { rate } => Block::Dropout(DropoutConfig::new(rate).init()),
+                LayerSpec::BatchNorm {} => {
+                    let channels = match shape {
+                        lab_spec::Shape::Flat(n) => n,
+                        lab_spec::Shape::Image { c, .. } => c,
+                    };
+                    Block::BatchNorm(
+                        BatchNormConfig::new(channels)
+                            .with_momentum(BN_MOMENTUM)
+                            .with_epsilon(BN_EPSILON)
+                            .init(device),
+                    )
+                }
+                LayerSpec::Conv2D {
+                    filters,
+                    kernel_size,
+                    strides,
+                    padding,
+                    activation,
+                    ..
+                } => {
+                    let lab_spec::Shape::Image { c, .. } = shape else {
+                        unreachable!("the summary checked that Conv2D gets an image")
+                    };
+                    let fan_in = c * kernel_size * kernel_size;
+                    let fan_out = filters * kernel_size * kernel_size;
+                    let mut conv = Conv2dConfig::new([c, filters], [kernel_size, kernel_size])
+                        .with_stride([strides, strides])
+                        .with_padding(match padding {
+                            Padding::Valid => PaddingConfig2d::Valid,
+                            Padding::Same => PaddingConfig2d::Same,
+                        })
+                        .init(device);
+                    conv.weight = Initializer::XavierUniform { gain: 1.0 }.init_with(
+                        [filters, c, kernel_size, kernel_size],
+                        Some(fan_in),
+                        Some(fan_out),
+                        device,
+                    );
+                    conv.bias = Some(Initializer::Zeros.init([filters], device));
+                    Block::Conv(Conv {
+                        conv,
+                        activation,
+                        regularizer: layer.kernel_regularizer(),
+                    })
+                }
+                LayerSpec::MaxPool2D { pool_size, strides } => {
+                    let s = strides.unwrap_or(pool_size);
+                    Block::MaxPool(
+                        MaxPool2dConfig::new([pool_size, pool_size])
+                            .with_strides([s, s])
+                            .init(),
+                    )
+                }
+                LayerSpec::Flatten {} => Block::Flatten(Flatten {
+                    channels_last: true,
+                }),
+            };
+            blocks.push(block);
+            shape = row.output_shape;
+        }
+        let head = Dense::new(
+            shape.features(),
+            NUM_CLASSES,
+            Activation::Linear,
+            spec.head_regularizer.filter(Regularizer::is_active),
+            device,
+        );
+        Ok(Self { blocks, head })
+    }
+
+    /// Logits `[batch, 10]` for a batch of inputs: `[batch, 784]` for flat input, or
+    /// `[batch, 784]` reshaped to `[batch, 1, 28, 28]` for image input.
+    pub fn forward(&self, input: Tensor<2>, kind: InputKind) -> Tensor<2> {
+        let mut x = match kind {
+            InputKind::Flat => Act::Flat(input),
+            InputKind::Image => {
+                let [b, _] = input.dims();
+                Act::Image(input.reshape([b, 1, 28, 28]))
+            }
+        };
+        for block in &self.blocks {
+            x = match (block, x) {
+                (Block::Dense(d), x) => Act::Flat(d.forward(x.flat())),
+                (Block::Dropout(d), Act::Flat(t)) => Act::Flat(d.forward(t)),
+                (Block::Dropout(d), Act::Image(t)) => Act::Image(d.forward(t)),
+                (Block::BatchNorm(n), Act::Flat(t)) => Act::Flat(n.forward(t)),
+                (Block::BatchNorm(n), Act::Image(t)) => Act::Image(n.forward(t)),
+                (Block::Conv(c), Act::Image(t)) => Act::Image(activate(c.conv.forward(t), c.activation)),
+                (Block::MaxPool(p), Act::Image(t)) => Act::Image(p.forward(t)),
+                (Block::Flatten(_), x) => Act::Flat(x.flat()),
+                (_, Act::Flat(_)) => unreachable!("the summary checked that image layers get images"),
+            };
+        }
+        self.head.forward(x.flat())
+    }
+
+    /// The kernel regularization penalty `Σ l1·Σ|W| + l2·ΣW²`, or `None` without regularizers.
+    pub fn penalty(&self) -> Option<Tensor<1>> {
+        let mut total: Option<Tensor<1>> = None;
+        let mut add = |w: Tensor<1>, r: &Option<Regularizer>| {
+            let Some(r) = r else { return };
+            let mut p: Option<Tensor<1>> = None;
+            if r.l1 != 0.0 {
+                p = Some(w.clone().abs().sum().mul_scalar(r.l1));
+            }
+            if r.l2 != 0.0 {
+                let l2 = w.powi_scalar(2).sum().mul_scalar(r.l2);
+                p = Some(match p {
+                    Some(p) => p + l2,
+                    None => l2,
+                });
+            }
+            if let Some(p) = p {
+                total = Some(match total.take() {
+                    Some(t) => t + p,
+                    None => p,
+                });
+            }
+        };
+        for block in &self.blocks {
+            match block {
+                Block::Dense(d) => add(d.kernel.val().flatten(0, 1), &d.regularizer),
+                Block::Conv(c) => add(c.conv.weight.val().flatten(0, 3), &c.regularizer),
+                _ => {}
+            }
+        }
+        add(self.head.kernel.val().flatten(0, 1), &self.head.regularizer);
+        total
+    }
+
+    /// The named weight tensors, in a fixed order (what [`crate::weights`] saves).
+    pub fn named_tensors(&self) -> Vec<(String, Tensor<1>, Vec<usize>)> {
+        let mut out = Vec::new();
+        let mut push = |name: String, t: Tensor<1>, dims: Vec<usize>| out.push((name, t, dims));
+        for (i, block) in self.blocks.iter().enumerate() {
+            match block {
+                Block::Dense(d) => {
+                    push(format!("layers[{i}].kernel"), d.kernel.val().flatten(0, 1), d.kernel.dims().to_vec());
+                    push(format!("layers[{i}].bias"), d.bias.val(), d.bias.dims().to_vec());
+                }
+                Block::Conv(c) => {
+                    let w = c.conv.weight.val();
+                    let dims = w.dims().to_vec();
+                    push(format!("layers[{i}].kernel"), w.flatten(0, 3), dims);
+                    if let Some(b) = &c.conv.bias {
+                        push(format!("layers[{i}].bias"), b.val(), b.dims().to_vec());
+                    }
+                }
+                Block::BatchNorm(n) => {
+                    let dims = n.gamma.dims().to_vec();
+                    push(format!("layers[{i}].gamma"), n.gamma.val(), dims.clone());
+                    push(format!("layers[{i}].beta"), n.beta.val(), dims.clone());
+                    push(format!("layers[{i}].moving_mean"), n.running_mean.value(), dims.clone());
+                    push(format!("layers[{i}].moving_variance"), n.running_var.value(), dims);
+                }
+                _ => {}
+            }
+        }
+        push("head.kernel".into(), self.head.kernel.val().flatten(0, 1), self.head.kernel.dims().to_vec());
+        push("head.bias".into(), self.head.bias.val(), self.head.bias.dims().to_vec());
+        out
+    }
+
+    /// Replaces every weight tensor, in the order of [`Network::named_tensors`]. The caller
+    /// has checked names and sizes.
+    pub fn with_tensors(mut self, mut tensors: impl Iterator<Item = Tensor<1>>) -> Self {
+        let mut next = || tensors.next().expect("the caller checked the number of tensors");
+        for block in self.blocks.iter_mut() {
+            match block {
+                Block::Dense(d) => {
+                    let [i, o] = d.kernel.dims();
+                    d.kernel = Param::from_tensor(next().reshape([i, o]));
+                    d.bias = Param::from_tensor(next());
+                }
+                Block::Conv(c) => {
+                    let dims = c.conv.weight.dims();
+                    c.conv.weight = Param::from_tensor(next().reshape(dims));
+                    if c.conv.bias.is_some() {
+                        c.conv.bias = Some(Param::from_tensor(next()));
+                    }
+                }
+                Block::BatchNorm(n) => {
+                    n.gamma = Param::from_tensor(next());
+                    n.beta = Param::from_tensor(next());
+                    n.running_mean = RunningState::new(next());
+                    n.running_var = RunningState::new(next());
+                }
+                _ => {}
+            }
+        }
+        let [i, o] = self.head.kernel.dims();
+        self.head.kernel = Param::from_tensor(next().reshape([i, o]));
+        self.head.bias = Param::from_tensor(next());
+        self
+    }
+}
