@@ -3,5 +3,11 @@
 //! backend is chosen by the caller through the [`burn::tensor::Device`] it passes in.
 
 pub mod callbacks;
+pub mod data;
 pub mod metrics;
 pub mod model;
+pub mod training;
+pub mod weights;
+
+pub use lab_data;
+pub use lab_spec;
