@@ -1,1 +1,83 @@
-fn main(){}
+//! Project tasks: `cargo xtask <data|test|bench>`.
+
+mod data;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+fn cargo(args: &[&str]) -> Result<()> {
+    eprintln!("xtask: cargo {}", args.join(" "));
+    let status = Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(root())
+        .status()
+        .context("running cargo")?;
+    if !status.success() {
+        bail!("cargo {} failed", args.join(" "));
+    }
+    Ok(())
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let out = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    if let Ok(out) = out {
+        if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+            return Ok(());
+        }
+    }
+    eprintln!("xtask: rustup target add wasm32-unknown-unknown");
+    let status = Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]).status()?;
+    if !status.success() {
+        bail!("could not install the wasm32-unknown-unknown target");
+    }
+    Ok(())
+}
+
+/// Every test: formatting, lints, the native tests, the engine on wasm32.
+fn test() -> Result<()> {
+    data::ensure_data(&root())?;
+    ensure_wasm_target()?;
+    cargo(&["fmt", "--all", "--check"])?;
+    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    cargo(&["test", "--workspace"])?;
+    cargo(&[
+        "clippy",
+        "-p",
+        "lab-engine",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    eprintln!("xtask: all tests passed");
+    Ok(())
+}
+
+fn bench(extra: &[String]) -> Result<()> {
+    data::ensure_data(&root())?;
+    let mut args = vec!["run", "--release", "-q", "-p", "lab-cli", "--", "bench"];
+    args.extend(extra.iter().map(String::as_str));
+    cargo(&args)
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("data") => data::ensure_data(&root()),
+        Some("test") => test(),
+        Some("bench") => bench(&args[1..]),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n  data   write the Fashion-MNIST IDX files to static/data/fashion-mnist/\n  test   run every test (what CI runs)\n  bench  training throughput (samples/s) natively"
+            );
+            std::process::exit(2)
+        }
+    }
+}

