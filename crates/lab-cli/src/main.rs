@@ -41,19 +41,30 @@ impl Args {
     }
 
     fn get(&self, name: &str) -> Option<&str> {
-        self.flags.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.flags
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     fn parsed<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>> {
         self.get(name)
-            .map(|v| v.parse::<T>().map_err(|_| anyhow!("--{name}: {v:?} is not a valid value")))
+            .map(|v| {
+                v.parse::<T>()
+                    .map_err(|_| anyhow!("--{name}: {v:?} is not a valid value"))
+            })
             .transpose()
     }
 
     fn check_known(&self, known: &[&str]) -> Result<()> {
         for (n, _) in &self.flags {
             if !known.contains(&n.as_str()) {
-                bail!("unknown option --{n} for `lab {}` (known: --{})", self.command, known.join(", --"));
+                bail!(
+                    "unknown option --{n} for `lab {}` (known: --{})",
+                    self.command,
+                    known.join(", --")
+                );
             }
         }
         Ok(())
@@ -71,7 +82,9 @@ pub fn cpu_device(name: &str) -> Result<Device> {
 }
 
 fn read_config(args: &Args) -> Result<TrainingConfig> {
-    let path = args.get("config").ok_or_else(|| anyhow!("--config FILE is required"))?;
+    let path = args
+        .get("config")
+        .ok_or_else(|| anyhow!("--config FILE is required"))?;
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
     serde_json::from_str(&text).with_context(|| format!("{path} is not a valid training config"))
 }
@@ -91,14 +104,24 @@ impl Observer for Printer {
                 })
             ),
             Event::Callback(action) => eprintln!("{action}"),
-            Event::NanLoss { epoch, batch } => eprintln!("warning: NaN loss at epoch {epoch}, batch {batch}"),
+            Event::NanLoss { epoch, batch } => {
+                eprintln!("warning: NaN loss at epoch {epoch}, batch {batch}")
+            }
             _ => {}
         }
     }
 }
 
 fn train(args: &Args) -> Result<()> {
-    args.check_known(&["config", "data", "subset", "seed", "epochs", "backend", "save-weights"])?;
+    args.check_known(&[
+        "config",
+        "data",
+        "subset",
+        "seed",
+        "epochs",
+        "backend",
+        "save-weights",
+    ])?;
     let mut config = read_config(args)?;
     if let Some(s) = args.parsed("subset")? {
         config.subset = Some(s);
@@ -111,7 +134,9 @@ fn train(args: &Args) -> Result<()> {
     }
     let dir = PathBuf::from(args.get("data").unwrap_or("static/data/fashion-mnist"));
     let data = load_dir(&dir).map_err(anyhow::Error::msg)?;
-    config.validate(Some(data.train.len())).map_err(|e| anyhow!("invalid config: {e}"))?;
+    config
+        .validate(Some(data.train.len()))
+        .map_err(|e| anyhow!("invalid config: {e}"))?;
     let device = cpu_device(args.get("backend").unwrap_or(bench::DEFAULT_BACKEND))?;
     let prepared = prepare(&data.train, &config);
     let outcome = block_on(fit(
@@ -123,7 +148,13 @@ fn train(args: &Args) -> Result<()> {
         &RunOptions::default(),
     ))?;
     let test = prepared.normalizer.apply(&data.test);
-    let report = block_on(evaluate(&outcome.model, config.model.input, &test, &device, 1000))?;
+    let report = block_on(evaluate(
+        &outcome.model,
+        config.model.input,
+        &test,
+        &device,
+        1000,
+    ))?;
     if let Some(path) = args.get("save-weights") {
         let bytes = block_on(lab_engine::weights::to_bytes(&outcome.model, &config.model))?;
         std::fs::write(path, bytes).with_context(|| format!("writing {path}"))?;
@@ -157,7 +188,10 @@ fn train(args: &Args) -> Result<()> {
 fn summary(args: &Args) -> Result<()> {
     args.check_known(&["config"])?;
     let config = read_config(args)?;
-    let summary = config.model.summary().map_err(|e| anyhow!("invalid config: {e}"))?;
+    let summary = config
+        .model
+        .summary()
+        .map_err(|e| anyhow!("invalid config: {e}"))?;
     println!("{summary}");
     Ok(())
 }

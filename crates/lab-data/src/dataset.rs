@@ -145,7 +145,11 @@ impl Dataset {
     /// the items are shuffled with `seed` and `round(fraction × class size)` of them go to the
     /// second part. Both parts keep the original order of the items they hold.
     pub fn stratified_split(&self, fraction: f64, seed: u64) -> (Dataset, Dataset) {
-        let (keep, split) = stratified_indices(&self.labels, |n| (fraction * n as f64).round() as usize, seed);
+        let (keep, split) = stratified_indices(
+            &self.labels,
+            |n| (fraction * n as f64).round() as usize,
+            seed,
+        );
         (self.select(&keep), self.select(&split))
     }
 
@@ -155,7 +159,11 @@ impl Dataset {
             return self.clone();
         }
         let fraction = n as f64 / self.len() as f64;
-        let (_, subset) = stratified_indices(&self.labels, |c| (fraction * c as f64).round() as usize, seed);
+        let (_, subset) = stratified_indices(
+            &self.labels,
+            |c| (fraction * c as f64).round() as usize,
+            seed,
+        );
         self.select(&subset)
     }
 }
@@ -190,7 +198,8 @@ mod tests {
     pub(crate) fn toy(per_class: usize) -> Dataset {
         let mut d = Dataset::default();
         for i in 0..per_class * NUM_CLASSES {
-            d.images.extend(std::iter::repeat_n((i % 251) as u8, PIXELS));
+            d.images
+                .extend(std::iter::repeat_n((i % 251) as u8, PIXELS));
             d.labels.push((i % NUM_CLASSES) as u8);
         }
         d
@@ -231,12 +240,22 @@ mod tests {
         labels.dims = vec![19];
         labels.data.pop();
         let err = Dataset::from_idx(imgs.clone(), labels).unwrap_err();
-        assert_eq!(err, IdxError::CountMismatch { images: 20, labels: 19 });
+        assert_eq!(
+            err,
+            IdxError::CountMismatch {
+                images: 20,
+                labels: 19
+            }
+        );
         let (_, mut labels) = d.to_idx();
         labels.data[3] = 12;
         assert!(matches!(
             Dataset::from_idx(imgs.clone(), labels.clone()),
-            Err(IdxError::BadLabel { index: 3, label: 12, .. })
+            Err(IdxError::BadLabel {
+                index: 3,
+                label: 12,
+                ..
+            })
         ));
         // A label file given where the images belong.
         assert!(matches!(

@@ -33,11 +33,19 @@ pub fn load_dir(dir: &Path) -> Result<FashionMnist, String> {
                 dir.display()
             )
         })?;
-        bytes.push((path.clone(), std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?));
+        bytes.push((
+            path.clone(),
+            std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?,
+        ));
     }
     let pair = |i: usize| {
-        Dataset::from_idx_bytes(&bytes[i].1, &bytes[i + 1].1)
-            .map_err(|e| format!("{} / {}: {e}", bytes[i].0.display(), bytes[i + 1].0.display()))
+        Dataset::from_idx_bytes(&bytes[i].1, &bytes[i + 1].1).map_err(|e| {
+            format!(
+                "{} / {}: {e}",
+                bytes[i].0.display(),
+                bytes[i + 1].0.display()
+            )
+        })
     };
     Ok(FashionMnist {
         train: pair(0)?,

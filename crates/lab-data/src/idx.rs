@@ -34,7 +34,11 @@ pub enum IdxError {
     /// Images and labels disagree on the number of items.
     CountMismatch { images: usize, labels: usize },
     /// A label is outside 0..classes.
-    BadLabel { index: usize, label: u8, classes: usize },
+    BadLabel {
+        index: usize,
+        label: u8,
+        classes: usize,
+    },
 }
 
 impl fmt::Display for IdxError {
@@ -42,7 +46,10 @@ impl fmt::Display for IdxError {
         match self {
             IdxError::Gzip(e) => write!(f, "not a valid gzip file: {e}"),
             IdxError::TooShort { len } => {
-                write!(f, "not an IDX file: only {len} bytes, shorter than an IDX header")
+                write!(
+                    f,
+                    "not an IDX file: only {len} bytes, shorter than an IDX header"
+                )
             }
             IdxError::BadMagic { magic } => write!(
                 f,
@@ -184,7 +191,10 @@ mod tests {
         let err = parse(&bytes).unwrap_err();
         assert!(matches!(err, IdxError::BadMagic { .. }));
         assert!(err.to_string().contains("magic number"), "{err}");
-        assert!(matches!(parse(b"PK\x03\x04zip!"), Err(IdxError::BadMagic { .. })));
+        assert!(matches!(
+            parse(b"PK\x03\x04zip!"),
+            Err(IdxError::BadMagic { .. })
+        ));
     }
 
     #[test]

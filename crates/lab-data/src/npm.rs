@@ -41,7 +41,10 @@ pub struct ClassReport {
 /// was dropped.
 pub fn parse_class_files(files: &[Vec<u8>]) -> Result<(Dataset, Vec<ClassReport>), String> {
     if files.len() != NUM_CLASSES {
-        return Err(format!("expected {NUM_CLASSES} class files, got {}", files.len()));
+        return Err(format!(
+            "expected {NUM_CLASSES} class files, got {}",
+            files.len()
+        ));
     }
     let mut all = Dataset::default();
     let mut reports = Vec::new();
@@ -119,14 +122,19 @@ mod tests {
         files[4] = class_file(&[vec![300; PIXELS]]);
         assert!(parse_class_files(&files).unwrap_err().contains("over 255"));
         files[4] = class_file(&[vec![1; 100]]);
-        assert!(parse_class_files(&files).unwrap_err().contains("100 pixels"));
+        assert!(
+            parse_class_files(&files)
+                .unwrap_err()
+                .contains("100 pixels")
+        );
     }
 
     #[test]
     fn split_is_stratified_and_deterministic() {
         let mut all = Dataset::default();
         for i in 0..(NUM_CLASSES * 1200) {
-            all.images.extend(std::iter::repeat_n((i % 256) as u8, PIXELS));
+            all.images
+                .extend(std::iter::repeat_n((i % 256) as u8, PIXELS));
             all.labels.push((i / 1200) as u8);
         }
         let (train, test) = train_test_split(&all);

@@ -14,6 +14,7 @@ fn default_data_is_the_official_split() {
     assert_eq!(data.test.class_counts(), [1_000; 10]);
     assert!((data.train.naive_baseline_accuracy() - 0.1).abs() < 1e-12);
     // Real images: not blank, and the mean pixel of Fashion-MNIST is about 72.9.
-    let mean = data.train.images.iter().map(|&p| p as f64).sum::<f64>() / data.train.images.len() as f64;
+    let mean =
+        data.train.images.iter().map(|&p| p as f64).sum::<f64>() / data.train.images.len() as f64;
     assert!((60.0..85.0).contains(&mean), "mean pixel {mean}");
 }

@@ -7,8 +7,8 @@
 //! restores at the end of every run (as Keras 3 does), and also when the learner presses Stop.
 
 use lab_spec::{
-    CallbackAction, CallbacksConfig, EarlyStoppingConfig, EpochLogs, Mode, ModelCheckpointConfig, Monitor,
-    ReduceLrOnPlateauConfig,
+    CallbackAction, CallbacksConfig, EarlyStoppingConfig, EpochLogs, Mode, ModelCheckpointConfig,
+    Monitor, ReduceLrOnPlateauConfig,
 };
 
 fn better(mode: Mode, current: f64, reference: f64, min_delta: f64) -> bool {
@@ -149,7 +149,11 @@ impl ReduceLrOnPlateau {
     pub fn new(config: ReduceLrOnPlateauConfig) -> Self {
         let mode = config.monitor.resolve(config.mode);
         Self {
-            best: if mode == Mode::Max { f64::NEG_INFINITY } else { f64::INFINITY },
+            best: if mode == Mode::Max {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            },
             mode,
             config,
             wait: 0,
@@ -208,7 +212,10 @@ impl Callbacks {
         Self {
             early_stopping: config.early_stopping.clone().map(EarlyStopping::new),
             checkpoint: config.model_checkpoint.clone().map(ModelCheckpoint::new),
-            reduce_lr: config.reduce_lr_on_plateau.clone().map(ReduceLrOnPlateau::new),
+            reduce_lr: config
+                .reduce_lr_on_plateau
+                .clone()
+                .map(ReduceLrOnPlateau::new),
             terminate_on_nan: config.terminate_on_nan,
         }
     }

@@ -132,7 +132,8 @@ pub fn prepare(train_full: &Dataset, config: &TrainingConfig) -> Prepared {
 pub fn epoch_order(n: usize, seed: u64, epoch: usize, shuffle: bool) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
     if shuffle {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ epoch as u64);
+        let mut rng =
+            ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ epoch as u64);
         order.shuffle(&mut rng);
     }
     order
@@ -146,7 +147,8 @@ mod tests {
     fn toy() -> Dataset {
         let mut d = Dataset::default();
         for i in 0..100 {
-            d.images.extend((0..PIXELS).map(|p| ((i * 7 + p) % 256) as u8));
+            d.images
+                .extend((0..PIXELS).map(|p| ((i * 7 + p) % 256) as u8));
             d.labels.push((i % 10) as u8);
         }
         d
@@ -170,10 +172,15 @@ mod tests {
         // Each pixel of the training split has mean ≈ 0 and std ≈ 1.
         let n = p.train.len() as f64;
         for px in [0, 400, 783] {
-            let col: Vec<f64> = (0..p.train.len()).map(|i| p.train.x[i * PIXELS + px] as f64).collect();
+            let col: Vec<f64> = (0..p.train.len())
+                .map(|i| p.train.x[i * PIXELS + px] as f64)
+                .collect();
             let mean = col.iter().sum::<f64>() / n;
             let var = col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
-            assert!(mean.abs() < 1e-4 && (var - 1.0).abs() < 1e-3, "pixel {px}: {mean} {var}");
+            assert!(
+                mean.abs() < 1e-4 && (var - 1.0).abs() < 1e-3,
+                "pixel {px}: {mean} {var}"
+            );
         }
     }
 

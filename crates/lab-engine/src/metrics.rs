@@ -49,7 +49,11 @@ pub fn classification_report(y_true: &[u8], y_pred: &[u8], names: &[&str]) -> Cl
         .collect();
     let total: usize = per_class.iter().map(|c| c.support).sum();
     let avg = |weight: &dyn Fn(&ClassMetrics) -> f64, norm: f64| Averages {
-        precision: per_class.iter().map(|c| weight(c) * c.precision).sum::<f64>() / norm,
+        precision: per_class
+            .iter()
+            .map(|c| weight(c) * c.precision)
+            .sum::<f64>()
+            / norm,
         recall: per_class.iter().map(|c| weight(c) * c.recall).sum::<f64>() / norm,
         f1: per_class.iter().map(|c| weight(c) * c.f1).sum::<f64>() / norm,
         support: total,
@@ -110,16 +114,37 @@ mod tests {
             assert!(close(r.accuracy, f.accuracy), "{}: accuracy", f.name);
             assert_eq!(r.confusion_matrix, f.confusion_matrix, "{}", f.name);
             for (c, m) in r.per_class.iter().enumerate() {
-                assert!(close(m.precision, f.precision[c]), "{} class {c} precision", f.name);
+                assert!(
+                    close(m.precision, f.precision[c]),
+                    "{} class {c} precision",
+                    f.name
+                );
                 assert!(close(m.recall, f.recall[c]), "{} class {c} recall", f.name);
                 assert!(close(m.f1, f.f1[c]), "{} class {c} f1", f.name);
                 assert_eq!(m.support, f.support[c], "{}", f.name);
             }
             assert!(close(r.macro_avg.f1, f.macro_f1), "{}: macro f1", f.name);
-            assert!(close(r.weighted_avg.f1, f.weighted_f1), "{}: weighted f1", f.name);
-            assert!(close(r.macro_avg.precision, f.macro_precision), "{}", f.name);
-            assert!(close(r.weighted_avg.recall, f.weighted_recall), "{}", f.name);
-            assert_eq!(r.to_string().trim_end(), f.report.trim_end(), "{}: report layout", f.name);
+            assert!(
+                close(r.weighted_avg.f1, f.weighted_f1),
+                "{}: weighted f1",
+                f.name
+            );
+            assert!(
+                close(r.macro_avg.precision, f.macro_precision),
+                "{}",
+                f.name
+            );
+            assert!(
+                close(r.weighted_avg.recall, f.weighted_recall),
+                "{}",
+                f.name
+            );
+            assert_eq!(
+                r.to_string().trim_end(),
+                f.report.trim_end(),
+                "{}: report layout",
+                f.name
+            );
         }
     }
 }

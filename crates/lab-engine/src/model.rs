@@ -7,7 +7,9 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Initializer, PaddingConfig2d};
 use burn::tensor::activation;
 use burn::tensor::{Device, Tensor};
-use lab_spec::{Activation, ConfigError, InputKind, LayerSpec, ModelSpec, NUM_CLASSES, Padding, Regularizer};
+use lab_spec::{
+    Activation, ConfigError, InputKind, LayerSpec, ModelSpec, NUM_CLASSES, Padding, Regularizer,
+};
 
 /// Keras' `BatchNormalization` defaults: `momentum=0.99` (burn counts the other way round) and
 /// `epsilon=1e-3`.
@@ -124,7 +126,9 @@ impl Network {
         let mut blocks = Vec::with_capacity(spec.layers.len());
         for (layer, row) in spec.layers.iter().zip(&summary.rows) {
             let block = match *layer {
-                LayerSpec::Dense { units, activation, .. } => Block::Dense(Dense::new(
+                LayerSpec::Dense {
+                    units, activation, ..
+                } => Block::Dense(Dense::new(
                     shape.features(),
                     units,
                     activation,
@@ -219,10 +223,14 @@ impl Network {
                 (Block::Dropout(d), Act::Image(t)) => Act::Image(d.forward(t)),
                 (Block::BatchNorm(n), Act::Flat(t)) => Act::Flat(n.forward(t)),
                 (Block::BatchNorm(n), Act::Image(t)) => Act::Image(n.forward(t)),
-                (Block::Conv(c), Act::Image(t)) => Act::Image(activate(c.conv.forward(t), c.activation)),
+                (Block::Conv(c), Act::Image(t)) => {
+                    Act::Image(activate(c.conv.forward(t), c.activation))
+                }
                 (Block::MaxPool(p), Act::Image(t)) => Act::Image(p.forward(t)),
                 (Block::Flatten(_), x) => Act::Flat(x.flat()),
-                (_, Act::Flat(_)) => unreachable!("the summary checked that image layers get images"),
+                (_, Act::Flat(_)) => {
+                    unreachable!("the summary checked that image layers get images")
+                }
             };
         }
         self.head.forward(x.flat())
@@ -269,8 +277,16 @@ impl Network {
         for (i, block) in self.blocks.iter().enumerate() {
             match block {
                 Block::Dense(d) => {
-                    push(format!("layers[{i}].kernel"), d.kernel.val().flatten(0, 1), d.kernel.dims().to_vec());
-                    push(format!("layers[{i}].bias"), d.bias.val(), d.bias.dims().to_vec());
+                    push(
+                        format!("layers[{i}].kernel"),
+                        d.kernel.val().flatten(0, 1),
+                        d.kernel.dims().to_vec(),
+                    );
+                    push(
+                        format!("layers[{i}].bias"),
+                        d.bias.val(),
+                        d.bias.dims().to_vec(),
+                    );
                 }
                 Block::Conv(c) => {
                     let w = c.conv.weight.val();
@@ -284,21 +300,41 @@ impl Network {
                     let dims = n.gamma.dims().to_vec();
                     push(format!("layers[{i}].gamma"), n.gamma.val(), dims.clone());
                     push(format!("layers[{i}].beta"), n.beta.val(), dims.clone());
-                    push(format!("layers[{i}].moving_mean"), n.running_mean.value(), dims.clone());
-                    push(format!("layers[{i}].moving_variance"), n.running_var.value(), dims);
+                    push(
+                        format!("layers[{i}].moving_mean"),
+                        n.running_mean.value(),
+                        dims.clone(),
+                    );
+                    push(
+                        format!("layers[{i}].moving_variance"),
+                        n.running_var.value(),
+                        dims,
+                    );
                 }
                 _ => {}
             }
         }
-        push("head.kernel".into(), self.head.kernel.val().flatten(0, 1), self.head.kernel.dims().to_vec());
-        push("head.bias".into(), self.head.bias.val(), self.head.bias.dims().to_vec());
+        push(
+            "head.kernel".into(),
+            self.head.kernel.val().flatten(0, 1),
+            self.head.kernel.dims().to_vec(),
+        );
+        push(
+            "head.bias".into(),
+            self.head.bias.val(),
+            self.head.bias.dims().to_vec(),
+        );
         out
     }
 
     /// Replaces every weight tensor, in the order of [`Network::named_tensors`]. The caller
     /// has checked names and sizes.
     pub fn with_tensors(mut self, mut tensors: impl Iterator<Item = Tensor<1>>) -> Self {
-        let mut next = || tensors.next().expect("the caller checked the number of tensors");
+        let mut next = || {
+            tensors
+                .next()
+                .expect("the caller checked the number of tensors")
+        };
         for block in self.blocks.iter_mut() {
             match block {
                 Block::Dense(d) => {

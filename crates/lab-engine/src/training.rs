@@ -11,8 +11,8 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, RmsPropConfig, S
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use lab_spec::{
-    BatchProgress, CallbackAction, ClassificationReport, ConfigError, EpochLogs, Event, History, InputKind,
-    OptimizerConfig, RunSummary, StopReason, TrainingConfig,
+    BatchProgress, CallbackAction, ClassificationReport, ConfigError, EpochLogs, Event, History,
+    InputKind, OptimizerConfig, RunSummary, StopReason, TrainingConfig,
 };
 use web_time::Instant;
 
@@ -144,7 +144,9 @@ pub struct TrainOutcome {
 
 fn optimizer(config: &OptimizerConfig) -> ModuleOptimizer {
     match *config {
-        OptimizerConfig::Sgd { momentum, nesterov, .. } => {
+        OptimizerConfig::Sgd {
+            momentum, nesterov, ..
+        } => {
             let momentum = (momentum > 0.0).then(|| MomentumConfig {
                 momentum,
                 dampening: 0.0,
@@ -180,7 +182,10 @@ fn optimizer(config: &OptimizerConfig) -> ModuleOptimizer {
 /// Per-sample cross-entropy `[batch]` of logits against integer labels.
 fn cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
     let [b, _] = logits.dims();
-    log_softmax(logits, 1).gather(1, targets.reshape([b, 1])).reshape([b]).neg()
+    log_softmax(logits, 1)
+        .gather(1, targets.reshape([b, 1]))
+        .reshape([b])
+        .neg()
 }
 
 fn device_err(e: impl std::fmt::Debug) -> TrainError {
@@ -202,7 +207,13 @@ pub async fn validate(
     for chunk in order.chunks(batch_size.max(1)) {
         let (x, y) = split.batch(chunk, device);
         let logits = model.forward(x, input);
-        let c = logits.clone().argmax(1).reshape([chunk.len()]).equal(y.clone()).int().sum();
+        let c = logits
+            .clone()
+            .argmax(1)
+            .reshape([chunk.len()])
+            .equal(y.clone())
+            .int()
+            .sum();
         let l = cross_entropy(logits, y).sum();
         loss_sum = Some(match loss_sum {
             Some(s) => s + l,
@@ -220,8 +231,15 @@ pub async fn validate(
         Some(p) => p.into_scalar_async::<f32>().await.map_err(device_err)? as f64,
         None => 0.0,
     };
-    let loss = loss_sum.into_scalar_async::<f32>().await.map_err(device_err)? as f64 / n as f64;
-    let correct = correct.into_scalar_async::<i64>().await.map_err(device_err)? as f64;
+    let loss = loss_sum
+        .into_scalar_async::<f32>()
+        .await
+        .map_err(device_err)? as f64
+        / n as f64;
+    let correct = correct
+        .into_scalar_async::<i64>()
+        .await
+        .map_err(device_err)? as f64;
     Ok((loss + penalty, correct / n as f64))
 }
 
@@ -242,7 +260,10 @@ pub async fn predict(
     if preds.is_empty() {
         return Ok(Vec::new());
     }
-    let all = Tensor::cat(preds, 0).into_data_async().await.map_err(device_err)?;
+    let all = Tensor::cat(preds, 0)
+        .into_data_async()
+        .await
+        .map_err(device_err)?;
     let values = all.try_to_vec_as::<i64>().map_err(device_err)?;
     Ok(values.into_iter().map(|v| v as u8).collect())
 }
@@ -275,7 +296,9 @@ pub async fn fit(
     config.validate(None)?;
     // burn's random generator is global per backend: runs in one process take turns, so that a
     // seed gives the same weights and dropout masks whatever else runs (tests run in parallel).
-    let _turn = RNG_TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _turn = RNG_TURN
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     device.seed(config.seed);
     let model = Network::new(&config.model, device)?;
     fit_model(model, config, train, val, device, observer, options).await
@@ -297,7 +320,10 @@ pub async fn fit_model(
     if config.batch_size > n {
         return Err(ConfigError::new(
             "batch_size",
-            format!("{} is larger than the {n} training samples", config.batch_size),
+            format!(
+                "{} is larger than the {n} training samples",
+                config.batch_size
+            ),
         )
         .into());
     }
@@ -404,7 +430,9 @@ pub async fn fit_model(
                     });
                 }
                 let now = Instant::now();
-                let due = last_progress.is_none_or(|t| now.duration_since(t).as_secs_f64() >= options.progress_interval_s);
+                let due = last_progress.is_none_or(|t| {
+                    now.duration_since(t).as_secs_f64() >= options.progress_interval_s
+                });
                 if due || last {
                     let elapsed = now.duration_since(started).as_secs_f64().max(1e-9);
                     observer.event(Event::Batch(BatchProgress {
@@ -421,17 +449,32 @@ pub async fn fit_model(
             observer.between_batches().await;
         }
 
-        let loss = loss_sum.expect("an epoch has at least one batch").into_scalar_async::<f32>().await.map_err(device_err)? as f64
+        let loss = loss_sum
+            .expect("an epoch has at least one batch")
+            .into_scalar_async::<f32>()
+            .await
+            .map_err(device_err)? as f64
             / seen as f64;
         let regularization_loss = match penalty_sum {
             Some(p) => p.into_scalar_async::<f32>().await.map_err(device_err)? as f64 / seen as f64,
             None => 0.0,
         };
-        let accuracy = correct.expect("an epoch has at least one batch").into_scalar_async::<i64>().await.map_err(device_err)? as f64
+        let accuracy = correct
+            .expect("an epoch has at least one batch")
+            .into_scalar_async::<i64>()
+            .await
+            .map_err(device_err)? as f64
             / seen as f64;
         let (val_loss, val_accuracy) = match val {
             Some(v) if !v.is_empty() => {
-                let (l, a) = validate(&model.valid(), input, v, &eval_device, options.eval_batch_size).await?;
+                let (l, a) = validate(
+                    &model.valid(),
+                    input,
+                    v,
+                    &eval_device,
+                    options.eval_batch_size,
+                )
+                .await?;
                 (Some(l), Some(a))
             }
             _ => (None, None),
@@ -482,7 +525,9 @@ pub async fn fit_model(
 
     let stopped_epoch = epochs.len();
     let mut weights_epoch = stopped_epoch;
-    if let (Some(best), Some((epoch, value, monitor))) = (best_for_restore, callbacks.restore_target()) {
+    if let (Some(best), Some((epoch, value, monitor))) =
+        (best_for_restore, callbacks.restore_target())
+    {
         if epoch != stopped_epoch {
             model = best;
             weights_epoch = epoch;

@@ -91,7 +91,9 @@ pub fn spec_of(bytes: &[u8]) -> Result<ModelSpec, WeightsError> {
 
 fn parse(bytes: &[u8]) -> Result<(Header, &[u8]), WeightsError> {
     if bytes.len() < 12 || &bytes[..8] != MAGIC {
-        return Err(WeightsError::Corrupt("it does not start with TLABW001".into()));
+        return Err(WeightsError::Corrupt(
+            "it does not start with TLABW001".into(),
+        ));
     }
     let len = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize;
     let body = &bytes[12..];
@@ -112,7 +114,11 @@ fn describe_difference(file: &Summary, here: &Summary) -> String {
             );
         }
     }
-    format!("the file has {} layers, this model {}", file.rows.len(), here.rows.len())
+    format!(
+        "the file has {} layers, this model {}",
+        file.rows.len(),
+        here.rows.len()
+    )
 }
 
 /// Loads weights into a model built from `expected`. The file's spec must describe the same
@@ -123,12 +129,23 @@ pub fn load(bytes: &[u8], expected: &ModelSpec, device: &Device) -> Result<Netwo
         .spec
         .summary()
         .map_err(|e| WeightsError::Corrupt(format!("its model is invalid: {e}")))?;
-    let here_summary = expected.summary().map_err(|e| WeightsError::Mismatch(e.to_string()))?;
-    let arch = |s: &Summary| s.rows.iter().map(|r| (r.kind.clone(), r.output_shape, r.params)).collect::<Vec<_>>();
+    let here_summary = expected
+        .summary()
+        .map_err(|e| WeightsError::Mismatch(e.to_string()))?;
+    let arch = |s: &Summary| {
+        s.rows
+            .iter()
+            .map(|r| (r.kind.clone(), r.output_shape, r.params))
+            .collect::<Vec<_>>()
+    };
     if header.spec.input != expected.input || arch(&file_summary) != arch(&here_summary) {
-        return Err(WeightsError::Mismatch(describe_difference(&file_summary, &here_summary)));
+        return Err(WeightsError::Mismatch(describe_difference(
+            &file_summary,
+            &here_summary,
+        )));
     }
-    let model = Network::new(expected, device).map_err(|e| WeightsError::Mismatch(e.to_string()))?;
+    let model =
+        Network::new(expected, device).map_err(|e| WeightsError::Mismatch(e.to_string()))?;
     let wanted: Vec<TensorEntry> = model
         .named_tensors()
         .into_iter()
@@ -149,7 +166,10 @@ pub fn load(bytes: &[u8], expected: &ModelSpec, device: &Device) -> Result<Netwo
             )));
         }
     }
-    let floats: usize = wanted.iter().map(|w| w.shape.iter().product::<usize>()).sum();
+    let floats: usize = wanted
+        .iter()
+        .map(|w| w.shape.iter().product::<usize>())
+        .sum();
     if data.len() != floats * 4 {
         return Err(WeightsError::Corrupt(format!(
             "{} bytes of values where {} were expected",

@@ -4,9 +4,9 @@ mod common;
 
 use futures::executor::block_on;
 use lab_engine::data::prepare;
+use lab_engine::lab_spec::*;
 use lab_engine::training::{Recorder, RunOptions, evaluate, fit};
 use lab_engine::weights;
-use lab_engine::lab_spec::*;
 
 fn config(model: ModelSpec, epochs: usize) -> TrainingConfig {
     let mut c = TrainingConfig::new(model);
@@ -23,7 +23,15 @@ fn loss_goes_down_and_history_has_keras_keys() {
     let p = prepare(&data, &cfg);
     let device = common::device();
     let mut rec = Recorder::default();
-    let out = block_on(fit(&cfg, &p.train, p.val.as_ref(), &device, &mut rec, &RunOptions::default())).unwrap();
+    let out = block_on(fit(
+        &cfg,
+        &p.train,
+        p.val.as_ref(),
+        &device,
+        &mut rec,
+        &RunOptions::default(),
+    ))
+    .unwrap();
     let h = &out.summary.history;
     assert_eq!(h.loss.len(), 3);
     assert_eq!(h.val_accuracy.len(), 3);
@@ -33,7 +41,14 @@ fn loss_goes_down_and_history_has_keras_keys() {
     for key in ["loss", "accuracy", "val_loss", "val_accuracy", "lr"] {
         assert!(json.get(key).is_some(), "{key}");
     }
-    assert!(matches!(rec.events[0], Event::Started { train_samples: 240, val_samples: 60, .. }));
+    assert!(matches!(
+        rec.events[0],
+        Event::Started {
+            train_samples: 240,
+            val_samples: 60,
+            ..
+        }
+    ));
     assert!(rec.events.iter().any(|e| matches!(e, Event::Batch(_))));
     assert!(matches!(rec.events.last(), Some(Event::Finished(_))));
 }
@@ -48,10 +63,17 @@ fn same_seed_same_history() {
         let mut c = cfg.clone();
         c.seed = seed;
         let mut rec = Recorder::default();
-        block_on(fit(&c, &p.train, p.val.as_ref(), &common::device(), &mut rec, &RunOptions::default()))
-            .unwrap()
-            .summary
-            .history
+        block_on(fit(
+            &c,
+            &p.train,
+            p.val.as_ref(),
+            &common::device(),
+            &mut rec,
+            &RunOptions::default(),
+        ))
+        .unwrap()
+        .summary
+        .history
     };
     let a = run(5);
     assert_eq!(a.loss, run(5).loss);
@@ -74,7 +96,10 @@ fn every_layer_kind_and_optimizer_trains() {
                 kernel_regularizer: Some(Regularizer { l1: 1e-4, l2: 1e-3 }),
             },
             LayerSpec::BatchNorm {},
-            LayerSpec::MaxPool2D { pool_size: 2, strides: None },
+            LayerSpec::MaxPool2D {
+                pool_size: 2,
+                strides: None,
+            },
             LayerSpec::Flatten {},
             LayerSpec::Dense {
                 units: 8,
@@ -92,7 +117,11 @@ fn every_layer_kind_and_optimizer_trains() {
         head_regularizer: None,
     };
     for opt in [
-        OptimizerConfig::Sgd { learning_rate: 0.05, momentum: 0.9, nesterov: true },
+        OptimizerConfig::Sgd {
+            learning_rate: 0.05,
+            momentum: 0.9,
+            nesterov: true,
+        },
         serde_json::from_str(r#"{"type": "rmsprop"}"#).unwrap(),
         OptimizerConfig::adam(0.01),
     ] {
@@ -101,8 +130,15 @@ fn every_layer_kind_and_optimizer_trains() {
         cfg.class_weight = Some(vec![1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5]);
         let p = prepare(&data, &cfg);
         let mut rec = Recorder::default();
-        let out = block_on(fit(&cfg, &p.train, p.val.as_ref(), &common::device(), &mut rec, &RunOptions::default()))
-            .unwrap();
+        let out = block_on(fit(
+            &cfg,
+            &p.train,
+            p.val.as_ref(),
+            &common::device(),
+            &mut rec,
+            &RunOptions::default(),
+        ))
+        .unwrap();
         let last = out.summary.epochs.last().unwrap();
         assert!(last.loss.is_finite(), "{opt:?}");
         assert!(last.regularization_loss > 0.0, "{opt:?}");
@@ -120,10 +156,22 @@ fn stop_request_ends_the_run_within_a_batch() {
         progress_interval_s: 0.0,
         ..Default::default()
     };
-    let out = block_on(fit(&cfg, &p.train, p.val.as_ref(), &common::device(), &mut rec, &opts)).unwrap();
+    let out = block_on(fit(
+        &cfg,
+        &p.train,
+        p.val.as_ref(),
+        &common::device(),
+        &mut rec,
+        &opts,
+    ))
+    .unwrap();
     assert_eq!(out.summary.reason, StopReason::UserStop);
     assert_eq!(out.summary.stopped_epoch, 0);
-    let batches = rec.events.iter().filter(|e| matches!(e, Event::Batch(_))).count();
+    let batches = rec
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::Batch(_)))
+        .count();
     assert_eq!(batches, 3);
 }
 
@@ -151,23 +199,54 @@ fn early_stopping_restores_the_best_epochs_weights() {
     let p = prepare(&noisy, &cfg);
     let device = common::device();
     let mut rec = Recorder::default();
-    let out = block_on(fit(&cfg, &p.train, p.val.as_ref(), &device, &mut rec, &RunOptions::default())).unwrap();
+    let out = block_on(fit(
+        &cfg,
+        &p.train,
+        p.val.as_ref(),
+        &device,
+        &mut rec,
+        &RunOptions::default(),
+    ))
+    .unwrap();
     let s = &out.summary;
-    assert_eq!(s.reason, StopReason::EarlyStopping, "{:?}", s.history.val_loss);
+    assert_eq!(
+        s.reason,
+        StopReason::EarlyStopping,
+        "{:?}",
+        s.history.val_loss
+    );
     let best = s.best_epoch.unwrap();
     assert!(best < s.stopped_epoch);
     assert_eq!(s.weights_epoch, best);
     let best_val_loss = s.epochs[best - 1].val_loss.unwrap();
     // The restored model's val_loss equals the best epoch's.
     let val = p.val.as_ref().unwrap();
-    let report = block_on(evaluate(&out.model, cfg.model.input, val, &device.clone().inner(), 1000)).unwrap();
-    assert!((report.loss.unwrap() - best_val_loss).abs() < 1e-5, "{} vs {best_val_loss}", report.loss.unwrap());
+    let report = block_on(evaluate(
+        &out.model,
+        cfg.model.input,
+        val,
+        &device.clone().inner(),
+        1000,
+    ))
+    .unwrap();
+    assert!(
+        (report.loss.unwrap() - best_val_loss).abs() < 1e-5,
+        "{} vs {best_val_loss}",
+        report.loss.unwrap()
+    );
     assert!(rec.events.iter().any(|e| matches!(e, Event::Callback(CallbackAction::RestoredBestWeights { epoch, .. }) if *epoch == best)));
     // The checkpoint holds the same epoch, and loading it gives the same val_loss.
     let cp = out.checkpoint.unwrap();
     assert_eq!(cp.epoch, best);
     let loaded = weights::load(&cp.bytes, &cfg.model, &device.clone().inner()).unwrap();
-    let again = block_on(evaluate(&loaded, cfg.model.input, val, &device.inner(), 1000)).unwrap();
+    let again = block_on(evaluate(
+        &loaded,
+        cfg.model.input,
+        val,
+        &device.inner(),
+        1000,
+    ))
+    .unwrap();
     assert!((again.loss.unwrap() - best_val_loss).abs() < 1e-5);
     assert_eq!(again.confusion_matrix, report.confusion_matrix);
 }
@@ -179,16 +258,40 @@ fn nan_loss_terminates_or_is_reported() {
     let mut p = prepare(&data, &cfg);
     p.train.x[5 * 784 + 100] = f32::NAN; // one bad pixel poisons the loss and then the weights
     let mut rec = Recorder::default();
-    let out = block_on(fit(&cfg, &p.train, p.val.as_ref(), &common::device(), &mut rec, &RunOptions::default())).unwrap();
+    let out = block_on(fit(
+        &cfg,
+        &p.train,
+        p.val.as_ref(),
+        &common::device(),
+        &mut rec,
+        &RunOptions::default(),
+    ))
+    .unwrap();
     assert_eq!(out.summary.reason, StopReason::TerminatedOnNan);
-    assert!(rec.events.iter().any(|e| matches!(e, Event::Callback(CallbackAction::TerminatedOnNan { .. }))));
+    assert!(
+        rec.events
+            .iter()
+            .any(|e| matches!(e, Event::Callback(CallbackAction::TerminatedOnNan { .. })))
+    );
 
     cfg.callbacks.terminate_on_nan = false;
     let mut rec = Recorder::default();
-    let out = block_on(fit(&cfg, &p.train, p.val.as_ref(), &common::device(), &mut rec, &RunOptions::default())).unwrap();
+    let out = block_on(fit(
+        &cfg,
+        &p.train,
+        p.val.as_ref(),
+        &common::device(),
+        &mut rec,
+        &RunOptions::default(),
+    ))
+    .unwrap();
     assert_eq!(out.summary.reason, StopReason::Completed);
     assert!(out.summary.saw_nan);
-    assert!(rec.events.iter().any(|e| matches!(e, Event::NanLoss { .. })));
+    assert!(
+        rec.events
+            .iter()
+            .any(|e| matches!(e, Event::NanLoss { .. }))
+    );
 }
 
 #[test]
@@ -198,9 +301,16 @@ fn invalid_config_is_refused_before_training() {
     let p = prepare(&data, &cfg);
     cfg.batch_size = 1000;
     let mut rec = Recorder::default();
-    let err = block_on(fit(&cfg, &p.train, p.val.as_ref(), &common::device(), &mut rec, &RunOptions::default()))
-        .err()
-        .unwrap();
+    let err = block_on(fit(
+        &cfg,
+        &p.train,
+        p.val.as_ref(),
+        &common::device(),
+        &mut rec,
+        &RunOptions::default(),
+    ))
+    .err()
+    .unwrap();
     assert!(err.to_string().contains("batch_size"), "{err}");
     assert!(rec.events.is_empty());
 }

@@ -4,10 +4,10 @@ mod common;
 
 use futures::executor::block_on;
 use lab_engine::data::prepare;
+use lab_engine::lab_spec::*;
 use lab_engine::model::Network;
 use lab_engine::training::predict;
 use lab_engine::weights::{self, WeightsError};
-use lab_engine::lab_spec::*;
 
 #[test]
 fn save_then_load_gives_the_same_predictions() {
@@ -25,7 +25,11 @@ fn save_then_load_gives_the_same_predictions() {
             },
             LayerSpec::BatchNorm {},
             LayerSpec::Flatten {},
-            LayerSpec::Dense { units: 7, activation: Activation::Relu, kernel_regularizer: None },
+            LayerSpec::Dense {
+                units: 7,
+                activation: Activation::Relu,
+                kernel_regularizer: None,
+            },
         ],
         head_regularizer: None,
     };
@@ -47,13 +51,21 @@ fn save_then_load_gives_the_same_predictions() {
 fn mismatched_architecture_names_the_difference() {
     let device = common::device().inner();
     let spec = ModelSpec::mlp(&[64, 32]);
-    let bytes = block_on(weights::to_bytes(&Network::new(&spec, &device).unwrap(), &spec)).unwrap();
-    let err = weights::load(&bytes, &ModelSpec::mlp(&[64, 16]), &device).err().unwrap();
+    let bytes = block_on(weights::to_bytes(
+        &Network::new(&spec, &device).unwrap(),
+        &spec,
+    ))
+    .unwrap();
+    let err = weights::load(&bytes, &ModelSpec::mlp(&[64, 16]), &device)
+        .err()
+        .unwrap();
     assert!(matches!(err, WeightsError::Mismatch(_)));
     assert!(err.to_string().contains("layer 1"), "{err}");
     // A different dropout rate is the same architecture.
     let mut with_dropout = spec.clone();
-    with_dropout.layers.insert(1, LayerSpec::Dropout { rate: 0.5 });
+    with_dropout
+        .layers
+        .insert(1, LayerSpec::Dropout { rate: 0.5 });
     assert!(weights::load(&bytes, &with_dropout, &device).is_err());
 }
 
@@ -61,8 +73,16 @@ fn mismatched_architecture_names_the_difference() {
 fn corrupt_bytes_are_refused() {
     let device = common::device().inner();
     let spec = ModelSpec::mlp(&[8]);
-    let bytes = block_on(weights::to_bytes(&Network::new(&spec, &device).unwrap(), &spec)).unwrap();
-    for bad in [&bytes[..bytes.len() - 4], &bytes[..20], b"hello world, not weights".as_slice()] {
+    let bytes = block_on(weights::to_bytes(
+        &Network::new(&spec, &device).unwrap(),
+        &spec,
+    ))
+    .unwrap();
+    for bad in [
+        &bytes[..bytes.len() - 4],
+        &bytes[..20],
+        b"hello world, not weights".as_slice(),
+    ] {
         let err = weights::load(bad, &spec, &device).err().unwrap();
         assert!(matches!(err, WeightsError::Corrupt(_)), "{err}");
     }

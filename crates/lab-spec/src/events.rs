@@ -85,11 +85,22 @@ pub struct BatchProgress {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CallbackAction {
     /// ModelCheckpoint kept the weights of this epoch.
-    CheckpointSaved { epoch: usize, monitor: String, value: f64 },
+    CheckpointSaved {
+        epoch: usize,
+        monitor: String,
+        value: f64,
+    },
     /// EarlyStopping ended the run.
-    EarlyStopped { epoch: usize, best_epoch: Option<usize> },
+    EarlyStopped {
+        epoch: usize,
+        best_epoch: Option<usize>,
+    },
     /// EarlyStopping put the weights of `epoch` back.
-    RestoredBestWeights { epoch: usize, monitor: String, value: f64 },
+    RestoredBestWeights {
+        epoch: usize,
+        monitor: String,
+        value: f64,
+    },
     /// ReduceLROnPlateau lowered the learning rate.
     ReducedLearningRate { epoch: usize, from: f64, to: f64 },
     /// TerminateOnNaN ended the run.
@@ -99,21 +110,44 @@ pub enum CallbackAction {
 impl std::fmt::Display for CallbackAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CallbackAction::CheckpointSaved { epoch, monitor, value } => {
-                write!(f, "checkpoint: saved the weights of epoch {epoch} ({monitor} = {value:.4})")
+            CallbackAction::CheckpointSaved {
+                epoch,
+                monitor,
+                value,
+            } => {
+                write!(
+                    f,
+                    "checkpoint: saved the weights of epoch {epoch} ({monitor} = {value:.4})"
+                )
             }
             CallbackAction::EarlyStopped { epoch, best_epoch } => match best_epoch {
-                Some(b) => write!(f, "early stopping: stopped at epoch {epoch}, best epoch was {b}"),
+                Some(b) => write!(
+                    f,
+                    "early stopping: stopped at epoch {epoch}, best epoch was {b}"
+                ),
                 None => write!(f, "early stopping: stopped at epoch {epoch}"),
             },
-            CallbackAction::RestoredBestWeights { epoch, monitor, value } => {
-                write!(f, "early stopping: restored the weights of epoch {epoch} ({monitor} = {value:.4})")
+            CallbackAction::RestoredBestWeights {
+                epoch,
+                monitor,
+                value,
+            } => {
+                write!(
+                    f,
+                    "early stopping: restored the weights of epoch {epoch} ({monitor} = {value:.4})"
+                )
             }
             CallbackAction::ReducedLearningRate { epoch, from, to } => {
-                write!(f, "reduce LR on plateau: epoch {epoch}, learning rate {from:.3e} → {to:.3e}")
+                write!(
+                    f,
+                    "reduce LR on plateau: epoch {epoch}, learning rate {from:.3e} → {to:.3e}"
+                )
             }
             CallbackAction::TerminatedOnNan { epoch, batch } => {
-                write!(f, "terminate on NaN: the loss became NaN at epoch {epoch}, batch {batch}")
+                write!(
+                    f,
+                    "terminate on NaN: the loss became NaN at epoch {epoch}, batch {batch}"
+                )
             }
         }
     }
@@ -159,8 +193,13 @@ pub enum Event {
     Epoch(EpochLogs),
     Callback(CallbackAction),
     /// A NaN or infinite loss seen with TerminateOnNaN off: reported, not hidden.
-    NanLoss { epoch: usize, batch: usize },
+    NanLoss {
+        epoch: usize,
+        batch: usize,
+    },
     Finished(RunSummary),
     Evaluated(ClassificationReport),
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }

@@ -10,10 +10,14 @@ pub mod model;
 pub mod training;
 
 pub use error::ConfigError;
-pub use events::{BatchProgress, CallbackAction, EpochLogs, Event, History, RunSummary, StopReason};
+pub use events::{
+    BatchProgress, CallbackAction, EpochLogs, Event, History, RunSummary, StopReason,
+};
 pub use metrics::{Averages, ClassMetrics, ClassificationReport};
-pub use model::{Activation, InputKind, LayerSpec, ModelSpec, NUM_CLASSES, Padding, Regularizer, Shape, Summary};
+pub use model::{
+    Activation, InputKind, LayerSpec, ModelSpec, NUM_CLASSES, Padding, Regularizer, Shape, Summary,
+};
 pub use training::{
-    CallbacksConfig, EarlyStoppingConfig, Mode, ModelCheckpointConfig, Monitor, Normalization, OptimizerConfig,
-    ReduceLrOnPlateauConfig, TrainingConfig,
+    CallbacksConfig, EarlyStoppingConfig, Mode, ModelCheckpointConfig, Monitor, Normalization,
+    OptimizerConfig, ReduceLrOnPlateauConfig, TrainingConfig,
 };

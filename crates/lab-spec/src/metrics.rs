@@ -61,7 +61,10 @@ impl std::fmt::Display for ClassificationReport {
             "{:>width$}  {:>9} {:>9} {:>9.4} {:>9}",
             "accuracy", "", "", self.accuracy, total
         )?;
-        for (name, a) in [("macro avg", &self.macro_avg), ("weighted avg", &self.weighted_avg)] {
+        for (name, a) in [
+            ("macro avg", &self.macro_avg),
+            ("weighted avg", &self.weighted_avg),
+        ] {
             writeln!(
                 f,
                 "{:>width$}  {:>9.4} {:>9.4} {:>9.4} {:>9}",

@@ -201,11 +201,21 @@ impl std::fmt::Display for Summary {
         let rule = "─".repeat(66);
         writeln!(f, "Model: \"sequential\"")?;
         writeln!(f, "{rule}")?;
-        writeln!(f, "{:<32}{:<24}{:>10}", "Layer (type)", "Output Shape", "Param #")?;
+        writeln!(
+            f,
+            "{:<32}{:<24}{:>10}",
+            "Layer (type)", "Output Shape", "Param #"
+        )?;
         writeln!(f, "{}", "━".repeat(66))?;
         for (i, row) in self.rows.iter().enumerate() {
             let layer = format!("{} ({})", row.name, row.kind);
-            writeln!(f, "{:<32}{:<24}{:>10}", layer, row.output_shape.to_string(), group(row.params))?;
+            writeln!(
+                f,
+                "{:<32}{:<24}{:>10}",
+                layer,
+                row.output_shape.to_string(),
+                group(row.params)
+            )?;
             if i + 1 < self.rows.len() {
                 writeln!(f, "{rule}")?;
             }
@@ -213,7 +223,11 @@ impl std::fmt::Display for Summary {
         writeln!(f, "{}", "━".repeat(66))?;
         writeln!(f, " Total params: {}", group(self.total_params))?;
         writeln!(f, " Trainable params: {}", group(self.trainable_params))?;
-        write!(f, " Non-trainable params: {}", group(self.non_trainable_params))
+        write!(
+            f,
+            " Non-trainable params: {}",
+            group(self.non_trainable_params)
+        )
     }
 }
 
@@ -261,7 +275,11 @@ impl ModelSpec {
         let mut counts = std::collections::HashMap::<&str, usize>::new();
         let mut name_for = |base: &'static str| {
             let n = counts.entry(base).or_insert(0);
-            let name = if *n == 0 { base.to_string() } else { format!("{base}_{n}") };
+            let name = if *n == 0 {
+                base.to_string()
+            } else {
+                format!("{base}_{n}")
+            };
             *n += 1;
             name
         };
@@ -274,7 +292,10 @@ impl ModelSpec {
                     ..
                 } => {
                     if units == 0 {
-                        return Err(ConfigError::new(field("units"), "must be at least 1 (got 0)"));
+                        return Err(ConfigError::new(
+                            field("units"),
+                            "must be at least 1 (got 0)",
+                        ));
                     }
                     if units > 4096 {
                         return Err(ConfigError::new(
@@ -286,7 +307,9 @@ impl ModelSpec {
                     let Shape::Flat(inp) = shape else {
                         return Err(ConfigError::new(
                             field("type"),
-                            format!("Dense needs flat input but gets {shape}: add a Flatten layer before it"),
+                            format!(
+                                "Dense needs flat input but gets {shape}: add a Flatten layer before it"
+                            ),
                         ));
                     };
                     let p = inp * units + units;
@@ -337,10 +360,16 @@ impl ModelSpec {
                         ));
                     }
                     if kernel_size == 0 {
-                        return Err(ConfigError::new(field("kernel_size"), "must be at least 1 (got 0)"));
+                        return Err(ConfigError::new(
+                            field("kernel_size"),
+                            "must be at least 1 (got 0)",
+                        ));
                     }
                     if strides == 0 {
-                        return Err(ConfigError::new(field("strides"), "must be at least 1 (got 0)"));
+                        return Err(ConfigError::new(
+                            field("strides"),
+                            "must be at least 1 (got 0)",
+                        ));
                     }
                     check_regularizer(&field("kernel_regularizer"), kernel_regularizer)?;
                     let (oh, ow) = match padding {
@@ -349,14 +378,27 @@ impl ModelSpec {
                             if kernel_size > h || kernel_size > w {
                                 return Err(ConfigError::new(
                                     field("kernel_size"),
-                                    format!("{kernel_size}×{kernel_size} does not fit the {h}×{w} input with padding \"valid\""),
+                                    format!(
+                                        "{kernel_size}×{kernel_size} does not fit the {h}×{w} input with padding \"valid\""
+                                    ),
                                 ));
                             }
-                            ((h - kernel_size) / strides + 1, (w - kernel_size) / strides + 1)
+                            (
+                                (h - kernel_size) / strides + 1,
+                                (w - kernel_size) / strides + 1,
+                            )
                         }
                     };
                     let p = kernel_size * kernel_size * c * filters + filters;
-                    (Shape::Image { h: oh, w: ow, c: filters }, p, p)
+                    (
+                        Shape::Image {
+                            h: oh,
+                            w: ow,
+                            c: filters,
+                        },
+                        p,
+                        p,
+                    )
                 }
                 LayerSpec::MaxPool2D { pool_size, strides } => {
                     let Shape::Image { h, w, c } = shape else {
@@ -373,7 +415,10 @@ impl ModelSpec {
                     }
                     let s = strides.unwrap_or(pool_size);
                     if s == 0 {
-                        return Err(ConfigError::new(field("strides"), "must be at least 1 (got 0)"));
+                        return Err(ConfigError::new(
+                            field("strides"),
+                            "must be at least 1 (got 0)",
+                        ));
                     }
                     let out = Shape::Image {
                         h: (h - pool_size) / s + 1,
@@ -397,7 +442,9 @@ impl ModelSpec {
         let Shape::Flat(inp) = shape else {
             return Err(ConfigError::new(
                 "model.layers",
-                format!("the softmax head needs flat input but gets {shape}: end the layers with a Flatten"),
+                format!(
+                    "the softmax head needs flat input but gets {shape}: end the layers with a Flatten"
+                ),
             ));
         };
         let p = inp * NUM_CLASSES + NUM_CLASSES;
@@ -476,7 +523,10 @@ mod tests {
                     activation: Activation::Relu,
                     kernel_regularizer: None,
                 },
-                LayerSpec::MaxPool2D { pool_size: 2, strides: None },
+                LayerSpec::MaxPool2D {
+                    pool_size: 2,
+                    strides: None,
+                },
                 LayerSpec::Conv2D {
                     filters: 64,
                     kernel_size: 3,
@@ -486,7 +536,10 @@ mod tests {
                     kernel_regularizer: None,
                 },
                 LayerSpec::BatchNorm {},
-                LayerSpec::MaxPool2D { pool_size: 2, strides: None },
+                LayerSpec::MaxPool2D {
+                    pool_size: 2,
+                    strides: None,
+                },
                 LayerSpec::Flatten {},
                 LayerSpec::Dropout { rate: 0.5 },
                 dense(128),
@@ -538,7 +591,10 @@ mod tests {
         let err = spec.summary().unwrap_err();
         assert_eq!(err.field, "model.layers[1].type");
         assert!(err.message.contains("cannot follow a Flatten"), "{err}");
-        spec.layers = vec![LayerSpec::MaxPool2D { pool_size: 2, strides: None }];
+        spec.layers = vec![LayerSpec::MaxPool2D {
+            pool_size: 2,
+            strides: None,
+        }];
         assert_eq!(spec.summary().unwrap_err().field, "model.layers");
         spec.layers = vec![LayerSpec::Dense {
             units: 4,
@@ -546,7 +602,10 @@ mod tests {
             kernel_regularizer: Some(Regularizer { l1: -1.0, l2: 0.0 }),
         }];
         spec.input = InputKind::Flat;
-        assert_eq!(spec.summary().unwrap_err().field, "model.layers[0].kernel_regularizer.l1");
+        assert_eq!(
+            spec.summary().unwrap_err().field,
+            "model.layers[0].kernel_regularizer.l1"
+        );
     }
 
     #[test]
@@ -554,9 +613,14 @@ mod tests {
         let json = r#"{"layers": [{"type": "dense", "units": 256, "activation": "relu",
                        "kernel_regularizer": {"l2": 0.001}}, {"type": "dropout", "rate": 0.5}]}"#;
         let spec: ModelSpec = serde_json::from_str(json).unwrap();
-        assert_eq!(spec.layers[0].kernel_regularizer(), Some(Regularizer { l1: 0.0, l2: 0.001 }));
+        assert_eq!(
+            spec.layers[0].kernel_regularizer(),
+            Some(Regularizer { l1: 0.0, l2: 0.001 })
+        );
         let bad = r#"{"layers": [{"type": "dense", "units": 4, "activation": "swish"}]}"#;
-        let err = serde_json::from_str::<ModelSpec>(bad).unwrap_err().to_string();
+        let err = serde_json::from_str::<ModelSpec>(bad)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("swish"), "{err}");
         let back: ModelSpec = serde_json::from_str(&serde_json::to_string(&spec).unwrap()).unwrap();
         assert_eq!(back, spec);

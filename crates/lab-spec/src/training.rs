@@ -430,7 +430,10 @@ impl TrainingConfig {
             if self.batch_size > n {
                 return Err(ConfigError::new(
                     "batch_size",
-                    format!("{} is larger than the {n} training samples", self.batch_size),
+                    format!(
+                        "{} is larger than the {n} training samples",
+                        self.batch_size
+                    ),
                 ));
             }
         }
@@ -438,10 +441,17 @@ impl TrainingConfig {
             if w.len() != NUM_CLASSES {
                 return Err(ConfigError::new(
                     "class_weight",
-                    format!("needs {NUM_CLASSES} weights, one per class (got {})", w.len()),
+                    format!(
+                        "needs {NUM_CLASSES} weights, one per class (got {})",
+                        w.len()
+                    ),
                 ));
             }
-            if let Some((i, v)) = w.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
+            if let Some((i, v)) = w
+                .iter()
+                .enumerate()
+                .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+            {
                 return Err(ConfigError::new(
                     format!("class_weight[{i}]"),
                     format!("must be a finite number ≥ 0 (got {v})"),
@@ -562,7 +572,9 @@ mod tests {
         c.callbacks.early_stopping = Some(EarlyStoppingConfig::default());
         assert_eq!(field(&c), "callbacks.early_stopping.monitor");
         let mut c = base;
-        c.model.layers.push(crate::model::LayerSpec::Dropout { rate: 1.5 });
+        c.model
+            .layers
+            .push(crate::model::LayerSpec::Dropout { rate: 1.5 });
         assert_eq!(field(&c), "model.layers[1].rate");
     }
 

@@ -16,7 +16,8 @@ pub fn synthetic(per_class: usize, seed: u64) -> Dataset {
             let (r, c) = (p / 28, p % 28);
             let on = (r0..r0 + 10).contains(&r) && (c0..c0 + 5).contains(&c);
             let base: i32 = if on { 200 } else { 20 };
-            d.images.push((base + rng.random_range(-20..20)).clamp(0, 255) as u8);
+            d.images
+                .push((base + rng.random_range(-20..20)).clamp(0, 255) as u8);
         }
         d.labels.push(class as u8);
     }
