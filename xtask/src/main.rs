@@ -1,6 +1,7 @@
 //! Project tasks: `cargo xtask <data|test|bench>`.
 
 mod data;
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,7 +28,7 @@ fn cargo(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-fn ensure_wasm_target() -> Result<()> {
+pub fn ensure_wasm_target() -> Result<()> {
     let out = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output();
@@ -90,9 +91,15 @@ fn main() -> Result<()> {
         Some("data") => data::ensure_data(&root()),
         Some("test") => test(),
         Some("bench") => bench(&args[1..]),
+        Some("dist") => web::dist(&root()),
+        Some("serve") => {
+            web::dist(&root())?;
+            web::serve(&root().join("dist"), args.get(1).map_or("127.0.0.1:8080", String::as_str))
+        }
+        Some("serve-dist") => web::serve(&root().join("dist"), args.get(1).map_or("127.0.0.1:8080", String::as_str)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  data   write the Fashion-MNIST IDX files to static/data/fashion-mnist/\n  test   run every test (what CI runs)\n  bench  training throughput (samples/s) natively"
+                "usage: cargo xtask <command>\n\n  serve  set everything up, build the lab (release) and serve it on http://127.0.0.1:8080\n  dist   the release build of the lab into dist/\n  data   write the Fashion-MNIST IDX files to static/data/fashion-mnist/\n  test   run every test (what CI runs)\n  bench  training throughput (samples/s) natively"
             );
             std::process::exit(2)
         }

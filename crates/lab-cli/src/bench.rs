@@ -15,7 +15,7 @@ use web_time::Instant;
 use crate::{Args, cpu_device};
 
 /// The CPU backend the CLI uses unless told otherwise (chosen by `lab bench`; see the README).
-pub const DEFAULT_BACKEND: &str = "ndarray";
+pub const DEFAULT_BACKEND: &str = "flex";
 
 /// The benchmark CNN: two 3×3 convolutions with pooling, as in configs/cnn.json.
 pub fn cnn() -> ModelSpec {
@@ -56,7 +56,7 @@ pub fn run(args: &Args) -> Result<()> {
     let steps: usize = args.parsed("steps")?.unwrap_or(40);
     let backends: Vec<String> = match args.get("backend") {
         Some(b) => vec![b.to_string()],
-        None => vec!["ndarray".into(), "flex".into()],
+        None => vec!["flex".into(), "ndarray".into()],
     };
     let dir = std::path::PathBuf::from(args.get("data").unwrap_or("static/data/fashion-mnist"));
     let data = load_dir(&dir).map_err(anyhow::Error::msg)?;

@@ -276,11 +276,22 @@ pub async fn evaluate(
     device: &Device,
     batch_size: usize,
 ) -> Result<ClassificationReport, TrainError> {
+    Ok(evaluate_with_predictions(model, input, split, device, batch_size).await?.0)
+}
+
+/// [`evaluate`], also returning the predicted class of every item.
+pub async fn evaluate_with_predictions(
+    model: &Network,
+    input: InputKind,
+    split: &Split,
+    device: &Device,
+    batch_size: usize,
+) -> Result<(ClassificationReport, Vec<u8>), TrainError> {
     let (loss, _) = validate(model, input, split, device, batch_size).await?;
     let preds = predict(model, input, split, device, batch_size).await?;
     let mut report = classification_report(&split.y, &preds, &lab_data::CLASS_NAMES);
     report.loss = Some(loss);
-    Ok(report)
+    Ok((report, preds))
 }
 
 /// Trains a fresh model from `config` on `train`, validating on `val`. `device` must be an

@@ -8,6 +8,7 @@ pub mod events;
 pub mod metrics;
 pub mod model;
 pub mod training;
+pub mod worker;
 
 pub use error::ConfigError;
 pub use events::{

@@ -1,0 +1,18 @@
+//! Tuning Lab's web app: a Leptos page (this crate's `tuning-lab` bin) and the training worker
+//! (the `worker` bin). The page never trains: it sends requests to the worker and draws what
+//! comes back. Burn is only reachable from `worker`, so the page's wasm does not carry it.
+
+pub mod app;
+pub mod components;
+pub mod logic;
+pub mod presets;
+pub mod progress;
+pub mod trainer;
+#[cfg(target_arch = "wasm32")]
+pub mod worker;
+
+/// Mounts the page.
+pub fn start_app() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

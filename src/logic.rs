@@ -1,0 +1,283 @@
+//! The page's logic as plain types, tested natively: routes and URL parameters, the config
+//! codec of share links, exercise checks, chart markers, progress text.
+
+use base64::Engine;
+use lab_spec::worker::BackendChoice;
+use lab_spec::{ConfigError, EpochLogs, TrainingConfig};
+
+/// `#/step/5?subset=2000&epochs=2` → step 5 and its parameters.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Route {
+    pub step: u8,
+    pub params: Vec<(String, String)>,
+}
+
+impl Route {
+    pub fn parse(hash: &str) -> Route {
+        let hash = hash.trim_start_matches('#');
+        let (path, query) = hash.split_once('?').unwrap_or((hash, ""));
+        let step = path
+            .trim_start_matches('/')
+            .strip_prefix("step/")
+            .and_then(|s| s.trim_end_matches('/').parse::<u8>().ok())
+            .filter(|s| (1..=8).contains(s))
+            .unwrap_or(1);
+        let params = query
+            .split('&')
+            .filter(|kv| !kv.is_empty())
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                (percent_decode(k), percent_decode(v))
+            })
+            .collect();
+        Route { step, params }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.params.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// The hash for this route.
+    pub fn to_hash(&self) -> String {
+        let mut s = format!("#/step/{}", self.step);
+        for (i, (k, v)) in self.params.iter().enumerate() {
+            s.push(if i == 0 { '?' } else { '&' });
+            s.push_str(&percent_encode(k));
+            s.push('=');
+            s.push_str(&percent_encode(v));
+        }
+        s
+    }
+
+    /// The same route with `key` set to `value` (or removed when `None`).
+    pub fn with(&self, key: &str, value: Option<String>) -> Route {
+        let mut r = self.clone();
+        r.params.retain(|(k, _)| k != key);
+        if let Some(v) = value {
+            r.params.push((key.to_string(), v));
+        }
+        r
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A config as a URL-safe token (base64url of its JSON).
+pub fn encode_config(config: &TrainingConfig) -> String {
+    let json = serde_json::to_vec(config).expect("a config always serializes");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+/// The config of a share link; the message names what is wrong.
+pub fn decode_config(token: &str) -> Result<TrainingConfig, ConfigError> {
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.trim())
+        .map_err(|_| ConfigError::new("cfg", "the link's config is not valid base64url"))?;
+    serde_json::from_slice::<TrainingConfig>(&json).map_err(|e| ConfigError::new("cfg", format!("the link's config is invalid: {e}")))
+}
+
+/// What the URL asks of a step's run: quick-run overrides and the backend.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UrlOverrides {
+    pub config: Option<TrainingConfig>,
+    pub subset: Option<usize>,
+    pub epochs: Option<usize>,
+    pub backend: Option<BackendChoice>,
+}
+
+/// Reads `cfg`, `subset`, `epochs` and `backend`; an invalid value is refused with a message
+/// naming the field, and nothing else is taken from the URL then.
+pub fn url_overrides(route: &Route) -> Result<UrlOverrides, ConfigError> {
+    let mut o = UrlOverrides::default();
+    if let Some(t) = route.get("cfg") {
+        o.config = Some(decode_config(t)?);
+    }
+    let positive = |key: &str| -> Result<Option<usize>, ConfigError> {
+        match route.get(key) {
+            None => Ok(None),
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if n > 0 => Ok(Some(n)),
+                _ => Err(ConfigError::new(key, format!("must be a whole number ≥ 1 (got {v:?})"))),
+            },
+        }
+    };
+    o.subset = positive("subset")?;
+    o.epochs = positive("epochs")?;
+    if let Some(e) = o.epochs {
+        if e > 1000 {
+            return Err(ConfigError::new("epochs", format!("must be between 1 and 1000 (got {e})")));
+        }
+    }
+    if let Some(b) = route.get("backend") {
+        o.backend = Some(
+            BackendChoice::parse(b).ok_or_else(|| ConfigError::new("backend", format!("must be webgpu, cpu or auto (got {b:?})")))?,
+        );
+    }
+    Ok(o)
+}
+
+impl UrlOverrides {
+    /// Applies the quick-run overrides to a step's config and validates the result.
+    pub fn apply(&self, base: &TrainingConfig) -> Result<TrainingConfig, ConfigError> {
+        let mut c = self.config.clone().unwrap_or_else(|| base.clone());
+        if let Some(s) = self.subset {
+            c.subset = Some(s);
+        }
+        if let Some(e) = self.epochs {
+            c.epochs = e;
+        }
+        c.validate(None)?;
+        Ok(c)
+    }
+}
+
+/// The epoch (1-based) with the lowest val_loss.
+pub fn best_epoch(epochs: &[EpochLogs]) -> Option<usize> {
+    epochs
+        .iter()
+        .filter_map(|e| e.val_loss.map(|v| (e.epoch, v)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(e, _)| e)
+}
+
+pub fn best_val_loss(epochs: &[EpochLogs]) -> Option<f64> {
+    epochs.iter().filter_map(|e| e.val_loss).min_by(f64::total_cmp)
+}
+
+/// Where validation loss starts to rise for good: the first epoch after the best one, if the
+/// run went on past the best epoch and the loss ended above it.
+pub fn overfit_start(epochs: &[EpochLogs]) -> Option<usize> {
+    let best = best_epoch(epochs)?;
+    let last = epochs.last()?;
+    (last.epoch > best).then_some(best + 1)
+}
+
+/// Exercise of step 6: a visible overfit — validation loss at least 5 % above its best, two
+/// or more epochs after the best, while the training loss kept falling.
+pub fn is_visible_overfit(epochs: &[EpochLogs]) -> bool {
+    let (Some(best), Some(best_loss), Some(last)) = (best_epoch(epochs), best_val_loss(epochs), epochs.last()) else {
+        return false;
+    };
+    let Some(last_val) = last.val_loss else { return false };
+    let train_at_best = epochs[best - 1].loss;
+    last.epoch >= best + 2 && last_val > best_loss * 1.05 && last.loss < train_at_best
+}
+
+/// "3 s", "1 min 05 s".
+pub fn format_duration(seconds: f64) -> String {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return "–".into();
+    }
+    let s = seconds.round() as u64;
+    if s < 60 { format!("{s} s") } else { format!("{} min {:02} s", s / 60, s % 60) }
+}
+
+/// Seconds left, from the progress so far.
+pub fn eta(epoch: usize, epochs: usize, batch: usize, batches: usize, elapsed_s: f64) -> Option<f64> {
+    let done = (epoch.saturating_sub(1) * batches + batch) as f64;
+    let total = (epochs * batches) as f64;
+    (done > 0.0 && total >= done).then(|| elapsed_s / done * (total - done))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lab_spec::ModelSpec;
+
+    fn logs(epoch: usize, loss: f64, val_loss: f64) -> EpochLogs {
+        EpochLogs {
+            epoch,
+            loss,
+            accuracy: 0.5,
+            val_loss: Some(val_loss),
+            val_accuracy: Some(0.5),
+            lr: 0.001,
+            regularization_loss: 0.0,
+            seconds: 1.0,
+        }
+    }
+
+    #[test]
+    fn routes_parse_and_round_trip() {
+        let r = Route::parse("#/step/5?subset=2000&epochs=2&backend=webgpu");
+        assert_eq!(r.step, 5);
+        assert_eq!(r.get("subset"), Some("2000"));
+        assert_eq!(Route::parse(&r.to_hash()), r);
+        assert_eq!(Route::parse("").step, 1);
+        assert_eq!(Route::parse("#/step/42").step, 1);
+        let r2 = r.with("epochs", Some("3".into())).with("subset", None);
+        assert_eq!(r2.get("epochs"), Some("3"));
+        assert_eq!(r2.get("subset"), None);
+    }
+
+    #[test]
+    fn share_links_round_trip_and_refuse_garbage() {
+        let mut c = TrainingConfig::new(ModelSpec::mlp(&[64]));
+        c.epochs = 7;
+        let r = Route::default().with("cfg", Some(encode_config(&c)));
+        let back = Route::parse(&r.to_hash());
+        assert_eq!(url_overrides(&back).unwrap().config, Some(c));
+        assert_eq!(decode_config("!!!").unwrap_err().field, "cfg");
+        let bad = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"model": {}, "epochs": "x"}"#);
+        assert_eq!(decode_config(&bad).unwrap_err().field, "cfg");
+    }
+
+    #[test]
+    fn invalid_url_values_name_the_field() {
+        let err = |h: &str| url_overrides(&Route::parse(h)).unwrap_err().field;
+        assert_eq!(err("#/step/5?subset=abc"), "subset");
+        assert_eq!(err("#/step/5?epochs=0"), "epochs");
+        assert_eq!(err("#/step/5?backend=tpu"), "backend");
+        let o = url_overrides(&Route::parse("#/step/5?subset=2000&epochs=2&backend=cpu")).unwrap();
+        let c = o.apply(&TrainingConfig::new(ModelSpec::baseline())).unwrap();
+        assert_eq!((c.subset, c.epochs), (Some(2000), 2));
+        assert_eq!(o.backend, Some(BackendChoice::Cpu));
+    }
+
+    #[test]
+    fn overfit_markers() {
+        let run: Vec<EpochLogs> = [(1.0, 0.6), (0.8, 0.5), (0.6, 0.45), (0.5, 0.47), (0.4, 0.5)]
+            .iter()
+            .enumerate()
+            .map(|(i, &(l, v))| logs(i + 1, l, v))
+            .collect();
+        assert_eq!(best_epoch(&run), Some(3));
+        assert_eq!(overfit_start(&run), Some(4));
+        assert!(is_visible_overfit(&run));
+        assert!(!is_visible_overfit(&run[..4]));
+        assert_eq!(overfit_start(&run[..3]), None);
+    }
+
+    #[test]
+    fn durations_and_eta() {
+        assert_eq!(format_duration(65.2), "1 min 05 s");
+        assert_eq!(format_duration(3.4), "3 s");
+        assert_eq!(eta(1, 2, 5, 10, 5.0), Some(15.0));
+        assert_eq!(eta(1, 2, 0, 10, 0.0), None);
+    }
+}

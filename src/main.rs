@@ -1,0 +1,3 @@
+fn main() {
+    tuning_lab::start_app();
+}

@@ -1,0 +1,311 @@
+//! `use_trainer`: the page's handle on the training worker. It sends typed requests and turns
+//! the worker's replies into signals; components only read those signals and call `start`,
+//! `stop` and friends.
+
+use std::cell::RefCell;
+
+use lab_spec::worker::{BackendChoice, DataSource, DataSummary, Reply, Request};
+use lab_spec::{BatchProgress, CallbackAction, ClassificationReport, EpochLogs, Event, RunSummary, StopReason, TrainingConfig};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{MessageEvent, Worker};
+
+thread_local! {
+    static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
+    /// Requests made before the worker said it is alive (a worker drops messages that arrive
+    /// before its wasm has loaded and set its handler).
+    static PENDING: RefCell<Option<Vec<JsValue>>> = const { RefCell::new(Some(Vec::new())) };
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackendInfo {
+    pub name: String,
+    pub adapter: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DataState {
+    Loading { loaded: u64, total: u64 },
+    Ready(DataSummary),
+    Failed(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunStatus {
+    Running,
+    Finished(StopReason),
+    Failed(String),
+}
+
+/// Everything the page knows about one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunView {
+    pub id: u32,
+    pub step: u8,
+    pub label: String,
+    pub config: TrainingConfig,
+    pub status: RunStatus,
+    pub epochs: Vec<EpochLogs>,
+    pub total_epochs: usize,
+    pub batches_per_epoch: usize,
+    pub progress: Option<BatchProgress>,
+    /// Running training loss within epochs: (fractional epoch, loss).
+    pub batch_losses: Vec<(f64, f64)>,
+    pub actions: Vec<CallbackAction>,
+    pub summary: Option<RunSummary>,
+    pub report: Option<ClassificationReport>,
+    pub checkpoint_report: Option<(usize, ClassificationReport)>,
+    pub started_at: f64,
+    pub visible: bool,
+    pub backend: String,
+}
+
+impl RunView {
+    pub fn is_running(&self) -> bool {
+        self.status == RunStatus::Running
+    }
+}
+
+/// Misclassified test images sent for one confusion-matrix cell.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellImages {
+    pub run: u32,
+    pub actual: u8,
+    pub predicted: u8,
+    pub images: Vec<Vec<u8>>,
+}
+
+#[derive(Clone, Copy)]
+pub struct Trainer {
+    pub backend: RwSignal<Option<BackendInfo>>,
+    pub data: RwSignal<DataState>,
+    pub runs: RwSignal<Vec<RunView>>,
+    pub cell_images: RwSignal<Option<CellImages>>,
+    pub preview: RwSignal<Option<(Vec<u8>, Vec<f32>)>>,
+    next_id: StoredValue<u32>,
+    data_base: StoredValue<String>,
+}
+
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+fn send(request: &Request) {
+    let value = match serde_wasm_bindgen::to_value(request) {
+        Ok(v) => v,
+        Err(e) => {
+            web_sys::console::error_1(&format!("cannot serialize a request: {e}").into());
+            return;
+        }
+    };
+    let queued = PENDING.with(|p| match p.borrow_mut().as_mut() {
+        Some(queue) => {
+            queue.push(value.clone());
+            true
+        }
+        None => false,
+    });
+    if !queued {
+        post_now(&value);
+    }
+}
+
+fn post_now(value: &JsValue) {
+    WORKER.with(|w| {
+        if let Some(worker) = w.borrow().as_ref() {
+            if let Err(e) = worker.post_message(value) {
+                web_sys::console::error_2(&"postMessage to the worker failed".into(), &e);
+            }
+        }
+    });
+}
+
+/// The worker listens: send what was queued.
+fn flush_pending() {
+    if let Some(queue) = PENDING.with(|p| p.borrow_mut().take()) {
+        for value in queue {
+            post_now(&value);
+        }
+    }
+}
+
+impl Trainer {
+    pub fn running(&self) -> bool {
+        self.runs.with(|r| r.iter().any(RunView::is_running))
+    }
+
+    /// Starts a run of `step`; returns its id, or the reason it cannot start.
+    pub fn start(&self, step: u8, label: String, config: TrainingConfig) -> Result<u32, String> {
+        if self.running() {
+            return Err("a run is already in progress: stop it first".into());
+        }
+        if !matches!(self.data.get_untracked(), DataState::Ready(_)) {
+            return Err("the data is not loaded yet".into());
+        }
+        let available = self.data.with_untracked(|d| match d {
+            DataState::Ready(s) => s.train_counts.iter().sum::<usize>(),
+            _ => 0,
+        });
+        config.validate(Some(available)).map_err(|e| e.to_string())?;
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        let backend = self.backend.get_untracked().map(|b| b.name).unwrap_or_default();
+        self.runs.update(|runs| {
+            runs.push(RunView {
+                id,
+                step,
+                label,
+                config: config.clone(),
+                status: RunStatus::Running,
+                epochs: Vec::new(),
+                total_epochs: config.epochs,
+                batches_per_epoch: 0,
+                progress: None,
+                batch_losses: Vec::new(),
+                actions: Vec::new(),
+                summary: None,
+                report: None,
+                checkpoint_report: None,
+                started_at: now_ms(),
+                visible: true,
+                backend,
+            })
+        });
+        send(&Request::Train { run: id, config });
+        Ok(id)
+    }
+
+    pub fn stop(&self) {
+        send(&Request::Stop);
+    }
+
+    pub fn evaluate_checkpoint(&self, run: u32) {
+        send(&Request::EvaluateCheckpoint { run });
+    }
+
+    pub fn misclassified(&self, run: u32, actual: u8, predicted: u8) {
+        send(&Request::Misclassified { run, actual, predicted });
+    }
+
+    pub fn preview(&self, index: usize, normalization: lab_spec::Normalization) {
+        send(&Request::Preview { index, normalization });
+    }
+
+    pub fn load_default_data(&self) {
+        self.data.set(DataState::Loading { loaded: 0, total: 0 });
+        send(&Request::LoadData { source: DataSource::Url(self.data_base.get_value()) });
+    }
+
+    pub fn load_files(&self, files: Vec<Vec<u8>>) {
+        self.data.set(DataState::Loading { loaded: 0, total: 0 });
+        send(&Request::LoadData {
+            source: DataSource::Files(files.into_iter().map(serde_bytes::ByteBuf::from).collect()),
+        });
+    }
+
+    pub fn toggle_visible(&self, run: u32) {
+        self.runs.update(|runs| {
+            if let Some(r) = runs.iter_mut().find(|r| r.id == run) {
+                r.visible = !r.visible;
+            }
+        });
+    }
+
+    fn on_reply(&self, reply: Reply) {
+        match reply {
+            Reply::Alive => flush_pending(),
+            Reply::Ready { backend, adapter, note } => self.backend.set(Some(BackendInfo { name: backend, adapter, note })),
+            Reply::DataProgress { loaded, total } => self.data.set(DataState::Loading { loaded, total }),
+            Reply::DataReady(summary) => self.data.set(DataState::Ready(summary)),
+            Reply::DataFailed { message } => self.data.set(DataState::Failed(message)),
+            Reply::RunFailed { run, message } => self.update_run(run, |r| r.status = RunStatus::Failed(message)),
+            Reply::Checkpoint { run, epoch, report } => self.update_run(run, |r| r.checkpoint_report = Some((epoch, report))),
+            Reply::Images { run, actual, predicted, images } => {
+                self.cell_images.set(Some(CellImages { run, actual, predicted, images }))
+            }
+            Reply::Preview { raw, normalized } => self.preview.set(Some((raw, normalized))),
+            Reply::Run { run, event } => self.update_run(run, |r| apply_event(r, event)),
+        }
+    }
+
+    fn update_run(&self, run: u32, f: impl FnOnce(&mut RunView)) {
+        self.runs.update(|runs| {
+            if let Some(r) = runs.iter_mut().find(|r| r.id == run) {
+                f(r);
+            }
+        });
+    }
+}
+
+fn apply_event(r: &mut RunView, event: Event) {
+    match event {
+        Event::Started { epochs, batches_per_epoch, .. } => {
+            r.total_epochs = epochs;
+            r.batches_per_epoch = batches_per_epoch;
+        }
+        Event::Batch(p) => {
+            r.batch_losses.push((p.epoch as f64 - 1.0 + p.batch as f64 / p.batches.max(1) as f64, p.loss));
+            r.progress = Some(p);
+        }
+        Event::Epoch(logs) => r.epochs.push(logs),
+        Event::Callback(action) => r.actions.push(action),
+        Event::NanLoss { epoch, batch } => r.actions.push(CallbackAction::TerminatedOnNan { epoch, batch }),
+        Event::Finished(summary) => {
+            // The run stays "running" until the test-set evaluation arrives.
+            r.summary = Some(summary);
+        }
+        Event::Evaluated(report) => {
+            r.report = Some(report);
+            r.status = RunStatus::Finished(r.summary.as_ref().map_or(StopReason::Completed, |s| s.reason));
+        }
+        Event::Failed { message } => r.status = RunStatus::Failed(message),
+    }
+}
+
+/// Starts the worker (once) and returns the trainer handle. `data_base` is the URL of the
+/// folder holding the four data files.
+pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
+    let trainer = Trainer {
+        backend: RwSignal::new(None),
+        data: RwSignal::new(DataState::Loading { loaded: 0, total: 0 }),
+        runs: RwSignal::new(Vec::new()),
+        cell_images: RwSignal::new(None),
+        preview: RwSignal::new(None),
+        next_id: StoredValue::new(1),
+        data_base: StoredValue::new(data_base),
+    };
+    let worker = match Worker::new("./worker_loader.js") {
+        Ok(w) => w,
+        Err(e) => {
+            trainer.data.set(DataState::Failed(format!("the training worker could not start: {e:?}")));
+            return trainer;
+        }
+    };
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        match serde_wasm_bindgen::from_value::<Reply>(event.data()) {
+            Ok(reply) => trainer.on_reply(reply),
+            Err(e) => web_sys::console::error_1(&format!("unreadable reply from the worker: {e}").into()),
+        }
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
+        let message = format!("the training worker crashed: {}", event.message());
+        trainer.runs.update(|runs| {
+            for r in runs.iter_mut().filter(|r| r.is_running()) {
+                r.status = RunStatus::Failed(message.clone());
+            }
+        });
+        if !matches!(trainer.data.get_untracked(), DataState::Ready(_)) {
+            trainer.data.set(DataState::Failed(message));
+        }
+    });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+    WORKER.with(|w| *w.borrow_mut() = Some(worker));
+    send(&Request::Init { backend });
+    trainer.load_default_data();
+    trainer
+}

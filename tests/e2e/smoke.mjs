@@ -1,0 +1,11 @@
+import { chromium } from 'playwright-core';
+const url = process.argv[2] || 'http://127.0.0.1:8080/#/step/1';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox','--disable-quic','--no-first-run','--disable-background-networking','--disable-component-update','--disable-sync','--enable-unsafe-webgpu'] });
+const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+page.on('console', m => console.log('console', m.type(), m.text().slice(0, 300)));
+page.on('pageerror', e => console.log('pageerror', e.message));
+await page.goto(url);
+await page.waitForTimeout(Number(process.argv[4] || 15000));
+console.log('backend:', await page.locator('[data-testid=backend]').textContent().catch(e => 'none'));
+await page.screenshot({ path: process.argv[3] || '/tmp/shot.png', fullPage: true });
+await browser.close();

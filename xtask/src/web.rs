@@ -1,0 +1,163 @@
+//! Building and serving the lab: the pinned tools (Trunk, wasm-bindgen-cli, wasm-opt), the
+//! release build into dist/, and a small static file server.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+pub const TRUNK_VERSION: &str = "0.21.14";
+/// Must equal the wasm-bindgen version in Cargo.lock (and Trunk.toml).
+pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
+/// binaryen's wasm-opt from npm (Debian's binaryen 108 produces broken modules).
+pub const BINARYEN_VERSION: &str = "132";
+
+fn tools_dir(root: &Path) -> PathBuf {
+    root.join("target/tools")
+}
+
+fn version_of(cmd: &str, arg: &str) -> Option<String> {
+    let out = Command::new(cmd).arg(arg).output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Installs what building the lab needs, at pinned versions, unless it is there already.
+pub fn ensure_tools(root: &Path) -> Result<()> {
+    crate::ensure_wasm_target()?;
+    if !version_of("trunk", "--version").is_some_and(|v| v.contains(TRUNK_VERSION)) {
+        eprintln!("xtask: cargo install trunk {TRUNK_VERSION} (a few minutes, once)");
+        let ok = Command::new(env!("CARGO"))
+            .args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"])
+            .status()?
+            .success();
+        if !ok {
+            bail!("installing trunk {TRUNK_VERSION} failed");
+        }
+    }
+    if !version_of("wasm-bindgen", "--version").is_some_and(|v| v.contains(WASM_BINDGEN_VERSION)) {
+        eprintln!("xtask: cargo install wasm-bindgen-cli {WASM_BINDGEN_VERSION}");
+        // Not --locked: one of its locked dependency versions is not on this registry mirror.
+        let ok = Command::new(env!("CARGO"))
+            .args(["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN_VERSION])
+            .status()?
+            .success();
+        if !ok {
+            bail!("installing wasm-bindgen-cli {WASM_BINDGEN_VERSION} failed");
+        }
+    }
+    let tools = tools_dir(root);
+    let wasm_opt = tools.join("node_modules/.bin/wasm-opt");
+    if !version_of(wasm_opt.to_str().unwrap_or_default(), "--version").is_some_and(|v| v.contains(BINARYEN_VERSION)) {
+        eprintln!("xtask: npm install binaryen@{BINARYEN_VERSION} (wasm-opt)");
+        std::fs::create_dir_all(&tools)?;
+        let ok = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", &format!("binaryen@{BINARYEN_VERSION}")])
+            .current_dir(&tools)
+            .status()
+            .context("running npm (is Node.js installed?)")?
+            .success();
+        if !ok {
+            bail!("npm install binaryen@{BINARYEN_VERSION} failed");
+        }
+    }
+    Ok(())
+}
+
+/// PATH with the local wasm-opt first.
+fn path_with_tools(root: &Path) -> String {
+    let bin = tools_dir(root).join("node_modules/.bin");
+    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())
+}
+
+/// `trunk build --release` into dist/.
+pub fn dist(root: &Path) -> Result<()> {
+    crate::data::ensure_data(root)?;
+    ensure_tools(root)?;
+    eprintln!("xtask: trunk build --release");
+    let ok = Command::new("trunk")
+        .args(["build", "--release"])
+        .env("PATH", path_with_tools(root))
+        .env("TRUNK_OFFLINE", "true")
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .current_dir(root)
+        .status()
+        .context("running trunk")?
+        .success();
+    if !ok {
+        bail!("trunk build failed");
+    }
+    Ok(())
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
+        "json" => "application/json",
+        "png" => "image/png",
+        "svg" => "image/svg+xml",
+        _ => "application/octet-stream",
+    }
+}
+
+fn respond(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header)? == 0 || header == "\r\n" || header == "\n" {
+            break;
+        }
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("");
+    let target = parts.next().unwrap_or("/");
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    let mut file = dir.to_path_buf();
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        if seg == ".." {
+            return write!(stream, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+        file.push(seg);
+    }
+    if file.is_dir() {
+        file.push("index.html");
+    }
+    match std::fs::read(&file) {
+        Ok(body) => {
+            write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
+                content_type(&file),
+                body.len()
+            )?;
+            if method != "HEAD" {
+                stream.write_all(&body)?;
+            }
+            Ok(())
+        }
+        Err(_) => {
+            let body = b"not found";
+            write!(stream, "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())?;
+            stream.write_all(body)
+        }
+    }
+}
+
+/// Serves `dir` on `addr` until killed.
+pub fn serve(dir: &Path, addr: &str) -> Result<()> {
+    let listener = TcpListener::bind(addr).with_context(|| format!("binding {addr}"))?;
+    eprintln!("xtask: serving {} on http://{addr}/", dir.display());
+    for stream in listener.incoming().flatten() {
+        let dir = dir.to_path_buf();
+        std::thread::spawn(move || {
+            let _ = respond(stream, &dir);
+        });
+    }
+    Ok(())
+}
