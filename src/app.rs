@@ -27,7 +27,9 @@ pub const STEPS: [&str; 8] = [
 ];
 
 fn current_hash() -> String {
-    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
 }
 
 /// Shared choices of steps 2–4 that the training steps use.
@@ -50,8 +52,16 @@ pub fn App() -> impl IntoView {
 
     let initial = route.get_untracked();
     let first_overrides = url_overrides(&initial);
-    let backend = first_overrides.as_ref().ok().and_then(|o| o.backend).unwrap_or(BackendChoice::Auto);
-    let data_base = initial.get("data").map(str::to_string).filter(|d| d.ends_with('/')).unwrap_or_else(|| "./data/fashion-mnist/".to_string());
+    let backend = first_overrides
+        .as_ref()
+        .ok()
+        .and_then(|o| o.backend)
+        .unwrap_or(BackendChoice::Auto);
+    let data_base = initial
+        .get("data")
+        .map(str::to_string)
+        .filter(|d| d.ends_with('/'))
+        .unwrap_or_else(|| "./data/fashion-mnist/".to_string());
     let trainer = use_trainer(backend, data_base);
     let progress = Progress::load();
 
@@ -88,7 +98,11 @@ pub fn App() -> impl IntoView {
     });
     // Steps 3 and 4 set the protocol and preparation of every training step.
     Effect::new(move |_| {
-        let (split, seed, norm) = (choices.validation_split.get(), choices.seed.get(), choices.normalization.get());
+        let (split, seed, norm) = (
+            choices.validation_split.get(),
+            choices.seed.get(),
+            choices.normalization.get(),
+        );
         for c in configs {
             c.update(|c| {
                 c.validation_split = split;
@@ -104,11 +118,20 @@ pub fn App() -> impl IntoView {
 
     // Exercises.
     let latest_finished = move |step: u8| {
-        trainer.runs.with(|rs| rs.iter().rev().find(|r| r.step == step && matches!(r.status, RunStatus::Finished(_))).cloned())
+        trainer.runs.with(|rs| {
+            rs.iter()
+                .rev()
+                .find(|r| r.step == step && matches!(r.status, RunStatus::Finished(_)))
+                .cloned()
+        })
     };
     Effect::new(move |_| {
         if let Some(r) = latest_finished(5) {
-            if r.epochs.iter().filter_map(|e| e.val_accuracy).any(|a| a >= 0.80) {
+            if r.epochs
+                .iter()
+                .filter_map(|e| e.val_accuracy)
+                .any(|a| a >= 0.80)
+            {
                 progress.complete(5);
             }
         }
@@ -199,7 +222,12 @@ fn BackendBadge(trainer: Trainer) -> impl IntoView {
 #[component]
 fn DataStatus(trainer: Trainer) -> impl IntoView {
     let on_files = move |ev: web_sys::Event| {
-        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
         let Some(list) = input.files() else { return };
         let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
         wasm_bindgen_futures::spawn_local(async move {
@@ -207,13 +235,18 @@ fn DataStatus(trainer: Trainer) -> impl IntoView {
             for name in FILE_NAMES {
                 let plain = name.trim_end_matches(".gz");
                 let Some(f) = files.iter().find(|f| f.name() == name || f.name() == plain) else {
-                    trainer.data.set(DataState::Failed(format!("{name} (or {plain}) was not among the picked files")));
+                    trainer.data.set(DataState::Failed(format!(
+                        "{name} (or {plain}) was not among the picked files"
+                    )));
                     return;
                 };
                 match wasm_bindgen_futures::JsFuture::from(f.array_buffer()).await {
                     Ok(buf) => ordered.push(js_sys::Uint8Array::new(&buf).to_vec()),
                     Err(e) => {
-                        trainer.data.set(DataState::Failed(format!("{}: could not be read ({e:?})", f.name())));
+                        trainer.data.set(DataState::Failed(format!(
+                            "{}: could not be read ({e:?})",
+                            f.name()
+                        )));
                         return;
                     }
                 }
@@ -288,12 +321,14 @@ fn Step1(trainer: Trainer) -> impl IntoView {
 
 #[component]
 fn Step2(choices: Choices) -> impl IntoView {
-    let option = move |value: &'static str, label: &'static str| view! {
-        <label class="inline">
-            <input type="radio" name="metric" value=value data-testid=format!("metric-{value}")
-                prop:checked=move || choices.metric.get() == value on:change=move |_| choices.metric.set(value.into()) />
-            {label}
-        </label>
+    let option = move |value: &'static str, label: &'static str| {
+        view! {
+            <label class="inline">
+                <input type="radio" name="metric" value=value data-testid=format!("metric-{value}")
+                    prop:checked=move || choices.metric.get() == value on:change=move |_| choices.metric.set(value.into()) />
+                {label}
+            </label>
+        }
     };
     view! {
         <article>
@@ -313,9 +348,15 @@ fn Step2(choices: Choices) -> impl IntoView {
 fn Step3(trainer: Trainer, choices: Choices) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let sizes = move || {
-        let DataState::Ready(s) = trainer.data.get() else { return None };
+        let DataState::Ready(s) = trainer.data.get() else {
+            return None;
+        };
         let split = choices.validation_split.get();
-        let val: Vec<usize> = s.train_counts.iter().map(|&n| (split * n as f64).round() as usize).collect();
+        let val: Vec<usize> = s
+            .train_counts
+            .iter()
+            .map(|&n| (split * n as f64).round() as usize)
+            .collect();
         let v: usize = val.iter().sum();
         let total: usize = s.train_counts.iter().sum();
         let rows = (0..10).map(|c| view! {
@@ -403,7 +444,11 @@ fn Step4(trainer: Trainer, choices: Choices) -> impl IntoView {
 }
 
 #[component]
-fn Step5(trainer: Trainer, config: RwSignal<TrainingConfig>, #[prop(into)] quick: Signal<(Option<usize>, Option<usize>)>) -> impl IntoView {
+fn Step5(
+    trainer: Trainer,
+    config: RwSignal<TrainingConfig>,
+    #[prop(into)] quick: Signal<(Option<usize>, Option<usize>)>,
+) -> impl IntoView {
     view! {
         <article>
             <h2>"5 · Build a baseline"</h2>
@@ -416,7 +461,11 @@ fn Step5(trainer: Trainer, config: RwSignal<TrainingConfig>, #[prop(into)] quick
 }
 
 #[component]
-fn Step6(trainer: Trainer, config: RwSignal<TrainingConfig>, #[prop(into)] quick: Signal<(Option<usize>, Option<usize>)>) -> impl IntoView {
+fn Step6(
+    trainer: Trainer,
+    config: RwSignal<TrainingConfig>,
+    #[prop(into)] quick: Signal<(Option<usize>, Option<usize>)>,
+) -> impl IntoView {
     view! {
         <article>
             <h2>"6 · Scale up until it overfits"</h2>
@@ -430,7 +479,11 @@ fn Step6(trainer: Trainer, config: RwSignal<TrainingConfig>, #[prop(into)] quick
 }
 
 #[component]
-fn Step7(trainer: Trainer, config: RwSignal<TrainingConfig>, #[prop(into)] quick: Signal<(Option<usize>, Option<usize>)>) -> impl IntoView {
+fn Step7(
+    trainer: Trainer,
+    config: RwSignal<TrainingConfig>,
+    #[prop(into)] quick: Signal<(Option<usize>, Option<usize>)>,
+) -> impl IntoView {
     view! {
         <article>
             <h2>"7 · Regularize"</h2>

@@ -34,7 +34,11 @@ impl Route {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.params.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The hash for this route.
@@ -81,7 +85,9 @@ fn percent_decode(s: &str) -> String {
 fn percent_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -98,7 +104,8 @@ pub fn decode_config(token: &str) -> Result<TrainingConfig, ConfigError> {
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token.trim())
         .map_err(|_| ConfigError::new("cfg", "the link's config is not valid base64url"))?;
-    serde_json::from_slice::<TrainingConfig>(&json).map_err(|e| ConfigError::new("cfg", format!("the link's config is invalid: {e}")))
+    serde_json::from_slice::<TrainingConfig>(&json)
+        .map_err(|e| ConfigError::new("cfg", format!("the link's config is invalid: {e}")))
 }
 
 /// What the URL asks of a step's run: quick-run overrides and the backend.
@@ -122,7 +129,10 @@ pub fn url_overrides(route: &Route) -> Result<UrlOverrides, ConfigError> {
             None => Ok(None),
             Some(v) => match v.parse::<usize>() {
                 Ok(n) if n > 0 => Ok(Some(n)),
-                _ => Err(ConfigError::new(key, format!("must be a whole number ≥ 1 (got {v:?})"))),
+                _ => Err(ConfigError::new(
+                    key,
+                    format!("must be a whole number ≥ 1 (got {v:?})"),
+                )),
             },
         }
     };
@@ -130,13 +140,19 @@ pub fn url_overrides(route: &Route) -> Result<UrlOverrides, ConfigError> {
     o.epochs = positive("epochs")?;
     if let Some(e) = o.epochs {
         if e > 1000 {
-            return Err(ConfigError::new("epochs", format!("must be between 1 and 1000 (got {e})")));
+            return Err(ConfigError::new(
+                "epochs",
+                format!("must be between 1 and 1000 (got {e})"),
+            ));
         }
     }
     if let Some(b) = route.get("backend") {
-        o.backend = Some(
-            BackendChoice::parse(b).ok_or_else(|| ConfigError::new("backend", format!("must be webgpu, cpu or auto (got {b:?})")))?,
-        );
+        o.backend = Some(BackendChoice::parse(b).ok_or_else(|| {
+            ConfigError::new(
+                "backend",
+                format!("must be webgpu, cpu or auto (got {b:?})"),
+            )
+        })?);
     }
     Ok(o)
 }
@@ -166,7 +182,10 @@ pub fn best_epoch(epochs: &[EpochLogs]) -> Option<usize> {
 }
 
 pub fn best_val_loss(epochs: &[EpochLogs]) -> Option<f64> {
-    epochs.iter().filter_map(|e| e.val_loss).min_by(f64::total_cmp)
+    epochs
+        .iter()
+        .filter_map(|e| e.val_loss)
+        .min_by(f64::total_cmp)
 }
 
 /// Where validation loss starts to rise for good: the first epoch after the best one, if the
@@ -180,10 +199,14 @@ pub fn overfit_start(epochs: &[EpochLogs]) -> Option<usize> {
 /// Exercise of step 6: a visible overfit — validation loss at least 5 % above its best, two
 /// or more epochs after the best, while the training loss kept falling.
 pub fn is_visible_overfit(epochs: &[EpochLogs]) -> bool {
-    let (Some(best), Some(best_loss), Some(last)) = (best_epoch(epochs), best_val_loss(epochs), epochs.last()) else {
+    let (Some(best), Some(best_loss), Some(last)) =
+        (best_epoch(epochs), best_val_loss(epochs), epochs.last())
+    else {
         return false;
     };
-    let Some(last_val) = last.val_loss else { return false };
+    let Some(last_val) = last.val_loss else {
+        return false;
+    };
     let train_at_best = epochs[best - 1].loss;
     last.epoch >= best + 2 && last_val > best_loss * 1.05 && last.loss < train_at_best
 }
@@ -194,11 +217,21 @@ pub fn format_duration(seconds: f64) -> String {
         return "–".into();
     }
     let s = seconds.round() as u64;
-    if s < 60 { format!("{s} s") } else { format!("{} min {:02} s", s / 60, s % 60) }
+    if s < 60 {
+        format!("{s} s")
+    } else {
+        format!("{} min {:02} s", s / 60, s % 60)
+    }
 }
 
 /// Seconds left, from the progress so far.
-pub fn eta(epoch: usize, epochs: usize, batch: usize, batches: usize, elapsed_s: f64) -> Option<f64> {
+pub fn eta(
+    epoch: usize,
+    epochs: usize,
+    batch: usize,
+    batches: usize,
+    elapsed_s: f64,
+) -> Option<f64> {
     let done = (epoch.saturating_sub(1) * batches + batch) as f64;
     let total = (epochs * batches) as f64;
     (done > 0.0 && total >= done).then(|| elapsed_s / done * (total - done))
@@ -243,7 +276,8 @@ mod tests {
         let back = Route::parse(&r.to_hash());
         assert_eq!(url_overrides(&back).unwrap().config, Some(c));
         assert_eq!(decode_config("!!!").unwrap_err().field, "cfg");
-        let bad = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"model": {}, "epochs": "x"}"#);
+        let bad = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"model": {}, "epochs": "x"}"#);
         assert_eq!(decode_config(&bad).unwrap_err().field, "cfg");
     }
 
@@ -254,7 +288,9 @@ mod tests {
         assert_eq!(err("#/step/5?epochs=0"), "epochs");
         assert_eq!(err("#/step/5?backend=tpu"), "backend");
         let o = url_overrides(&Route::parse("#/step/5?subset=2000&epochs=2&backend=cpu")).unwrap();
-        let c = o.apply(&TrainingConfig::new(ModelSpec::baseline())).unwrap();
+        let c = o
+            .apply(&TrainingConfig::new(ModelSpec::baseline()))
+            .unwrap();
         assert_eq!((c.subset, c.epochs), (Some(2000), 2));
         assert_eq!(o.backend, Some(BackendChoice::Cpu));
     }

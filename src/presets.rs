@@ -26,7 +26,8 @@ mod tests {
         for c in [super::baseline(), super::overfit(), super::regularized()] {
             c.validate(Some(60_000)).unwrap();
         }
-        let cnn: lab_spec::TrainingConfig = serde_json::from_str(include_str!("../configs/cnn.json")).unwrap();
+        let cnn: lab_spec::TrainingConfig =
+            serde_json::from_str(include_str!("../configs/cnn.json")).unwrap();
         cnn.validate(Some(60_000)).unwrap();
     }
 }

@@ -29,10 +29,20 @@ impl Progress {
             .and_then(|s| s.get_item(KEY).ok().flatten())
             .and_then(|json| serde_json::from_str(&json).ok())
             .unwrap_or_default();
-        let metric = if saved.metric.is_empty() { "accuracy".to_string() } else { saved.metric };
-        let p = Progress { done: RwSignal::new(saved.done), metric: RwSignal::new(metric) };
+        let metric = if saved.metric.is_empty() {
+            "accuracy".to_string()
+        } else {
+            saved.metric
+        };
+        let p = Progress {
+            done: RwSignal::new(saved.done),
+            metric: RwSignal::new(metric),
+        };
         Effect::new(move |_| {
-            let saved = Saved { done: p.done.get(), metric: p.metric.get() };
+            let saved = Saved {
+                done: p.done.get(),
+                metric: p.metric.get(),
+            };
             if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(&saved)) {
                 let _ = s.set_item(KEY, &json);
             }

@@ -5,7 +5,10 @@
 use std::cell::RefCell;
 
 use lab_spec::worker::{BackendChoice, DataSource, DataSummary, Reply, Request};
-use lab_spec::{BatchProgress, CallbackAction, ClassificationReport, EpochLogs, Event, RunSummary, StopReason, TrainingConfig};
+use lab_spec::{
+    BatchProgress, CallbackAction, ClassificationReport, EpochLogs, Event, RunSummary, StopReason,
+    TrainingConfig,
+};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -89,7 +92,10 @@ pub struct Trainer {
 }
 
 pub fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
 }
 
 fn send(request: &Request) {
@@ -148,10 +154,16 @@ impl Trainer {
             DataState::Ready(s) => s.train_counts.iter().sum::<usize>(),
             _ => 0,
         });
-        config.validate(Some(available)).map_err(|e| e.to_string())?;
+        config
+            .validate(Some(available))
+            .map_err(|e| e.to_string())?;
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
-        let backend = self.backend.get_untracked().map(|b| b.name).unwrap_or_default();
+        let backend = self
+            .backend
+            .get_untracked()
+            .map(|b| b.name)
+            .unwrap_or_default();
         self.runs.update(|runs| {
             runs.push(RunView {
                 id,
@@ -186,20 +198,35 @@ impl Trainer {
     }
 
     pub fn misclassified(&self, run: u32, actual: u8, predicted: u8) {
-        send(&Request::Misclassified { run, actual, predicted });
+        send(&Request::Misclassified {
+            run,
+            actual,
+            predicted,
+        });
     }
 
     pub fn preview(&self, index: usize, normalization: lab_spec::Normalization) {
-        send(&Request::Preview { index, normalization });
+        send(&Request::Preview {
+            index,
+            normalization,
+        });
     }
 
     pub fn load_default_data(&self) {
-        self.data.set(DataState::Loading { loaded: 0, total: 0 });
-        send(&Request::LoadData { source: DataSource::Url(self.data_base.get_value()) });
+        self.data.set(DataState::Loading {
+            loaded: 0,
+            total: 0,
+        });
+        send(&Request::LoadData {
+            source: DataSource::Url(self.data_base.get_value()),
+        });
     }
 
     pub fn load_files(&self, files: Vec<Vec<u8>>) {
-        self.data.set(DataState::Loading { loaded: 0, total: 0 });
+        self.data.set(DataState::Loading {
+            loaded: 0,
+            total: 0,
+        });
         send(&Request::LoadData {
             source: DataSource::Files(files.into_iter().map(serde_bytes::ByteBuf::from).collect()),
         });
@@ -216,15 +243,37 @@ impl Trainer {
     fn on_reply(&self, reply: Reply) {
         match reply {
             Reply::Alive => flush_pending(),
-            Reply::Ready { backend, adapter, note } => self.backend.set(Some(BackendInfo { name: backend, adapter, note })),
-            Reply::DataProgress { loaded, total } => self.data.set(DataState::Loading { loaded, total }),
+            Reply::Ready {
+                backend,
+                adapter,
+                note,
+            } => self.backend.set(Some(BackendInfo {
+                name: backend,
+                adapter,
+                note,
+            })),
+            Reply::DataProgress { loaded, total } => {
+                self.data.set(DataState::Loading { loaded, total })
+            }
             Reply::DataReady(summary) => self.data.set(DataState::Ready(summary)),
             Reply::DataFailed { message } => self.data.set(DataState::Failed(message)),
-            Reply::RunFailed { run, message } => self.update_run(run, |r| r.status = RunStatus::Failed(message)),
-            Reply::Checkpoint { run, epoch, report } => self.update_run(run, |r| r.checkpoint_report = Some((epoch, report))),
-            Reply::Images { run, actual, predicted, images } => {
-                self.cell_images.set(Some(CellImages { run, actual, predicted, images }))
+            Reply::RunFailed { run, message } => {
+                self.update_run(run, |r| r.status = RunStatus::Failed(message))
             }
+            Reply::Checkpoint { run, epoch, report } => {
+                self.update_run(run, |r| r.checkpoint_report = Some((epoch, report)))
+            }
+            Reply::Images {
+                run,
+                actual,
+                predicted,
+                images,
+            } => self.cell_images.set(Some(CellImages {
+                run,
+                actual,
+                predicted,
+                images,
+            })),
             Reply::Preview { raw, normalized } => self.preview.set(Some((raw, normalized))),
             Reply::Run { run, event } => self.update_run(run, |r| apply_event(r, event)),
         }
@@ -241,24 +290,37 @@ impl Trainer {
 
 fn apply_event(r: &mut RunView, event: Event) {
     match event {
-        Event::Started { epochs, batches_per_epoch, .. } => {
+        Event::Started {
+            epochs,
+            batches_per_epoch,
+            ..
+        } => {
             r.total_epochs = epochs;
             r.batches_per_epoch = batches_per_epoch;
         }
         Event::Batch(p) => {
-            r.batch_losses.push((p.epoch as f64 - 1.0 + p.batch as f64 / p.batches.max(1) as f64, p.loss));
+            r.batch_losses.push((
+                p.epoch as f64 - 1.0 + p.batch as f64 / p.batches.max(1) as f64,
+                p.loss,
+            ));
             r.progress = Some(p);
         }
         Event::Epoch(logs) => r.epochs.push(logs),
         Event::Callback(action) => r.actions.push(action),
-        Event::NanLoss { epoch, batch } => r.actions.push(CallbackAction::TerminatedOnNan { epoch, batch }),
+        Event::NanLoss { epoch, batch } => r
+            .actions
+            .push(CallbackAction::TerminatedOnNan { epoch, batch }),
         Event::Finished(summary) => {
             // The run stays "running" until the test-set evaluation arrives.
             r.summary = Some(summary);
         }
         Event::Evaluated(report) => {
             r.report = Some(report);
-            r.status = RunStatus::Finished(r.summary.as_ref().map_or(StopReason::Completed, |s| s.reason));
+            r.status = RunStatus::Finished(
+                r.summary
+                    .as_ref()
+                    .map_or(StopReason::Completed, |s| s.reason),
+            );
         }
         Event::Failed { message } => r.status = RunStatus::Failed(message),
     }
@@ -269,7 +331,10 @@ fn apply_event(r: &mut RunView, event: Event) {
 pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
     let trainer = Trainer {
         backend: RwSignal::new(None),
-        data: RwSignal::new(DataState::Loading { loaded: 0, total: 0 }),
+        data: RwSignal::new(DataState::Loading {
+            loaded: 0,
+            total: 0,
+        }),
         runs: RwSignal::new(Vec::new()),
         cell_images: RwSignal::new(None),
         preview: RwSignal::new(None),
@@ -279,29 +344,34 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
     let worker = match Worker::new("./worker_loader.js") {
         Ok(w) => w,
         Err(e) => {
-            trainer.data.set(DataState::Failed(format!("the training worker could not start: {e:?}")));
+            trainer.data.set(DataState::Failed(format!(
+                "the training worker could not start: {e:?}"
+            )));
             return trainer;
         }
     };
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         match serde_wasm_bindgen::from_value::<Reply>(event.data()) {
             Ok(reply) => trainer.on_reply(reply),
-            Err(e) => web_sys::console::error_1(&format!("unreadable reply from the worker: {e}").into()),
+            Err(e) => {
+                web_sys::console::error_1(&format!("unreadable reply from the worker: {e}").into())
+            }
         }
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
-        let message = format!("the training worker crashed: {}", event.message());
-        trainer.runs.update(|runs| {
-            for r in runs.iter_mut().filter(|r| r.is_running()) {
-                r.status = RunStatus::Failed(message.clone());
+    let on_error =
+        Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
+            let message = format!("the training worker crashed: {}", event.message());
+            trainer.runs.update(|runs| {
+                for r in runs.iter_mut().filter(|r| r.is_running()) {
+                    r.status = RunStatus::Failed(message.clone());
+                }
+            });
+            if !matches!(trainer.data.get_untracked(), DataState::Ready(_)) {
+                trainer.data.set(DataState::Failed(message));
             }
         });
-        if !matches!(trainer.data.get_untracked(), DataState::Ready(_)) {
-            trainer.data.set(DataState::Failed(message));
-        }
-    });
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     on_error.forget();
     WORKER.with(|w| *w.borrow_mut() = Some(worker));

@@ -10,7 +10,9 @@ use js_sys::{Function, Promise, Reflect, Uint8Array};
 use lab_data::files::FashionMnist;
 use lab_data::{Dataset, FILE_NAMES};
 use lab_engine::data::{Normalizer, prepare};
-use lab_engine::training::{Checkpoint, Observer, RunOptions, evaluate, evaluate_with_predictions, fit};
+use lab_engine::training::{
+    Checkpoint, Observer, RunOptions, evaluate, evaluate_with_predictions, fit,
+};
 use lab_engine::weights;
 use lab_spec::worker::{BackendChoice, DataSource, DataSummary, Reply, Request};
 use lab_spec::{Event, InputKind, LayerSpec, TrainingConfig};
@@ -61,7 +63,9 @@ fn post(reply: &Reply) {
                 web_sys::console::error_2(&"worker: postMessage failed".into(), &e);
             }
         }
-        Err(e) => web_sys::console::error_1(&format!("worker: cannot serialize a reply: {e}").into()),
+        Err(e) => {
+            web_sys::console::error_1(&format!("worker: cannot serialize a reply: {e}").into())
+        }
     }
 }
 
@@ -102,8 +106,15 @@ async fn handle(request: Request) {
                 post(&Reply::RunFailed { run, message });
             }
         }
-        Request::Misclassified { run, actual, predicted } => misclassified(run, actual, predicted),
-        Request::Preview { index, normalization } => preview(index, normalization),
+        Request::Misclassified {
+            run,
+            actual,
+            predicted,
+        } => misclassified(run, actual, predicted),
+        Request::Preview {
+            index,
+            normalization,
+        } => preview(index, normalization),
         Request::Stop => {}
     }
 }
@@ -131,18 +142,27 @@ async fn probe_adapter() -> Result<(String, bool), String> {
         .map_err(|e| format!("requestAdapter failed: {e:?}"))?
         .dyn_into()
         .map_err(|_| "requestAdapter did not return a promise".to_string())?;
-    let adapter = JsFuture::from(promise).await.map_err(|e| format!("requestAdapter failed: {e:?}"))?;
+    let adapter = JsFuture::from(promise)
+        .await
+        .map_err(|e| format!("requestAdapter failed: {e:?}"))?;
     if adapter.is_null() || adapter.is_undefined() {
         return Err("the browser offers no WebGPU adapter".into());
     }
     let info = get(&adapter, "info");
-    let fallback = get(&info, "isFallbackAdapter").as_bool().or_else(|| get(&adapter, "isFallbackAdapter").as_bool()).unwrap_or(false);
+    let fallback = get(&info, "isFallbackAdapter")
+        .as_bool()
+        .or_else(|| get(&adapter, "isFallbackAdapter").as_bool())
+        .unwrap_or(false);
     let parts: Vec<String> = ["vendor", "architecture", "description"]
         .iter()
         .map(|k| string_of(&info, k))
         .filter(|s| !s.is_empty())
         .collect();
-    let mut desc = if parts.is_empty() { "unknown adapter".to_string() } else { parts.join(" ") };
+    let mut desc = if parts.is_empty() {
+        "unknown adapter".to_string()
+    } else {
+        parts.join(" ")
+    };
     if fallback {
         desc.push_str(" (software fallback)");
     }
@@ -150,7 +170,11 @@ async fn probe_adapter() -> Result<(String, bool), String> {
 }
 
 async fn init(choice: BackendChoice) {
-    let probe = if choice == BackendChoice::Cpu { None } else { Some(probe_adapter().await) };
+    let probe = if choice == BackendChoice::Cpu {
+        None
+    } else {
+        Some(probe_adapter().await)
+    };
     let (backend, adapter, note) = match (choice, probe) {
         (BackendChoice::Cpu, _) => (Backend::Cpu, None, Some("CPU chosen in the URL (backend=cpu)".to_string())),
         (_, Some(Err(why))) => (Backend::Cpu, None, Some(format!("WebGPU unavailable: {why}; training on the CPU"))),
@@ -170,21 +194,33 @@ async fn init(choice: BackendChoice) {
         Backend::Cpu => "cpu",
     };
     STATE.with(|s| s.borrow_mut().backend = Some(backend));
-    post(&Reply::Ready { backend: name.into(), adapter, note });
+    post(&Reply::Ready {
+        backend: name.into(),
+        adapter,
+        note,
+    });
 }
 
 /// The CPU backend for a model: ndarray (SIMD) is the fastest for dense layers in the
 /// browser, flex for convolutions (see the README's figures).
 #[allow(deprecated)] // burn 0.22 deprecates ndarray, still the fastest for MLPs on wasm
 fn cpu_device(spec: &lab_spec::ModelSpec) -> (Device, &'static str) {
-    if spec.layers.iter().any(|l| matches!(l, LayerSpec::Conv2D { .. } | LayerSpec::MaxPool2D { .. })) {
+    if spec
+        .layers
+        .iter()
+        .any(|l| matches!(l, LayerSpec::Conv2D { .. } | LayerSpec::MaxPool2D { .. }))
+    {
         (Device::flex(), "cpu (flex)")
     } else {
         (Device::ndarray(), "cpu (ndarray)")
     }
 }
 
-async fn read_body(response: &Response, loaded: &mut u64, total: &mut u64) -> Result<Vec<u8>, String> {
+async fn read_body(
+    response: &Response,
+    loaded: &mut u64,
+    total: &mut u64,
+) -> Result<Vec<u8>, String> {
     let length: u64 = response
         .headers()
         .get("content-length")
@@ -201,7 +237,9 @@ async fn read_body(response: &Response, loaded: &mut u64, total: &mut u64) -> Re
     let mut out = Vec::with_capacity(length as usize);
     let mut last_post = Instant::now();
     loop {
-        let chunk = JsFuture::from(reader.read()).await.map_err(|e| format!("download interrupted: {e:?}"))?;
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| format!("download interrupted: {e:?}"))?;
         if get(&chunk, "done").as_bool().unwrap_or(true) {
             break;
         }
@@ -209,7 +247,10 @@ async fn read_body(response: &Response, loaded: &mut u64, total: &mut u64) -> Re
         *loaded += bytes.length() as u64;
         out.extend(bytes.to_vec());
         if last_post.elapsed().as_millis() > 100 {
-            post(&Reply::DataProgress { loaded: *loaded, total: (*total).max(*loaded) });
+            post(&Reply::DataProgress {
+                loaded: *loaded,
+                total: (*total).max(*loaded),
+            });
             last_post = Instant::now();
         }
     }
@@ -219,7 +260,11 @@ async fn read_body(response: &Response, loaded: &mut u64, total: &mut u64) -> Re
 async fn open_cache() -> Option<Cache> {
     let global: web_sys::WorkerGlobalScope = scope().unchecked_into();
     let caches = global.caches().ok()?;
-    JsFuture::from(caches.open(CACHE_NAME)).await.ok()?.dyn_into().ok()
+    JsFuture::from(caches.open(CACHE_NAME))
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()
 }
 
 /// Downloads the four files (or takes them from the cache). Returns (bytes, from cache).
@@ -232,9 +277,12 @@ async fn fetch_files(base: &str, cache: Option<&Cache>) -> Result<(Vec<Vec<u8>>,
         if let Some(cache) = cache {
             if let Ok(hit) = JsFuture::from(cache.match_with_str(&url)).await {
                 if let Ok(response) = hit.dyn_into::<Response>() {
-                    let buffer = JsFuture::from(response.array_buffer().map_err(|e| format!("{e:?}"))?)
-                        .await
-                        .map_err(|e| format!("{name}: reading the cached copy failed: {e:?}"))?;
+                    let buffer =
+                        JsFuture::from(response.array_buffer().map_err(|e| format!("{e:?}"))?)
+                            .await
+                            .map_err(|e| {
+                                format!("{name}: reading the cached copy failed: {e:?}")
+                            })?;
                     files.push(Uint8Array::new(&buffer).to_vec());
                     continue;
                 }
@@ -247,11 +295,22 @@ async fn fetch_files(base: &str, cache: Option<&Cache>) -> Result<(Vec<Vec<u8>>,
             .dyn_into()
             .map_err(|_| format!("{name}: not a response"))?;
         if !response.ok() {
-            return Err(format!("{name}: the server answered {} {} for {url}", response.status(), response.status_text()));
+            return Err(format!(
+                "{name}: the server answered {} {} for {url}",
+                response.status(),
+                response.status_text()
+            ));
         }
-        files.push(read_body(&response, &mut loaded, &mut total).await.map_err(|e| format!("{name}: {e}"))?);
+        files.push(
+            read_body(&response, &mut loaded, &mut total)
+                .await
+                .map_err(|e| format!("{name}: {e}"))?,
+        );
     }
-    post(&Reply::DataProgress { loaded: total.max(loaded), total: total.max(loaded) });
+    post(&Reply::DataProgress {
+        loaded: total.max(loaded),
+        total: total.max(loaded),
+    });
     Ok((files, all_cached))
 }
 
@@ -260,7 +319,10 @@ fn decode(files: &[Vec<u8>]) -> Result<FashionMnist, String> {
         Dataset::from_idx_bytes(&files[i], &files[i + 1])
             .map_err(|e| format!("{} / {}: {e}", FILE_NAMES[i], FILE_NAMES[i + 1]))
     };
-    Ok(FashionMnist { train: pair(0)?, test: pair(2)? })
+    Ok(FashionMnist {
+        train: pair(0)?,
+        test: pair(2)?,
+    })
 }
 
 async fn load_data(source: DataSource) {
@@ -330,7 +392,10 @@ struct WorkerObserver {
 
 impl Observer for WorkerObserver {
     fn event(&mut self, event: Event) {
-        post(&Reply::Run { run: self.run, event });
+        post(&Reply::Run {
+            run: self.run,
+            event,
+        });
     }
 
     fn stop_requested(&mut self) -> bool {
@@ -354,11 +419,16 @@ async fn train(run: u32, config: TrainingConfig) -> Result<(), String> {
     });
     let backend = backend.ok_or("the backend is not ready yet")?;
     let data = data.ok_or("the data is not loaded yet")?;
-    config.validate(Some(data.train.len())).map_err(|e| format!("invalid config: {e}"))?;
+    config
+        .validate(Some(data.train.len()))
+        .map_err(|e| format!("invalid config: {e}"))?;
     let (device, options, cpu) = match &backend {
         Backend::WebGpu(device) => (
             device.clone(),
-            RunOptions { loss_read_every: 10, ..RunOptions::default() },
+            RunOptions {
+                loss_read_every: 10,
+                ..RunOptions::default()
+            },
             false,
         ),
         Backend::Cpu => (cpu_device(&config.model).0, RunOptions::default(), true),
@@ -366,15 +436,31 @@ async fn train(run: u32, config: TrainingConfig) -> Result<(), String> {
     let prepared = prepare(&data.train, &config);
     let stop = STOP.with(|s| s.clone());
     stop.set(false);
-    let mut observer = WorkerObserver { run, stop, last_yield: Instant::now() };
-    let outcome = fit(&config, &prepared.train, prepared.val.as_ref(), &device.clone().autodiff(), &mut observer, &options)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut observer = WorkerObserver {
+        run,
+        stop,
+        last_yield: Instant::now(),
+    };
+    let outcome = fit(
+        &config,
+        &prepared.train,
+        prepared.val.as_ref(),
+        &device.clone().autodiff(),
+        &mut observer,
+        &options,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let test = prepared.normalizer.apply(&data.test);
-    let (report, predictions) =
-        evaluate_with_predictions(&outcome.model, config.model.input, &test, &device, options.eval_batch_size)
-            .await
-            .map_err(|e| e.to_string())?;
+    let (report, predictions) = evaluate_with_predictions(
+        &outcome.model,
+        config.model.input,
+        &test,
+        &device,
+        options.eval_batch_size,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     STATE.with(|s| {
         s.borrow_mut().runs.insert(
             run,
@@ -388,17 +474,29 @@ async fn train(run: u32, config: TrainingConfig) -> Result<(), String> {
             },
         )
     });
-    post(&Reply::Run { run, event: Event::Evaluated(report) });
+    post(&Reply::Run {
+        run,
+        event: Event::Evaluated(report),
+    });
     Ok(())
 }
 
 async fn evaluate_checkpoint(run: u32) -> Result<(), String> {
     let (backend, data, found) = STATE.with(|s| {
         let s = s.borrow();
-        let found = s.runs.get(&run).map(|r| (r.checkpoint.clone(), r.spec.clone(), r.input, r.normalizer.clone(), r.cpu));
+        let found = s.runs.get(&run).map(|r| {
+            (
+                r.checkpoint.clone(),
+                r.spec.clone(),
+                r.input,
+                r.normalizer.clone(),
+                r.cpu,
+            )
+        });
         (s.backend.clone(), s.data.clone(), found)
     });
-    let (checkpoint, spec, input, normalizer, cpu) = found.ok_or("no finished run with that number")?;
+    let (checkpoint, spec, input, normalizer, cpu) =
+        found.ok_or("no finished run with that number")?;
     let checkpoint = checkpoint.ok_or("this run kept no checkpoint (turn ModelCheckpoint on)")?;
     let data = data.ok_or("the data is not loaded")?;
     let device = match (backend, cpu) {
@@ -407,8 +505,14 @@ async fn evaluate_checkpoint(run: u32) -> Result<(), String> {
     };
     let model = weights::load(&checkpoint.bytes, &spec, &device).map_err(|e| e.to_string())?;
     let test = normalizer.apply(&data.test);
-    let report = evaluate(&model, input, &test, &device, 1000).await.map_err(|e| e.to_string())?;
-    post(&Reply::Checkpoint { run, epoch: checkpoint.epoch, report });
+    let report = evaluate(&model, input, &test, &device, 1000)
+        .await
+        .map_err(|e| e.to_string())?;
+    post(&Reply::Checkpoint {
+        run,
+        epoch: checkpoint.epoch,
+        report,
+    });
     Ok(())
 }
 
@@ -424,7 +528,12 @@ fn misclassified(run: u32, actual: u8, predicted: u8) {
             .map(|i| data.test.image(i).to_vec())
             .collect()
     });
-    post(&Reply::Images { run, actual, predicted, images });
+    post(&Reply::Images {
+        run,
+        actual,
+        predicted,
+        images,
+    });
 }
 
 fn preview(index: usize, normalization: lab_spec::Normalization) {

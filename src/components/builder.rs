@@ -3,8 +3,8 @@
 //! refused with a message naming the field, and the config stays as it was.
 
 use lab_spec::{
-    Activation, ConfigError, EarlyStoppingConfig, LayerSpec, ModelCheckpointConfig, OptimizerConfig, Regularizer,
-    TrainingConfig,
+    Activation, ConfigError, EarlyStoppingConfig, LayerSpec, ModelCheckpointConfig,
+    OptimizerConfig, Regularizer, TrainingConfig,
 };
 use leptos::prelude::*;
 
@@ -20,7 +20,9 @@ pub enum Level {
 }
 
 fn parse<T: std::str::FromStr>(field: &str, v: &str) -> Result<T, ConfigError> {
-    v.trim().parse::<T>().map_err(|_| ConfigError::new(field, format!("{v:?} is not a valid number")))
+    v.trim()
+        .parse::<T>()
+        .map_err(|_| ConfigError::new(field, format!("{v:?} is not a valid number")))
 }
 
 #[component]
@@ -45,23 +47,27 @@ pub fn ConfigEditor(
             }
         }
     };
-    let field = move |label: &'static str, testid: &'static str, get: fn(&TrainingConfig) -> String, set: fn(&mut TrainingConfig, &str) -> Result<(), ConfigError>| {
-        view! {
-            <label class="field">
-                <span>{label}</span>
-                <input
-                    type="text"
-                    data-testid=testid
-                    prop:value=move || config.with(get)
-                    prop:disabled=move || disabled.get()
-                    on:change=move |ev| {
-                        let v = event_target_value(&ev);
-                        edit(Box::new(move |c| set(c, &v)));
-                    }
-                />
-            </label>
-        }
-    };
+    let field =
+        move |label: &'static str,
+              testid: &'static str,
+              get: fn(&TrainingConfig) -> String,
+              set: fn(&mut TrainingConfig, &str) -> Result<(), ConfigError>| {
+            view! {
+                <label class="field">
+                    <span>{label}</span>
+                    <input
+                        type="text"
+                        data-testid=testid
+                        prop:value=move || config.with(get)
+                        prop:disabled=move || disabled.get()
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            edit(Box::new(move |c| set(c, &v)));
+                        }
+                    />
+                </label>
+            }
+        };
     let training = view! {
         <div class="fields">
             {field("epochs", "epochs", |c| c.epochs.to_string(), |c, v| {
@@ -115,8 +121,10 @@ pub fn ConfigEditor(
             </label>
         </div>
     };
-    let layers = (level != Level::Baseline).then(|| view! { <LayersEditor config level disabled edit=edit /> });
-    let callbacks = (level == Level::Regularize).then(|| view! { <CallbacksEditor config disabled edit=edit /> });
+    let layers = (level != Level::Baseline)
+        .then(|| view! { <LayersEditor config level disabled edit=edit /> });
+    let callbacks = (level == Level::Regularize)
+        .then(|| view! { <CallbacksEditor config disabled edit=edit /> });
     view! {
         <div class="editor">
             {layers}
@@ -130,7 +138,12 @@ pub fn ConfigEditor(
 type Edit = Box<dyn FnOnce(&mut TrainingConfig) -> Result<(), ConfigError>>;
 
 #[component]
-fn LayersEditor(config: RwSignal<TrainingConfig>, level: Level, #[prop(into)] disabled: Signal<bool>, edit: impl Fn(Edit) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn LayersEditor(
+    config: RwSignal<TrainingConfig>,
+    level: Level,
+    #[prop(into)] disabled: Signal<bool>,
+    edit: impl Fn(Edit) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let rows = move || {
         config.with(|c| c.model.layers.clone()).into_iter().enumerate().map(move |(i, layer)| {
             let remove = move |_| edit(Box::new(move |c: &mut TrainingConfig| {
@@ -192,12 +205,14 @@ fn LayersEditor(config: RwSignal<TrainingConfig>, level: Level, #[prop(into)] di
             }
         }).collect_view()
     };
-    let add = move |layer: LayerSpec| move |_| {
-        let layer = layer.clone();
-        edit(Box::new(move |c: &mut TrainingConfig| {
-            c.model.layers.push(layer);
-            Ok(())
-        }))
+    let add = move |layer: LayerSpec| {
+        move |_| {
+            let layer = layer.clone();
+            edit(Box::new(move |c: &mut TrainingConfig| {
+                c.model.layers.push(layer);
+                Ok(())
+            }))
+        }
     };
     let extra = (level == Level::Regularize).then(|| view! {
         <button data-testid="add-dropout" prop:disabled=move || disabled.get() on:click=add(LayerSpec::Dropout { rate: 0.5 })>"+ Dropout"</button>
@@ -216,8 +231,16 @@ fn LayersEditor(config: RwSignal<TrainingConfig>, level: Level, #[prop(into)] di
     }
 }
 
-fn set_reg(c: &mut TrainingConfig, i: usize, l1: Option<f64>, l2: Option<f64>) -> Result<(), ConfigError> {
-    if let Some(LayerSpec::Dense { kernel_regularizer, .. }) = c.model.layers.get_mut(i) {
+fn set_reg(
+    c: &mut TrainingConfig,
+    i: usize,
+    l1: Option<f64>,
+    l2: Option<f64>,
+) -> Result<(), ConfigError> {
+    if let Some(LayerSpec::Dense {
+        kernel_regularizer, ..
+    }) = c.model.layers.get_mut(i)
+    {
         let mut r = kernel_regularizer.unwrap_or(Regularizer { l1: 0.0, l2: 0.0 });
         if let Some(v) = l1 {
             r.l1 = v;
@@ -231,24 +254,37 @@ fn set_reg(c: &mut TrainingConfig, i: usize, l1: Option<f64>, l2: Option<f64>) -
 }
 
 #[component]
-fn CallbacksEditor(config: RwSignal<TrainingConfig>, #[prop(into)] disabled: Signal<bool>, edit: impl Fn(Edit) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn CallbacksEditor(
+    config: RwSignal<TrainingConfig>,
+    #[prop(into)] disabled: Signal<bool>,
+    edit: impl Fn(Edit) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let es_on = move || config.with(|c| c.callbacks.early_stopping.is_some());
     let es = move || config.with(|c| c.callbacks.early_stopping.clone().unwrap_or_default());
-    let toggle_es = move |_| edit(Box::new(|c: &mut TrainingConfig| {
-        c.callbacks.early_stopping = match c.callbacks.early_stopping {
-            Some(_) => None,
-            None => Some(EarlyStoppingConfig { patience: 3, restore_best_weights: true, ..Default::default() }),
-        };
-        Ok(())
-    }));
-    let toggle_cp = move |_| edit(Box::new(|c: &mut TrainingConfig| {
-        c.callbacks.model_checkpoint = match c.callbacks.model_checkpoint {
-            Some(_) => None,
-            None => Some(ModelCheckpointConfig::default()),
-        };
-        Ok(())
-    }));
-    let es_fields = move || es_on().then(|| {
+    let toggle_es = move |_| {
+        edit(Box::new(|c: &mut TrainingConfig| {
+            c.callbacks.early_stopping = match c.callbacks.early_stopping {
+                Some(_) => None,
+                None => Some(EarlyStoppingConfig {
+                    patience: 3,
+                    restore_best_weights: true,
+                    ..Default::default()
+                }),
+            };
+            Ok(())
+        }))
+    };
+    let toggle_cp = move |_| {
+        edit(Box::new(|c: &mut TrainingConfig| {
+            c.callbacks.model_checkpoint = match c.callbacks.model_checkpoint {
+                Some(_) => None,
+                None => Some(ModelCheckpointConfig::default()),
+            };
+            Ok(())
+        }))
+    };
+    let es_fields = move || {
+        es_on().then(|| {
         let e = es();
         view! {
             <label class="inline">"patience "<input type="text" class="small" data-testid="patience" prop:value=e.patience.to_string() prop:disabled=move || disabled.get()
@@ -269,7 +305,8 @@ fn CallbacksEditor(config: RwSignal<TrainingConfig>, #[prop(into)] disabled: Sig
                     Ok(())
                 })) />" restore_best_weights"</label>
         }
-    });
+    })
+    };
     view! {
         <div class="callbacks">
             <h4>"Callbacks"</h4>

@@ -46,22 +46,40 @@ fn stop_epoch(run: &RunView) -> Option<usize> {
 
 /// Draws the runs (index = colour) into an SVG string.
 pub fn render(runs: &[(usize, RunView)]) -> (String, Geometry) {
-    let max_epoch = runs.iter().map(|(_, r)| r.total_epochs.max(r.epochs.len())).max().unwrap_or(1).max(1);
+    let max_epoch = runs
+        .iter()
+        .map(|(_, r)| r.total_epochs.max(r.epochs.len()))
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let mut svg = String::new();
-    let mut geometry = Geometry { max_epoch, ..Default::default() };
+    let mut geometry = Geometry {
+        max_epoch,
+        ..Default::default()
+    };
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         let _ = root.fill(&WHITE);
         let panels = root.split_evenly((1, 2));
         let max_loss = runs
             .iter()
-            .flat_map(|(_, r)| r.epochs.iter().flat_map(|e| [Some(e.loss), e.val_loss]).flatten().chain(r.batch_losses.iter().map(|b| b.1)))
+            .flat_map(|(_, r)| {
+                r.epochs
+                    .iter()
+                    .flat_map(|e| [Some(e.loss), e.val_loss])
+                    .flatten()
+                    .chain(r.batch_losses.iter().map(|b| b.1))
+            })
             .filter(|v| v.is_finite())
             .fold(0.0f64, f64::max)
             .max(0.1)
             * 1.1;
         for (p, area) in panels.iter().enumerate() {
-            let (title, y_range) = if p == 0 { ("loss", 0.0..max_loss) } else { ("accuracy", 0.0..1.0) };
+            let (title, y_range) = if p == 0 {
+                ("loss", 0.0..max_loss)
+            } else {
+                ("accuracy", 0.0..1.0)
+            };
             let Ok(mut chart) = ChartBuilder::on(area)
                 .caption(title, ("sans-serif", 16))
                 .margin(8)
@@ -91,24 +109,44 @@ pub fn render(runs: &[(usize, RunView)]) -> (String, Geometry) {
                 let val: Vec<(f64, f64)> = run
                     .epochs
                     .iter()
-                    .filter_map(|e| Some((e.epoch as f64, if p == 0 { e.val_loss? } else { e.val_accuracy? })))
+                    .filter_map(|e| {
+                        Some((
+                            e.epoch as f64,
+                            if p == 0 { e.val_loss? } else { e.val_accuracy? },
+                        ))
+                    })
                     .filter(|(_, v)| v.is_finite())
                     .collect();
                 if p == 0 && !run.batch_losses.is_empty() {
                     let faint = color.mix(0.25);
                     let _ = chart.draw_series(LineSeries::new(
-                        run.batch_losses.iter().copied().filter(|(_, v)| v.is_finite()),
+                        run.batch_losses
+                            .iter()
+                            .copied()
+                            .filter(|(_, v)| v.is_finite()),
                         faint.stroke_width(1),
                     ));
                 }
                 let _ = chart.draw_series(LineSeries::new(train.clone(), color.stroke_width(2)));
-                let _ = chart.draw_series(train.iter().map(|&pt| Circle::new(pt, 2, color.filled())));
-                let _ = chart.draw_series(DashedLineSeries::new(val.clone(), 6, 4, color.stroke_width(2)));
-                let _ = chart.draw_series(val.iter().map(|&pt| Circle::new(pt, 3, color.stroke_width(1))));
+                let _ =
+                    chart.draw_series(train.iter().map(|&pt| Circle::new(pt, 2, color.filled())));
+                let _ = chart.draw_series(DashedLineSeries::new(
+                    val.clone(),
+                    6,
+                    4,
+                    color.stroke_width(2),
+                ));
+                let _ = chart.draw_series(
+                    val.iter()
+                        .map(|&pt| Circle::new(pt, 3, color.stroke_width(1))),
+                );
                 let top = if p == 0 { max_loss } else { 1.0 };
                 let mut mark = |epoch: usize, style: ShapeStyle, label: &str| {
                     let x = epoch as f64;
-                    let _ = chart.draw_series(std::iter::once(PathElement::new(vec![(x, 0.0), (x, top)], style)));
+                    let _ = chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(x, 0.0), (x, top)],
+                        style,
+                    )));
                     let _ = chart.draw_series(std::iter::once(Text::new(
                         label.to_string(),
                         (x + 0.05, top * 0.97),
@@ -121,7 +159,11 @@ pub fn render(runs: &[(usize, RunView)]) -> (String, Geometry) {
                 if let Some(s) = stop_epoch(run) {
                     mark(s, RED.mix(0.8).stroke_width(1), "stopped");
                 } else if let Some(o) = overfit_start(&run.epochs).filter(|_| !run.is_running()) {
-                    mark(o, RGBColor(230, 120, 0).mix(0.8).stroke_width(1), "val_loss rises");
+                    mark(
+                        o,
+                        RGBColor(230, 120, 0).mix(0.8).stroke_width(1),
+                        "val_loss rises",
+                    );
                 }
             }
         }
@@ -132,18 +174,30 @@ pub fn render(runs: &[(usize, RunView)]) -> (String, Geometry) {
 
 /// The chart of `runs` (the current step's runs and any it overlays).
 #[component]
-pub fn HistoryChart(trainer: Trainer, #[prop(into)] runs: Signal<Vec<(usize, RunView)>>, #[prop(into)] current: Signal<Option<u32>>) -> impl IntoView {
+pub fn HistoryChart(
+    trainer: Trainer,
+    #[prop(into)] runs: Signal<Vec<(usize, RunView)>>,
+    #[prop(into)] current: Signal<Option<u32>>,
+) -> impl IntoView {
     let rendered = Memo::new(move |_| {
-        let visible: Vec<(usize, RunView)> = runs.get().into_iter().filter(|(_, r)| r.visible).collect();
+        let visible: Vec<(usize, RunView)> =
+            runs.get().into_iter().filter(|(_, r)| r.visible).collect();
         render(&visible)
     });
     let epochs = move || {
         let id = current.get();
-        runs.with(|rs| rs.iter().find(|(_, r)| Some(r.id) == id).map_or(0, |(_, r)| r.epochs.len()))
+        runs.with(|rs| {
+            rs.iter()
+                .find(|(_, r)| Some(r.id) == id)
+                .map_or(0, |(_, r)| r.epochs.len())
+        })
     };
     let hover = RwSignal::new(None::<(usize, f64)>);
     let on_move = move |ev: web_sys::MouseEvent| {
-        let Some(target) = ev.current_target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok()) else {
+        let Some(target) = ev
+            .current_target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+        else {
             return;
         };
         let rect = target.get_bounding_client_rect();
@@ -152,9 +206,14 @@ pub fn HistoryChart(trainer: Trainer, #[prop(into)] runs: Signal<Vec<(usize, Run
         let (_, g) = rendered.get_untracked();
         let epoch = g.panels.iter().find_map(|&(a, b)| {
             let (a, b) = (a as f64, b as f64);
-            (x >= a && x <= b && b > a).then(|| ((x - a) / (b - a) * (g.max_epoch as f64 + 0.2)).round() as usize)
+            (x >= a && x <= b && b > a)
+                .then(|| ((x - a) / (b - a) * (g.max_epoch as f64 + 0.2)).round() as usize)
         });
-        hover.set(epoch.filter(|e| *e >= 1).map(|e| (e, ev.client_x() as f64 - rect.left())));
+        hover.set(
+            epoch
+                .filter(|e| *e >= 1)
+                .map(|e| (e, ev.client_x() as f64 - rect.left())),
+        );
     };
     let tooltip = move || {
         let (epoch, left) = hover.get()?;

@@ -15,10 +15,19 @@ pub fn Digit(pixels: Vec<u8>, #[prop(optional, into)] title: String) -> impl Int
     let canvas = NodeRef::<Canvas>::new();
     Effect::new(move |_| {
         let Some(canvas) = canvas.get() else { return };
-        let Ok(Some(ctx)) = canvas.get_context("2d") else { return };
-        let Ok(ctx) = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>() else { return };
-        let rgba: Vec<u8> = pixels.iter().flat_map(|&p| [255 - p, 255 - p, 255 - p, 255]).collect();
-        if let Ok(image) = web_sys::ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), 28, 28) {
+        let Ok(Some(ctx)) = canvas.get_context("2d") else {
+            return;
+        };
+        let Ok(ctx) = ctx.dyn_into::<web_sys::CanvasRenderingContext2d>() else {
+            return;
+        };
+        let rgba: Vec<u8> = pixels
+            .iter()
+            .flat_map(|&p| [255 - p, 255 - p, 255 - p, 255])
+            .collect();
+        if let Ok(image) =
+            web_sys::ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), 28, 28)
+        {
             let _ = ctx.put_image_data(&image, 0.0, 0.0);
         }
     });

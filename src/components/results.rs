@@ -9,12 +9,22 @@ use crate::components::Digit;
 use crate::trainer::Trainer;
 
 #[component]
-pub fn Results(trainer: Trainer, run: u32, report: ClassificationReport, #[prop(optional, into)] title: String) -> impl IntoView {
+pub fn Results(
+    trainer: Trainer,
+    run: u32,
+    report: ClassificationReport,
+    #[prop(optional, into)] title: String,
+) -> impl IntoView {
     let max_off = report
         .confusion_matrix
         .iter()
         .enumerate()
-        .flat_map(|(t, row)| row.iter().enumerate().filter(move |(p, _)| *p != t).map(|(_, v)| *v))
+        .flat_map(|(t, row)| {
+            row.iter()
+                .enumerate()
+                .filter(move |(p, _)| *p != t)
+                .map(|(_, v)| *v)
+        })
         .max()
         .unwrap_or(1)
         .max(1);
@@ -118,7 +128,12 @@ pub fn Results(trainer: Trainer, run: u32, report: ClassificationReport, #[prop(
 }
 
 fn short(name: &str) -> String {
-    name.split(['/', ' ']).next().unwrap_or(name).chars().take(6).collect()
+    name.split(['/', ' '])
+        .next()
+        .unwrap_or(name)
+        .chars()
+        .take(6)
+        .collect()
 }
 
 /// A Keras-style model summary table.

@@ -25,13 +25,21 @@ pub fn RunPanel(
 ) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let running = Signal::derive(move || trainer.running());
-    let my_runs = move || trainer.runs.with(|rs| rs.iter().filter(|r| r.step == step).cloned().collect::<Vec<_>>());
+    let my_runs = move || {
+        trainer.runs.with(|rs| {
+            rs.iter()
+                .filter(|r| r.step == step)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
     let latest = Memo::new(move |_| my_runs().last().cloned());
     let chart_runs = Signal::derive(move || {
         let all = trainer.runs.get();
         let mut out: Vec<(usize, RunView)> = Vec::new();
         for (i, r) in all.iter().enumerate() {
-            let overlaid = overlay.contains(&r.step) && all.iter().rev().find(|x| x.step == r.step).map(|x| x.id) == Some(r.id);
+            let overlaid = overlay.contains(&r.step)
+                && all.iter().rev().find(|x| x.step == r.step).map(|x| x.id) == Some(r.id);
             if r.step == step || overlaid {
                 out.push((i, r.clone()));
             }
@@ -69,25 +77,38 @@ pub fn RunPanel(
             copied.set(true);
         }
     };
-    let summary = move || config.with(|c| c.model.summary()).ok().map(|s| view! { <SummaryTable summary=s /> });
+    let summary = move || {
+        config
+            .with(|c| c.model.summary())
+            .ok()
+            .map(|s| view! { <SummaryTable summary=s /> })
+    };
     let progress = move || {
         let r = latest.get()?;
         let p = r.progress.clone();
-        let (epoch, batch, batches) = p.as_ref().map_or((1, 0, r.batches_per_epoch.max(1)), |p| (p.epoch, p.batch, p.batches));
-        let done = ((epoch - 1) * batches + batch) as f64 / (r.total_epochs * batches).max(1) as f64;
+        let (epoch, batch, batches) = p.as_ref().map_or((1, 0, r.batches_per_epoch.max(1)), |p| {
+            (p.epoch, p.batch, p.batches)
+        });
+        let done =
+            ((epoch - 1) * batches + batch) as f64 / (r.total_epochs * batches).max(1) as f64;
         let elapsed = (now_ms() - r.started_at) / 1000.0;
         let eta_text = if r.is_running() {
             eta(epoch, r.total_epochs, batch, batches, elapsed).map_or("–".into(), format_duration)
         } else {
             "–".into()
         };
+        let reason_text = |reason: StopReason| match reason {
+            StopReason::Completed => "finished",
+            StopReason::EarlyStopping => "stopped early",
+            StopReason::UserStop => "stopped by you",
+            StopReason::TerminatedOnNan => "terminated: the loss became NaN",
+        };
         let status = match &r.status {
-            RunStatus::Running if r.summary.is_some() => "evaluating on the test set…".to_string(),
-            RunStatus::Running => "training".to_string(),
-            RunStatus::Finished(StopReason::Completed) => "finished".to_string(),
-            RunStatus::Finished(StopReason::EarlyStopping) => "stopped early".to_string(),
-            RunStatus::Finished(StopReason::UserStop) => "stopped by you".to_string(),
-            RunStatus::Finished(StopReason::TerminatedOnNan) => "terminated: the loss became NaN".to_string(),
+            RunStatus::Running => match &r.summary {
+                Some(s) => format!("{} · evaluating on the test set…", reason_text(s.reason)),
+                None => "training".to_string(),
+            },
+            RunStatus::Finished(reason) => reason_text(*reason).to_string(),
             RunStatus::Failed(e) => format!("failed: {e}"),
         };
         Some(view! {
@@ -113,7 +134,8 @@ pub fn RunPanel(
     let results = move || {
         let r = latest.get()?;
         let report = r.report.clone()?;
-        let has_checkpoint = r.summary.as_ref().is_some() && r.config.callbacks.model_checkpoint.is_some();
+        let has_checkpoint =
+            r.summary.as_ref().is_some() && r.config.callbacks.model_checkpoint.is_some();
         let id = r.id;
         let checkpoint = r.checkpoint_report.clone().map(|(epoch, rep)| {
             view! { <Results trainer run=id report=rep title=format!("Best checkpoint (epoch {epoch}) on the test set") /> }
@@ -161,8 +183,13 @@ pub fn RunPanel(
 /// Puts the config into the URL (without a navigation), so the page's link is the run's.
 fn set_hash_config(config: &TrainingConfig) {
     let Some(w) = web_sys::window() else { return };
-    let route = Route::parse(&w.location().hash().unwrap_or_default()).with("cfg", Some(encode_config(config)));
+    let route = Route::parse(&w.location().hash().unwrap_or_default())
+        .with("cfg", Some(encode_config(config)));
     if let Ok(history) = w.history() {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&route.to_hash()));
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&route.to_hash()),
+        );
     }
 }

@@ -50,10 +50,14 @@ pub fn ensure_wasm_target() -> Result<()> {
     Ok(())
 }
 
-/// Every test: formatting, lints, the native tests, the engine on wasm32.
+/// Every test: formatting, lints (native and wasm32), the native tests, the release build of
+/// the lab, and the end-to-end tests in Chromium.
 fn test() -> Result<()> {
-    data::ensure_data(&root())?;
+    let root = root();
+    data::ensure_data(&root)?;
     ensure_wasm_target()?;
+    // Fail early, before the long builds, when no browser can be had.
+    let chromium = web::ensure_chromium()?;
     cargo(&["fmt", "--all", "--check"])?;
     cargo(&[
         "clippy",
@@ -66,14 +70,20 @@ fn test() -> Result<()> {
     cargo(&["test", "--workspace"])?;
     cargo(&[
         "clippy",
-        "-p",
-        "lab-engine",
         "--target",
         "wasm32-unknown-unknown",
+        "-p",
+        "lab-engine",
+        "-p",
+        "tuning-lab",
+        "--bins",
         "--",
         "-D",
         "warnings",
     ])?;
+    web::dist(&root)?;
+    let url = web::serve_in_background(&root.join("dist"))?;
+    web::run_e2e(&root, &url, &chromium)?;
     eprintln!("xtask: all tests passed");
     Ok(())
 }
@@ -94,9 +104,15 @@ fn main() -> Result<()> {
         Some("dist") => web::dist(&root()),
         Some("serve") => {
             web::dist(&root())?;
-            web::serve(&root().join("dist"), args.get(1).map_or("127.0.0.1:8080", String::as_str))
+            web::serve(
+                &root().join("dist"),
+                args.get(1).map_or("127.0.0.1:8080", String::as_str),
+            )
         }
-        Some("serve-dist") => web::serve(&root().join("dist"), args.get(1).map_or("127.0.0.1:8080", String::as_str)),
+        Some("serve-dist") => web::serve(
+            &root().join("dist"),
+            args.get(1).map_or("127.0.0.1:8080", String::as_str),
+        ),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n  serve  set everything up, build the lab (release) and serve it on http://127.0.0.1:8080\n  dist   the release build of the lab into dist/\n  data   write the Fashion-MNIST IDX files to static/data/fashion-mnist/\n  test   run every test (what CI runs)\n  bench  training throughput (samples/s) natively"

@@ -40,7 +40,12 @@ pub fn ensure_tools(root: &Path) -> Result<()> {
         eprintln!("xtask: cargo install wasm-bindgen-cli {WASM_BINDGEN_VERSION}");
         // Not --locked: one of its locked dependency versions is not on this registry mirror.
         let ok = Command::new(env!("CARGO"))
-            .args(["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN_VERSION])
+            .args([
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                WASM_BINDGEN_VERSION,
+            ])
             .status()?
             .success();
         if !ok {
@@ -49,11 +54,19 @@ pub fn ensure_tools(root: &Path) -> Result<()> {
     }
     let tools = tools_dir(root);
     let wasm_opt = tools.join("node_modules/.bin/wasm-opt");
-    if !version_of(wasm_opt.to_str().unwrap_or_default(), "--version").is_some_and(|v| v.contains(BINARYEN_VERSION)) {
+    if !version_of(wasm_opt.to_str().unwrap_or_default(), "--version")
+        .is_some_and(|v| v.contains(BINARYEN_VERSION))
+    {
         eprintln!("xtask: npm install binaryen@{BINARYEN_VERSION} (wasm-opt)");
         std::fs::create_dir_all(&tools)?;
         let ok = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", &format!("binaryen@{BINARYEN_VERSION}")])
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--silent",
+                &format!("binaryen@{BINARYEN_VERSION}"),
+            ])
             .current_dir(&tools)
             .status()
             .context("running npm (is Node.js installed?)")?
@@ -68,7 +81,11 @@ pub fn ensure_tools(root: &Path) -> Result<()> {
 /// PATH with the local wasm-opt first.
 fn path_with_tools(root: &Path) -> String {
     let bin = tools_dir(root).join("node_modules/.bin");
-    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
 /// `trunk build --release` into dist/.
@@ -121,7 +138,10 @@ fn respond(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
     let mut file = dir.to_path_buf();
     for seg in path.split('/').filter(|s| !s.is_empty()) {
         if seg == ".." {
-            return write!(stream, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            return write!(
+                stream,
+                "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
         }
         file.push(seg);
     }
@@ -143,7 +163,11 @@ fn respond(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
         }
         Err(_) => {
             let body = b"not found";
-            write!(stream, "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())?;
+            write!(
+                stream,
+                "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )?;
             stream.write_all(body)
         }
     }
@@ -152,12 +176,107 @@ fn respond(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
 /// Serves `dir` on `addr` until killed.
 pub fn serve(dir: &Path, addr: &str) -> Result<()> {
     let listener = TcpListener::bind(addr).with_context(|| format!("binding {addr}"))?;
-    eprintln!("xtask: serving {} on http://{addr}/", dir.display());
+    eprintln!(
+        "xtask: the lab is at http://{addr}/ (serving {}; Ctrl-C stops)",
+        dir.display()
+    );
+    serve_on(listener, dir);
+    Ok(())
+}
+
+/// Serves `dir` on `listener`, one thread per connection, until the process ends.
+#[allow(clippy::disallowed_methods)] // xtask is native: threads are fine here
+pub fn serve_on(listener: TcpListener, dir: &Path) {
     for stream in listener.incoming().flatten() {
         let dir = dir.to_path_buf();
         std::thread::spawn(move || {
             let _ = respond(stream, &dir);
         });
+    }
+}
+
+/// Serves `dir` on a free local port in the background; returns the base URL.
+#[allow(clippy::disallowed_methods)] // xtask is native: threads are fine here
+pub fn serve_in_background(dir: &Path) -> Result<String> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}/", listener.local_addr()?);
+    let dir = dir.to_path_buf();
+    std::thread::spawn(move || serve_on(listener, &dir));
+    Ok(url)
+}
+
+/// Chromium on PATH or at /usr/bin/chromium; installs Debian's package when it can.
+pub fn ensure_chromium() -> Result<PathBuf> {
+    let found = || {
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+            .iter()
+            .map(PathBuf::from)
+            .find(|p| p.is_file())
+    };
+    if let Some(p) = found() {
+        return Ok(p);
+    }
+    eprintln!(
+        "xtask: Chromium not found; trying apt-get install chromium chromium-driver (Debian's)"
+    );
+    let sudo = if Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"))
+    {
+        vec![]
+    } else {
+        vec!["sudo", "-n"]
+    };
+    let run = |args: &[&str]| {
+        let mut cmd: Vec<&str> = sudo.clone();
+        cmd.extend_from_slice(args);
+        Command::new(cmd[0])
+            .args(&cmd[1..])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let _ = run(&["apt-get", "update"]);
+    if run(&["apt-get", "install", "-y", "chromium", "chromium-driver"]) {
+        if let Some(p) = found() {
+            return Ok(p);
+        }
+    }
+    bail!(
+        "the end-to-end tests need Chromium: install Debian's package (`apt-get install chromium chromium-driver`) \
+         and run again; no browser is downloaded from elsewhere"
+    )
+}
+
+/// `npm ci` (or install) of the end-to-end tests' packages, then `npm test` against `url`.
+pub fn run_e2e(root: &Path, url: &str, chromium: &Path) -> Result<()> {
+    let dir = root.join("tests/e2e");
+    if !dir.join("node_modules/playwright-core").is_dir() {
+        eprintln!("xtask: npm ci (tests/e2e: playwright-core, no browser download)");
+        let ok = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+            .current_dir(&dir)
+            .status()
+            .context("running npm")?
+            .success();
+        if !ok {
+            bail!("npm ci in tests/e2e failed");
+        }
+    }
+    eprintln!("xtask: end-to-end tests against {url}");
+    let ok = Command::new("npm")
+        .args(["test", "--silent", "--", "lab.test.mjs"])
+        .env("LAB_URL", url)
+        .env("LAB_DIST", root.join("dist/"))
+        .env("CHROMIUM", chromium)
+        .current_dir(&dir)
+        .status()
+        .context("running npm test")?
+        .success();
+    if !ok {
+        bail!("the end-to-end tests failed (screenshots in tests/e2e/screenshots/)");
     }
     Ok(())
 }

@@ -276,7 +276,11 @@ pub async fn evaluate(
     device: &Device,
     batch_size: usize,
 ) -> Result<ClassificationReport, TrainError> {
-    Ok(evaluate_with_predictions(model, input, split, device, batch_size).await?.0)
+    Ok(
+        evaluate_with_predictions(model, input, split, device, batch_size)
+            .await?
+            .0,
+    )
 }
 
 /// [`evaluate`], also returning the predicted class of every item.

@@ -40,16 +40,32 @@ pub enum DataSource {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Request {
     /// Pick the backend (and warm it up).
-    Init { backend: BackendChoice },
-    LoadData { source: DataSource },
-    Train { run: u32, config: TrainingConfig },
+    Init {
+        backend: BackendChoice,
+    },
+    LoadData {
+        source: DataSource,
+    },
+    Train {
+        run: u32,
+        config: TrainingConfig,
+    },
     Stop,
     /// Evaluate a run's ModelCheckpoint weights on the test set.
-    EvaluateCheckpoint { run: u32 },
+    EvaluateCheckpoint {
+        run: u32,
+    },
     /// Test images of `actual` class predicted as `predicted` by a run's final model.
-    Misclassified { run: u32, actual: u8, predicted: u8 },
+    Misclassified {
+        run: u32,
+        actual: u8,
+        predicted: u8,
+    },
     /// One training image before and after normalization.
-    Preview { index: usize, normalization: Normalization },
+    Preview {
+        index: usize,
+        normalization: Normalization,
+    },
 }
 
 /// What the data looks like, sent once it is decoded.
@@ -69,14 +85,41 @@ pub enum Reply {
     /// The worker has started and listens (requests sent before this are queued by the page).
     Alive,
     /// The backend is ready. `adapter` describes the WebGPU adapter, if any.
-    Ready { backend: String, adapter: Option<String>, note: Option<String> },
-    DataProgress { loaded: u64, total: u64 },
+    Ready {
+        backend: String,
+        adapter: Option<String>,
+        note: Option<String>,
+    },
+    DataProgress {
+        loaded: u64,
+        total: u64,
+    },
     DataReady(DataSummary),
-    DataFailed { message: String },
-    Run { run: u32, event: Event },
+    DataFailed {
+        message: String,
+    },
+    Run {
+        run: u32,
+        event: Event,
+    },
     /// A run could not start (invalid config, no data) or crashed.
-    RunFailed { run: u32, message: String },
-    Checkpoint { run: u32, epoch: usize, report: crate::metrics::ClassificationReport },
-    Images { run: u32, actual: u8, predicted: u8, images: Vec<Vec<u8>> },
-    Preview { raw: Vec<u8>, normalized: Vec<f32> },
+    RunFailed {
+        run: u32,
+        message: String,
+    },
+    Checkpoint {
+        run: u32,
+        epoch: usize,
+        report: crate::metrics::ClassificationReport,
+    },
+    Images {
+        run: u32,
+        actual: u8,
+        predicted: u8,
+        images: Vec<Vec<u8>>,
+    },
+    Preview {
+        raw: Vec<u8>,
+        normalized: Vec<f32>,
+    },
 }

@@ -1,0 +1,146 @@
+// End-to-end tests: what a learner does and sees, in a real Chromium (WebGPU = SwiftShader).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { launch, Lab } from './lab.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function withLab(hash, fn) {
+  const lab = await Lab.open(browser, hash);
+  try {
+    await fn(lab);
+    assert.deepEqual(lab.errors, [], 'no console errors');
+  } finally {
+    await lab.close();
+  }
+}
+
+test('walks through steps 1–7', async () => {
+  await withLab('#/step/1', async (lab) => {
+    await lab.dataReady();
+    assert.equal(await lab.page.locator('[data-testid=class-row]').count(), 10);
+    assert.equal(await lab.page.locator('[data-testid=class-grid] canvas').count(), 80);
+    assert.match(await lab.testid('naive-baseline').textContent(), /10\.0 %/);
+    await lab.shot('step-1');
+    await lab.goto('#/step/2');
+    await lab.testid('metric-macro_f1').check();
+    assert.match(await lab.testid('chosen-metric').textContent(), /macro-F1/);
+    await lab.shot('step-2');
+    await lab.goto('#/step/3');
+    assert.equal(await lab.testid('split-sizes').textContent(), 'train 48000 · validation 12000 · test 10000');
+    await lab.testid('protocol-split').fill('0.1');
+    await lab.testid('protocol-split').press('Enter');
+    assert.equal(await lab.testid('split-sizes').textContent(), 'train 54000 · validation 6000 · test 10000');
+    await lab.testid('protocol-split').fill('1.5');
+    await lab.testid('protocol-split').press('Enter');
+    assert.match(await lab.testid('config-error').textContent(), /validation_split/);
+    await lab.shot('step-3');
+    await lab.goto('#/step/4');
+    await lab.testid('preview').waitFor();
+    await lab.testid('norm-standardize').check();
+    await lab.page.waitForFunction(() => /-\d/.test(document.querySelector('[data-testid=preview]').textContent));
+    await lab.shot('step-4');
+    for (const step of [5, 6, 7]) {
+      await lab.goto(`#/step/${step}`);
+      await lab.testid('model-summary').waitFor();
+      await lab.shot(`step-${step}`);
+    }
+    // Step 7 offers the regularizers and the callbacks.
+    await lab.testid('early-stopping').waitFor();
+    assert.ok(await lab.page.locator('[data-testid=layer]').count() >= 4);
+  });
+  // The chosen metric survives a reload (browser storage).
+});
+
+for (const backend of ['cpu', 'webgpu']) {
+  test(`step 5 trains the baseline on ${backend}`, async () => {
+    await withLab(`#/step/5?subset=2000&epochs=2&backend=${backend}`, async (lab) => {
+      await lab.dataReady();
+      assert.match(await lab.backend(), new RegExp(`backend: ${backend}`));
+      await lab.train();
+      await lab.results(300_000);
+      assert.equal(await lab.epochs(), 2);
+      const acc = await lab.testAccuracy();
+      assert.ok(acc > 0.4 && acc <= 1, `test accuracy ${acc}`);
+      assert.equal(await lab.page.locator('[data-testid=confusion-matrix] td').count(), 100);
+      assert.match(await lab.testid('speed').textContent(), /samples\/s/);
+      assert.ok(await lab.page.locator('[data-testid=history] svg polyline, [data-testid=history] svg path').count() > 0);
+      // A confusion-matrix cell shows those misclassified test images.
+      await lab.page.locator('[data-testid=confusion-matrix] td.clickable').first().click();
+      await lab.testid('misclassified').waitFor();
+      assert.ok(await lab.page.locator('[data-testid=misclassified] canvas').count() > 0);
+      await lab.shot(`step-5-${backend}`);
+    });
+  });
+}
+
+test('Stop ends a run within 2 s and keeps its curves', async () => {
+  await withLab('#/step/6?subset=20000&epochs=40&backend=cpu', async (lab) => {
+    await lab.dataReady();
+    await lab.backend();
+    await lab.train();
+    await lab.waitEpochs(1);
+    const t0 = Date.now();
+    await lab.testid('stop').click();
+    await lab.page.waitForFunction(() => /stopped by you/.test(document.querySelector('[data-testid=run-status]')?.textContent ?? ''), null, { timeout: 10_000 });
+    const ms = Date.now() - t0;
+    assert.ok(ms < 2000, `stopped after ${ms} ms`);
+    assert.ok((await lab.epochs()) >= 1);
+    assert.ok(await lab.testid('train').isEnabled());
+  });
+});
+
+test('early stopping with restore_best_weights on step 7, overlaid on step 6', async () => {
+  await withLab('#/step/6?subset=3000&epochs=12&backend=cpu', async (lab) => {
+    await lab.dataReady();
+    await lab.backend();
+    await lab.train();
+    await lab.results();
+    await lab.goto('#/step/7?subset=3000&epochs=30&backend=cpu');
+    await lab.testid('model-checkpoint').check();
+    await lab.train();
+    await lab.results();
+    const actions = await lab.testid('callback-actions').textContent();
+    assert.match(actions, /checkpoint: saved the weights of epoch 1/);
+    // Two runs on the chart: this one and step 6's.
+    assert.equal(await lab.page.locator('[data-testid=legend-item]').count(), 2);
+    await lab.testid('use-checkpoint').click();
+    await lab.page.getByText(/Best checkpoint \(epoch \d+\) on the test set/).waitFor();
+    await lab.shot('step-7-regularized');
+  });
+});
+
+test('a corrupt data file shows a clear error, and the lab stays usable', async () => {
+  const dist = process.env.LAB_DIST ?? new URL('../../dist/', import.meta.url).pathname;
+  const good = `${dist}data/fashion-mnist/`;
+  const bad = `${dist}corrupt-data/`;
+  mkdirSync(bad, { recursive: true });
+  cpSync(good, bad, { recursive: true });
+  const labels = readFileSync(`${good}train-labels-idx1-ubyte.gz`);
+  writeFileSync(`${bad}train-labels-idx1-ubyte.gz`, labels.subarray(0, labels.length / 2));
+  assert.ok(existsSync(`${bad}train-images-idx3-ubyte.gz`));
+  await withLab('#/step/1?data=./corrupt-data/', async (lab) => {
+    lab.errors.length; // the 404-free corrupt file is not a console error
+    await lab.testid('data-error').waitFor({ timeout: 90_000 });
+    assert.match(await lab.testid('data-error').textContent(), /train-labels-idx1-ubyte\.gz.*(gzip|truncated|corrupt)/i);
+    assert.ok(await lab.testid('data-retry').isVisible());
+    await lab.goto('#/step/2');
+    await lab.testid('metric-accuracy').waitFor();
+    await lab.shot('data-error');
+  });
+});
+
+test('an invalid URL value is refused with the field named', async () => {
+  await withLab('#/step/5?epochs=abc&backend=cpu', async (lab) => {
+    await lab.dataReady();
+    assert.match(await lab.testid('url-error').textContent(), /epochs/);
+    assert.equal(await lab.testid('epochs').inputValue(), '5');
+    await lab.testid('batch-size').fill('0');
+    await lab.testid('batch-size').press('Enter');
+    assert.match(await lab.testid('config-error').textContent(), /batch_size/);
+    assert.equal(await lab.testid('batch-size').inputValue(), '32');
+  });
+});
