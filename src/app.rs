@@ -171,8 +171,11 @@ pub fn App() -> impl IntoView {
     };
 
     let page = move || {
-        let step = route.get().step;
-        match step {
+        let r = route.get();
+        if r.bench {
+            return view! { <Bench trainer /> }.into_any();
+        }
+        match r.step {
             1 => view! { <Step1 trainer /> }.into_any(),
             2 => view! { <Step2 choices /> }.into_any(),
             3 => view! { <Step3 trainer choices /> }.into_any(),
@@ -504,6 +507,39 @@ fn Step8() -> impl IntoView {
             <h2>"8 · Tune"</h2>
             <p>"Hyperparameter tuning with Hyperband (Keras Tuner's schedule) is not part of the lab yet. \
                 Until it is, compare your step 6 and 7 runs by hand: change one setting at a time and keep the test set for the end."</p>
+        </article>
+    }
+}
+
+/// `#/bench`: times training in this browser (used by `cargo xtask bench`).
+#[component]
+fn Bench(trainer: Trainer) -> impl IntoView {
+    use lab_spec::worker::BenchModel;
+    let started = StoredValue::new(false);
+    Effect::new(move |_| {
+        let ready =
+            matches!(trainer.data.get(), DataState::Ready(_)) && trainer.backend.get().is_some();
+        if ready && !started.get_value() {
+            started.set_value(true);
+            trainer.bench(BenchModel::Mlp, 128, 30);
+            trainer.bench(BenchModel::Mlp, 512, 20);
+            trainer.bench(BenchModel::Cnn, 128, 3);
+        }
+    });
+    let lines = move || {
+        trainer
+            .bench
+            .get()
+            .iter()
+            .filter_map(|b| serde_json::to_string(b).ok())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    view! {
+        <article>
+            <h2>"Benchmark"</h2>
+            <p>"Training samples per second in this browser, after a warm-up: the MLP 784-256-128-10 at batch 128 and 512, and the small CNN."</p>
+            <pre data-testid="bench-results" data-count=move || trainer.bench.get().len()>{lines}</pre>
         </article>
     }
 }

@@ -8,6 +8,8 @@ use lab_spec::{ConfigError, EpochLogs, TrainingConfig};
 /// `#/step/5?subset=2000&epochs=2` → step 5 and its parameters.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Route {
+    /// `#/bench`: the benchmark page (not in the navigation).
+    pub bench: bool,
     pub step: u8,
     pub params: Vec<(String, String)>,
 }
@@ -30,7 +32,12 @@ impl Route {
                 (percent_decode(k), percent_decode(v))
             })
             .collect();
-        Route { step, params }
+        let bench = path.trim_matches('/') == "bench";
+        Route {
+            bench,
+            step,
+            params,
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -43,7 +50,11 @@ impl Route {
 
     /// The hash for this route.
     pub fn to_hash(&self) -> String {
-        let mut s = format!("#/step/{}", self.step);
+        let mut s = if self.bench {
+            "#/bench".to_string()
+        } else {
+            format!("#/step/{}", self.step)
+        };
         for (i, (k, v)) in self.params.iter().enumerate() {
             s.push(if i == 0 { '?' } else { '&' });
             s.push_str(&percent_encode(k));

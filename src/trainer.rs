@@ -87,6 +87,7 @@ pub struct Trainer {
     pub runs: RwSignal<Vec<RunView>>,
     pub cell_images: RwSignal<Option<CellImages>>,
     pub preview: RwSignal<Option<(Vec<u8>, Vec<f32>)>>,
+    pub bench: RwSignal<Vec<lab_spec::worker::BenchResult>>,
     next_id: StoredValue<u32>,
     data_base: StoredValue<String>,
 }
@@ -189,6 +190,14 @@ impl Trainer {
         Ok(id)
     }
 
+    pub fn bench(&self, model: lab_spec::worker::BenchModel, batch: usize, steps: usize) {
+        send(&Request::Bench {
+            model,
+            batch,
+            steps,
+        });
+    }
+
     pub fn stop(&self) {
         send(&Request::Stop);
     }
@@ -275,6 +284,7 @@ impl Trainer {
                 images,
             })),
             Reply::Preview { raw, normalized } => self.preview.set(Some((raw, normalized))),
+            Reply::Bench(result) => self.bench.update(|b| b.push(result)),
             Reply::Run { run, event } => self.update_run(run, |r| apply_event(r, event)),
         }
     }
@@ -338,6 +348,7 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
         runs: RwSignal::new(Vec::new()),
         cell_images: RwSignal::new(None),
         preview: RwSignal::new(None),
+        bench: RwSignal::new(Vec::new()),
         next_id: StoredValue::new(1),
         data_base: StoredValue::new(data_base),
     };

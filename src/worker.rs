@@ -14,7 +14,9 @@ use lab_engine::training::{
     Checkpoint, Observer, RunOptions, evaluate, evaluate_with_predictions, fit,
 };
 use lab_engine::weights;
-use lab_spec::worker::{BackendChoice, DataSource, DataSummary, Reply, Request};
+use lab_spec::worker::{
+    BackendChoice, BenchModel, BenchResult, DataSource, DataSummary, Reply, Request,
+};
 use lab_spec::{Event, InputKind, LayerSpec, TrainingConfig};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -115,6 +117,15 @@ async fn handle(request: Request) {
             index,
             normalization,
         } => preview(index, normalization),
+        Request::Bench {
+            model,
+            batch,
+            steps,
+        } => {
+            if let Err(message) = bench(model, batch, steps).await {
+                post(&Reply::RunFailed { run: 0, message });
+            }
+        }
         Request::Stop => {}
     }
 }
@@ -388,10 +399,15 @@ struct WorkerObserver {
     run: u32,
     stop: Rc<Cell<bool>>,
     last_yield: Instant,
+    /// Benchmarks send no events.
+    silent: bool,
 }
 
 impl Observer for WorkerObserver {
     fn event(&mut self, event: Event) {
+        if self.silent {
+            return;
+        }
         post(&Reply::Run {
             run: self.run,
             event,
@@ -440,6 +456,7 @@ async fn train(run: u32, config: TrainingConfig) -> Result<(), String> {
         run,
         stop,
         last_yield: Instant::now(),
+        silent: false,
     };
     let outcome = fit(
         &config,
@@ -549,4 +566,81 @@ fn preview(index: usize, normalization: lab_spec::Normalization) {
     if let Some((raw, normalized)) = out {
         post(&Reply::Preview { raw, normalized });
     }
+}
+
+/// Times training steps as a learner's run does them (same options), after a warm-up run.
+async fn bench(model: BenchModel, batch: usize, steps: usize) -> Result<(), String> {
+    let (backend, data) = STATE.with(|s| {
+        let s = s.borrow();
+        (s.backend.clone(), s.data.clone())
+    });
+    let backend = backend.ok_or("the backend is not ready yet")?;
+    let data = data.ok_or("the data is not loaded yet")?;
+    let spec = match model {
+        BenchModel::Mlp => lab_spec::ModelSpec::mlp(&[256, 128]),
+        BenchModel::Cnn => lab_spec::ModelSpec::small_cnn(),
+    };
+    let mut config = TrainingConfig::new(spec);
+    config.batch_size = batch;
+    config.epochs = 1;
+    config.validation_split = 0.0;
+    let (device, options, name) = match &backend {
+        Backend::WebGpu(d) => (
+            d.clone(),
+            RunOptions {
+                loss_read_every: 10,
+                ..RunOptions::default()
+            },
+            "webgpu".to_string(),
+        ),
+        Backend::Cpu => {
+            let (d, n) = cpu_device(&config.model);
+            (d, RunOptions::default(), n.to_string())
+        }
+    };
+    let mut warm = config.clone();
+    warm.subset = Some(batch * 2);
+    let warm_data = prepare(&data.train, &warm);
+    let stop = Rc::new(Cell::new(false));
+    let started = Instant::now();
+    let mut quiet = WorkerObserver {
+        run: 0,
+        stop: stop.clone(),
+        last_yield: Instant::now(),
+        silent: true,
+    };
+    fit(
+        &warm,
+        &warm_data.train,
+        None,
+        &device.clone().autodiff(),
+        &mut quiet,
+        &options,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let warmup_s = started.elapsed().as_secs_f64();
+    config.subset = Some(batch * steps);
+    let prepared = prepare(&data.train, &config);
+    let started = Instant::now();
+    fit(
+        &config,
+        &prepared.train,
+        None,
+        &device.autodiff(),
+        &mut quiet,
+        &options,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let seconds = started.elapsed().as_secs_f64();
+    post(&Reply::Bench(BenchResult {
+        location: "browser".into(),
+        backend: name,
+        model,
+        batch,
+        samples_per_s: (prepared.train.len() as f64 / seconds).round(),
+        warmup_s,
+    }));
+    Ok(())
 }

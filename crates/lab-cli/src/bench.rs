@@ -5,9 +5,7 @@ use anyhow::Result;
 use futures::executor::block_on;
 use lab_engine::data::prepare;
 use lab_engine::lab_data::files::load_dir;
-use lab_engine::lab_spec::{
-    Activation, InputKind, LayerSpec, ModelSpec, OptimizerConfig, Padding, TrainingConfig,
-};
+use lab_engine::lab_spec::{ModelSpec, OptimizerConfig, TrainingConfig};
 use lab_engine::training::{Recorder, RunOptions, fit};
 use serde_json::json;
 use web_time::Instant;
@@ -16,40 +14,6 @@ use crate::{Args, cpu_device};
 
 /// The CPU backend the CLI uses unless told otherwise (chosen by `lab bench`; see the README).
 pub const DEFAULT_BACKEND: &str = "flex";
-
-/// The benchmark CNN: two 3×3 convolutions with pooling, as in configs/cnn.json.
-pub fn cnn() -> ModelSpec {
-    let conv = |filters| LayerSpec::Conv2D {
-        filters,
-        kernel_size: 3,
-        strides: 1,
-        padding: Padding::Valid,
-        activation: Activation::Relu,
-        kernel_regularizer: None,
-    };
-    ModelSpec {
-        input: InputKind::Image,
-        layers: vec![
-            conv(32),
-            LayerSpec::MaxPool2D {
-                pool_size: 2,
-                strides: None,
-            },
-            conv(64),
-            LayerSpec::MaxPool2D {
-                pool_size: 2,
-                strides: None,
-            },
-            LayerSpec::Flatten {},
-            LayerSpec::Dense {
-                units: 128,
-                activation: Activation::Relu,
-                kernel_regularizer: None,
-            },
-        ],
-        head_regularizer: None,
-    }
-}
 
 pub fn run(args: &Args) -> Result<()> {
     args.check_known(&["backend", "steps", "data"])?;
@@ -63,7 +27,7 @@ pub fn run(args: &Args) -> Result<()> {
     let cases = [
         ("mlp", ModelSpec::mlp(&[256, 128]), 128usize),
         ("mlp", ModelSpec::mlp(&[256, 128]), 512),
-        ("cnn", cnn(), 128),
+        ("cnn", ModelSpec::small_cnn(), 128),
     ];
     for backend in &backends {
         let device = cpu_device(backend)?;

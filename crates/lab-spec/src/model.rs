@@ -470,6 +470,38 @@ impl ModelSpec {
         Self::default()
     }
 
+    /// The benchmark CNN: two 3×3 ReLU convolutions with 2×2 max pooling, then Dense(128).
+    pub fn small_cnn() -> Self {
+        let conv = |filters| LayerSpec::Conv2D {
+            filters,
+            kernel_size: 3,
+            strides: 1,
+            padding: Padding::Valid,
+            activation: Activation::Relu,
+            kernel_regularizer: None,
+        };
+        let pool = || LayerSpec::MaxPool2D {
+            pool_size: 2,
+            strides: None,
+        };
+        Self {
+            input: InputKind::Image,
+            layers: vec![
+                conv(32),
+                pool(),
+                conv(64),
+                pool(),
+                LayerSpec::Flatten {},
+                LayerSpec::Dense {
+                    units: 128,
+                    activation: Activation::Relu,
+                    kernel_regularizer: None,
+                },
+            ],
+            head_regularizer: None,
+        }
+    }
+
     /// A multi-layer perceptron with the given hidden widths (ReLU).
     pub fn mlp(hidden: &[usize]) -> Self {
         Self {

@@ -66,6 +66,34 @@ pub enum Request {
         index: usize,
         normalization: Normalization,
     },
+    /// Times `steps` training steps (after a warm-up) of the benchmark MLP or CNN.
+    Bench {
+        model: BenchModel,
+        batch: usize,
+        steps: usize,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BenchModel {
+    /// 784-256-128-10, Adam.
+    Mlp,
+    /// `ModelSpec::small_cnn()`, Adam.
+    Cnn,
+}
+
+/// One benchmark figure, as `cargo xtask bench` prints it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BenchResult {
+    #[serde(rename = "where")]
+    pub location: String,
+    pub backend: String,
+    pub model: BenchModel,
+    pub batch: usize,
+    pub samples_per_s: f64,
+    /// Seconds of the warm-up (shader compilation on WebGPU).
+    pub warmup_s: f64,
 }
 
 /// What the data looks like, sent once it is decoded.
@@ -122,4 +150,5 @@ pub enum Reply {
         raw: Vec<u8>,
         normalized: Vec<f32>,
     },
+    Bench(BenchResult),
 }
