@@ -88,11 +88,20 @@ fn test() -> Result<()> {
     Ok(())
 }
 
+/// Training throughput natively (`lab bench`) and in headless Chromium (CPU and WebGPU), one
+/// JSON object per line.
 fn bench(extra: &[String]) -> Result<()> {
-    data::ensure_data(&root())?;
+    let root = root();
+    data::ensure_data(&root)?;
     let mut args = vec!["run", "--release", "-q", "-p", "lab-cli", "--", "bench"];
     args.extend(extra.iter().map(String::as_str));
-    cargo(&args)
+    cargo(&args)?;
+    let chromium = web::ensure_chromium()?;
+    if !root.join("dist/index.html").is_file() {
+        web::dist(&root)?;
+    }
+    let url = web::serve_in_background(&root.join("dist"))?;
+    web::run_node(&root, "bench.mjs", &url, &chromium)
 }
 
 fn main() -> Result<()> {

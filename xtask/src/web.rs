@@ -249,15 +249,13 @@ pub fn ensure_chromium() -> Result<PathBuf> {
     )
 }
 
-/// `npm ci` (or install) of the end-to-end tests' packages, then `npm test` against `url`.
-pub fn run_e2e(root: &Path, url: &str, chromium: &Path) -> Result<()> {
-    let dir = root.join("tests/e2e");
+fn npm_ci(dir: &Path) -> Result<()> {
     if !dir.join("node_modules/playwright-core").is_dir() {
         eprintln!("xtask: npm ci (tests/e2e: playwright-core, no browser download)");
         let ok = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-            .current_dir(&dir)
+            .current_dir(dir)
             .status()
             .context("running npm")?
             .success();
@@ -265,6 +263,31 @@ pub fn run_e2e(root: &Path, url: &str, chromium: &Path) -> Result<()> {
             bail!("npm ci in tests/e2e failed");
         }
     }
+    Ok(())
+}
+
+/// Runs a script of tests/e2e with node against `url`.
+pub fn run_node(root: &Path, script: &str, url: &str, chromium: &Path) -> Result<()> {
+    let dir = root.join("tests/e2e");
+    npm_ci(&dir)?;
+    let ok = Command::new("node")
+        .arg(script)
+        .env("LAB_URL", url)
+        .env("CHROMIUM", chromium)
+        .current_dir(&dir)
+        .status()
+        .context("running node")?
+        .success();
+    if !ok {
+        bail!("node {script} failed");
+    }
+    Ok(())
+}
+
+/// `npm ci` of the end-to-end tests' packages, then `npm test` against `url`.
+pub fn run_e2e(root: &Path, url: &str, chromium: &Path) -> Result<()> {
+    let dir = root.join("tests/e2e");
+    npm_ci(&dir)?;
     eprintln!("xtask: end-to-end tests against {url}");
     let ok = Command::new("npm")
         .args(["test", "--silent", "--", "lab.test.mjs"])
