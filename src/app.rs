@@ -126,26 +126,24 @@ pub fn App() -> impl IntoView {
         })
     };
     Effect::new(move |_| {
-        if let Some(r) = latest_finished(5) {
-            if r.epochs
+        if let Some(r) = latest_finished(5)
+            && r.epochs
                 .iter()
                 .filter_map(|e| e.val_accuracy)
                 .any(|a| a >= 0.80)
-            {
-                progress.complete(5);
-            }
+        {
+            progress.complete(5);
         }
-        if let Some(r) = latest_finished(6) {
-            if is_visible_overfit(&r.epochs) {
-                progress.complete(6);
-            }
+        if let Some(r) = latest_finished(6)
+            && is_visible_overfit(&r.epochs)
+        {
+            progress.complete(6);
         }
-        if let (Some(r7), Some(r6)) = (latest_finished(7), latest_finished(6)) {
-            if let (Some(a), Some(b)) = (best_val_loss(&r7.epochs), best_val_loss(&r6.epochs)) {
-                if a < b {
-                    progress.complete(7);
-                }
-            }
+        if let (Some(r7), Some(r6)) = (latest_finished(7), latest_finished(6))
+            && let (Some(a), Some(b)) = (best_val_loss(&r7.epochs), best_val_loss(&r6.epochs))
+            && a < b
+        {
+            progress.complete(7);
         }
     });
 

@@ -80,12 +80,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
         i += 1;
@@ -149,13 +150,13 @@ pub fn url_overrides(route: &Route) -> Result<UrlOverrides, ConfigError> {
     };
     o.subset = positive("subset")?;
     o.epochs = positive("epochs")?;
-    if let Some(e) = o.epochs {
-        if e > 1000 {
-            return Err(ConfigError::new(
-                "epochs",
-                format!("must be between 1 and 1000 (got {e})"),
-            ));
-        }
+    if let Some(e) = o.epochs
+        && e > 1000
+    {
+        return Err(ConfigError::new(
+            "epochs",
+            format!("must be between 1 and 1000 (got {e})"),
+        ));
     }
     if let Some(b) = route.get("backend") {
         o.backend = Some(BackendChoice::parse(b).ok_or_else(|| {

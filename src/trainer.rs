@@ -121,10 +121,10 @@ fn send(request: &Request) {
 
 fn post_now(value: &JsValue) {
     WORKER.with(|w| {
-        if let Some(worker) = w.borrow().as_ref() {
-            if let Err(e) = worker.post_message(value) {
-                web_sys::console::error_2(&"postMessage to the worker failed".into(), &e);
-            }
+        if let Some(worker) = w.borrow().as_ref()
+            && let Err(e) = worker.post_message(value)
+        {
+            web_sys::console::error_2(&"postMessage to the worker failed".into(), &e);
         }
     });
 }

@@ -285,19 +285,15 @@ async fn fetch_files(base: &str, cache: Option<&Cache>) -> Result<(Vec<Vec<u8>>,
     let (mut loaded, mut total) = (0u64, 0u64);
     for name in FILE_NAMES {
         let url = format!("{base}{name}");
-        if let Some(cache) = cache {
-            if let Ok(hit) = JsFuture::from(cache.match_with_str(&url)).await {
-                if let Ok(response) = hit.dyn_into::<Response>() {
-                    let buffer =
-                        JsFuture::from(response.array_buffer().map_err(|e| format!("{e:?}"))?)
-                            .await
-                            .map_err(|e| {
-                                format!("{name}: reading the cached copy failed: {e:?}")
-                            })?;
-                    files.push(Uint8Array::new(&buffer).to_vec());
-                    continue;
-                }
-            }
+        if let Some(cache) = cache
+            && let Ok(hit) = JsFuture::from(cache.match_with_str(&url)).await
+            && let Ok(response) = hit.dyn_into::<Response>()
+        {
+            let buffer = JsFuture::from(response.array_buffer().map_err(|e| format!("{e:?}"))?)
+                .await
+                .map_err(|e| format!("{name}: reading the cached copy failed: {e:?}"))?;
+            files.push(Uint8Array::new(&buffer).to_vec());
+            continue;
         }
         all_cached = false;
         let response: Response = JsFuture::from(scope().fetch_with_str(&url))

@@ -33,7 +33,7 @@ pub fn ConfigEditor(
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     // Applies an edit to a copy; keeps it only if the whole config is still valid.
-    let edit = move |f: Box<dyn FnOnce(&mut TrainingConfig) -> Result<(), ConfigError>>| {
+    let edit = move |f: Edit| {
         let mut draft = config.get_untracked();
         match f(&mut draft).and_then(|_| draft.validate(None)) {
             Ok(()) => {

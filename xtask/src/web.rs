@@ -238,10 +238,10 @@ pub fn ensure_chromium() -> Result<PathBuf> {
             .is_ok_and(|s| s.success())
     };
     let _ = run(&["apt-get", "update"]);
-    if run(&["apt-get", "install", "-y", "chromium", "chromium-driver"]) {
-        if let Some(p) = found() {
-            return Ok(p);
-        }
+    if run(&["apt-get", "install", "-y", "chromium", "chromium-driver"])
+        && let Some(p) = found()
+    {
+        return Ok(p);
     }
     bail!(
         "the end-to-end tests need Chromium: install Debian's package (`apt-get install chromium chromium-driver`) \

@@ -223,25 +223,25 @@ impl Callbacks {
     /// `epoch` is 0-based; `logs.epoch` is 1-based.
     pub fn on_epoch_end(&mut self, epoch: usize, logs: &EpochLogs) -> EpochDecision {
         let mut d = EpochDecision::default();
-        if let Some(cp) = &mut self.checkpoint {
-            if let Some(value) = cp.on_epoch_end(epoch, logs) {
-                d.save_checkpoint = true;
-                d.actions.push(CallbackAction::CheckpointSaved {
-                    epoch: epoch + 1,
-                    monitor: cp.config.monitor.name().into(),
-                    value,
-                });
-            }
+        if let Some(cp) = &mut self.checkpoint
+            && let Some(value) = cp.on_epoch_end(epoch, logs)
+        {
+            d.save_checkpoint = true;
+            d.actions.push(CallbackAction::CheckpointSaved {
+                epoch: epoch + 1,
+                monitor: cp.config.monitor.name().into(),
+                value,
+            });
         }
-        if let Some(rl) = &mut self.reduce_lr {
-            if let Some(to) = rl.on_epoch_end(logs, logs.lr) {
-                d.new_lr = Some(to);
-                d.actions.push(CallbackAction::ReducedLearningRate {
-                    epoch: epoch + 1,
-                    from: logs.lr,
-                    to,
-                });
-            }
+        if let Some(rl) = &mut self.reduce_lr
+            && let Some(to) = rl.on_epoch_end(logs, logs.lr)
+        {
+            d.new_lr = Some(to);
+            d.actions.push(CallbackAction::ReducedLearningRate {
+                epoch: epoch + 1,
+                from: logs.lr,
+                to,
+            });
         }
         if let Some(es) = &mut self.early_stopping {
             let (snapshot, stop) = es.on_epoch_end(epoch, logs);

@@ -147,7 +147,7 @@ fn optimizer(config: &OptimizerConfig) -> ModuleOptimizer {
         OptimizerConfig::Sgd {
             momentum, nesterov, ..
         } => {
-            let momentum = (momentum > 0.0).then(|| MomentumConfig {
+            let momentum = (momentum > 0.0).then_some(MomentumConfig {
                 momentum,
                 dampening: 0.0,
                 nesterov,
@@ -300,6 +300,7 @@ pub async fn evaluate_with_predictions(
 
 /// Trains a fresh model from `config` on `train`, validating on `val`. `device` must be an
 /// autodiff device (`Device::flex().autodiff()`, a WebGPU device's `.autodiff()`, ...).
+#[allow(clippy::await_holding_lock)] // the turn is held for the whole run on purpose
 pub async fn fit(
     config: &TrainingConfig,
     train: &Split,
@@ -311,6 +312,12 @@ pub async fn fit(
     config.validate(None)?;
     // burn's random generator is global per backend: runs in one process take turns, so that a
     // seed gives the same weights and dropout masks whatever else runs (tests run in parallel).
+    // On wasm (one thread) a second run in the same worker is refused rather than waited for.
+    #[cfg(target_arch = "wasm32")]
+    let _turn = RNG_TURN
+        .try_lock()
+        .map_err(|_| ConfigError::new("run", "another run is in progress in this worker"))?;
+    #[cfg(not(target_arch = "wasm32"))]
     let _turn = RNG_TURN
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -512,19 +519,18 @@ pub async fn fit_model(
         if decision.save_best_for_restore {
             best_for_restore = Some(model.clone());
         }
-        if decision.save_checkpoint {
-            if let Some(CallbackAction::CheckpointSaved { monitor, value, .. }) = decision
+        if decision.save_checkpoint
+            && let Some(CallbackAction::CheckpointSaved { monitor, value, .. }) = decision
                 .actions
                 .iter()
                 .find(|a| matches!(a, CallbackAction::CheckpointSaved { .. }))
-            {
-                checkpoint = Some(Checkpoint {
-                    epoch: epoch + 1,
-                    monitor: monitor.clone(),
-                    value: *value,
-                    bytes: weights::to_bytes(&model.valid(), &config.model).await?,
-                });
-            }
+        {
+            checkpoint = Some(Checkpoint {
+                epoch: epoch + 1,
+                monitor: monitor.clone(),
+                value: *value,
+                bytes: weights::to_bytes(&model.valid(), &config.model).await?,
+            });
         }
         if let Some(new_lr) = decision.new_lr {
             lr = new_lr;
@@ -542,16 +548,15 @@ pub async fn fit_model(
     let mut weights_epoch = stopped_epoch;
     if let (Some(best), Some((epoch, value, monitor))) =
         (best_for_restore, callbacks.restore_target())
+        && epoch != stopped_epoch
     {
-        if epoch != stopped_epoch {
-            model = best;
-            weights_epoch = epoch;
-            observer.event(Event::Callback(CallbackAction::RestoredBestWeights {
-                epoch,
-                monitor: monitor.name().into(),
-                value: value.unwrap_or(f64::NAN),
-            }));
-        }
+        model = best;
+        weights_epoch = epoch;
+        observer.event(Event::Callback(CallbackAction::RestoredBestWeights {
+            epoch,
+            monitor: monitor.name().into(),
+            value: value.unwrap_or(f64::NAN),
+        }));
     }
     let best_epoch = callbacks.best_epoch().or_else(|| {
         epochs

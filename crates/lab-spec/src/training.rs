@@ -494,13 +494,13 @@ impl TrainingConfig {
             }
             monitors.push(("callbacks.reduce_lr_on_plateau.monitor", rl.monitor));
         }
-        if self.validation_split == 0.0 {
-            if let Some((field, m)) = monitors.into_iter().find(|(_, m)| needs_val(*m)) {
-                return Err(ConfigError::new(
-                    field,
-                    format!("monitors {} but validation_split is 0", m.name()),
-                ));
-            }
+        if self.validation_split == 0.0
+            && let Some((field, m)) = monitors.into_iter().find(|(_, m)| needs_val(*m))
+        {
+            return Err(ConfigError::new(
+                field,
+                format!("monitors {} but validation_split is 0", m.name()),
+            ));
         }
         Ok(())
     }

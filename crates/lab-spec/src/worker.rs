@@ -38,6 +38,7 @@ pub enum DataSource {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[allow(clippy::large_enum_variant)] // messages live only while they travel
 pub enum Request {
     /// Pick the backend (and warm it up).
     Init {
