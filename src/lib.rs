@@ -1,6 +1,7 @@
 //! Tuning Lab's web app: a Leptos page (this crate's `tuning-lab` bin) and the training worker
 //! (the `worker` bin). The page never trains: it sends requests to the worker and draws what
-//! comes back. Burn is only reachable from `worker`, so the page's wasm does not carry it.
+//! comes back. Burn and the engine come with the `worker` feature, which only the worker bin is built
+//! with, so the page's wasm does not carry them.
 
 pub mod app;
 pub mod components;
@@ -8,7 +9,7 @@ pub mod logic;
 pub mod presets;
 pub mod progress;
 pub mod trainer;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "worker"))]
 pub mod worker;
 
 /// Mounts the page.

@@ -1,4 +1,4 @@
 fn main() {
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", feature = "worker"))]
     tuning_lab::worker::start();
 }
