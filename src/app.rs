@@ -65,12 +65,14 @@ pub fn App() -> impl IntoView {
     let trainer = use_trainer(backend, data_base);
     let progress = Progress::load();
     // Leaving or reloading the page ends a run (the worker goes with the page): ask first.
-    let on_unload = Closure::<dyn FnMut(web_sys::BeforeUnloadEvent)>::new(move |ev: web_sys::BeforeUnloadEvent| {
-        if trainer.running() {
-            ev.prevent_default();
-            ev.set_return_value("A training run is in progress; leaving the page stops it.");
-        }
-    });
+    let on_unload = Closure::<dyn FnMut(web_sys::BeforeUnloadEvent)>::new(
+        move |ev: web_sys::BeforeUnloadEvent| {
+            if trainer.running() {
+                ev.prevent_default();
+                ev.set_return_value("A training run is in progress; leaving the page stops it.");
+            }
+        },
+    );
     if let Some(w) = web_sys::window() {
         w.set_onbeforeunload(Some(on_unload.as_ref().unchecked_ref()));
     }
