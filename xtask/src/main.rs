@@ -84,6 +84,8 @@ fn test() -> Result<()> {
             "lab-engine",
             "-p",
             "tuning-lab",
+            "--features",
+            "tuning-lab/worker",
             "--bins",
             "--",
             "-D",
