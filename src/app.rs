@@ -526,15 +526,22 @@ fn Step8() -> impl IntoView {
 #[component]
 fn Bench(trainer: Trainer) -> impl IntoView {
     use lab_spec::worker::BenchModel;
-    let started = StoredValue::new(false);
+    // One at a time: the worker refuses a second run while one is in progress.
+    const PLAN: [(BenchModel, usize, usize); 3] = [
+        (BenchModel::Mlp, 128, 30),
+        (BenchModel::Mlp, 512, 20),
+        (BenchModel::Cnn, 128, 3),
+    ];
+    let sent = StoredValue::new(0usize);
     Effect::new(move |_| {
         let ready =
             matches!(trainer.data.get(), DataState::Ready(_)) && trainer.backend.get().is_some();
-        if ready && !started.get_value() {
-            started.set_value(true);
-            trainer.bench(BenchModel::Mlp, 128, 30);
-            trainer.bench(BenchModel::Mlp, 512, 20);
-            trainer.bench(BenchModel::Cnn, 128, 3);
+        let done = trainer.bench.with(Vec::len);
+        let next = sent.get_value();
+        if ready && next == done && next < PLAN.len() {
+            let (model, batch, steps) = PLAN[next];
+            sent.set_value(next + 1);
+            trainer.bench(model, batch, steps);
         }
     });
     let lines = move || {
