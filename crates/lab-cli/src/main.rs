@@ -4,9 +4,12 @@
 //! lab train --config FILE [--data DIR] [--subset N] [--seed S] [--epochs N] [--backend flex|ndarray] [--save-weights FILE]
 //! lab summary --config FILE
 //! lab bench [--backend flex|ndarray] [--steps N]
+//! lab tune --plan --max-epochs M --factor F [--iterations I]
+//! lab tune --config FILE [--data DIR] [--subset N] [--seed S] [--backend flex|ndarray] [--retrain]
 //! ```
 
 mod bench;
+mod tune;
 
 use std::path::PathBuf;
 
@@ -18,6 +21,9 @@ use lab_engine::lab_data::files::load_dir;
 use lab_engine::lab_spec::{Event, TrainingConfig};
 use lab_engine::training::{Observer, RunOptions, evaluate, fit};
 use serde_json::json;
+
+/// Options that take no value.
+const SWITCHES: &[&str] = &["plan", "retrain"];
 
 /// Parsed `--flag value` pairs.
 struct Args {
@@ -34,6 +40,10 @@ impl Args {
             let Some(name) = flag.strip_prefix("--") else {
                 bail!("unexpected argument {flag:?}");
             };
+            if SWITCHES.contains(&name) {
+                flags.push((name.to_string(), String::new()));
+                continue;
+            }
             let value = it.next().ok_or_else(|| anyhow!("--{name} needs a value"))?;
             flags.push((name.to_string(), value));
         }
@@ -199,13 +209,16 @@ fn summary(args: &Args) -> Result<()> {
 const USAGE: &str = "usage:
   lab train --config FILE [--data DIR] [--subset N] [--seed S] [--epochs N] [--backend flex|ndarray] [--save-weights FILE]
   lab summary --config FILE
-  lab bench [--backend flex|ndarray] [--steps N]";
+  lab bench [--backend flex|ndarray] [--steps N]
+  lab tune --plan --max-epochs M --factor F [--iterations I]
+  lab tune --config FILE [--data DIR] [--subset N] [--seed S] [--backend flex|ndarray] [--retrain]";
 
 fn main() {
     let result = Args::parse().and_then(|args| match args.command.as_str() {
         "train" => train(&args),
         "summary" => summary(&args),
         "bench" => bench::run(&args),
+        "tune" => tune::run(&args),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2)

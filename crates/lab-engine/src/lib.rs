@@ -7,6 +7,7 @@ pub mod data;
 pub mod metrics;
 pub mod model;
 pub mod training;
+pub mod tuner;
 pub mod weights;
 
 pub use lab_data;

@@ -80,6 +80,9 @@ pub struct RunOptions {
     pub loss_read_every: usize,
     /// Batch size for validation and evaluation (no gradients, so it can be larger).
     pub eval_batch_size: usize,
+    /// Keras' `fit(initial_epoch=...)`: the epochs before it count as done, so training runs
+    /// epochs `initial_epoch + 1 ..= config.epochs` (a promoted Hyperband trial).
+    pub initial_epoch: usize,
 }
 
 impl Default for RunOptions {
@@ -88,6 +91,7 @@ impl Default for RunOptions {
             progress_interval_s: 0.25,
             loss_read_every: 1,
             eval_batch_size: 1000,
+            initial_epoch: 0,
         }
     }
 }
@@ -188,6 +192,17 @@ fn cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
         .neg()
 }
 
+/// Adds `x` to a running sum kept on the device.
+fn accumulate<const D: usize, K>(sum: &mut Option<Tensor<D, K>>, x: Tensor<D, K>)
+where
+    K: burn::tensor::kind::Numeric,
+{
+    *sum = Some(match sum.take() {
+        Some(s) => s + x,
+        None => x,
+    });
+}
+
 fn device_err(e: impl std::fmt::Debug) -> TrainError {
     TrainError::Device(format!("{e:?}"))
 }
@@ -215,14 +230,8 @@ pub async fn validate(
             .int()
             .sum();
         let l = cross_entropy(logits, y).sum();
-        loss_sum = Some(match loss_sum {
-            Some(s) => s + l,
-            None => l,
-        });
-        correct = Some(match correct {
-            Some(s) => s + c,
-            None => c,
-        });
+        accumulate(&mut loss_sum, l);
+        accumulate(&mut correct, c);
     }
     let (Some(loss_sum), Some(correct)) = (loss_sum, correct) else {
         return Ok((f64::NAN, 0.0));
@@ -300,9 +309,24 @@ pub async fn evaluate_with_predictions(
 
 /// Trains a fresh model from `config` on `train`, validating on `val`. `device` must be an
 /// autodiff device (`Device::flex().autodiff()`, a WebGPU device's `.autodiff()`, ...).
-#[allow(clippy::await_holding_lock)] // the turn is held for the whole run on purpose
 pub async fn fit(
     config: &TrainingConfig,
+    train: &Split,
+    val: Option<&Split>,
+    device: &Device,
+    observer: &mut impl Observer,
+    options: &RunOptions,
+) -> Result<TrainOutcome, TrainError> {
+    fit_from(config, None, train, val, device, observer, options).await
+}
+
+/// [`fit`], starting from saved `weights` (bytes of [`crate::weights::to_bytes`]) instead of a
+/// fresh initialization when given. With `options.initial_epoch` this is how a promoted
+/// Hyperband trial continues its parent.
+#[allow(clippy::await_holding_lock)] // the turn is held for the whole run on purpose
+pub async fn fit_from(
+    config: &TrainingConfig,
+    weights: Option<&[u8]>,
     train: &Split,
     val: Option<&Split>,
     device: &Device,
@@ -322,7 +346,10 @@ pub async fn fit(
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     device.seed(config.seed);
-    let model = Network::new(&config.model, device)?;
+    let model = match weights {
+        Some(bytes) => weights::load(bytes, &config.model, device)?,
+        None => Network::new(&config.model, device)?,
+    };
     fit_model(model, config, train, val, device, observer, options).await
 }
 
@@ -359,6 +386,16 @@ pub async fn fit_model(
         .as_ref()
         .map(|w| w.iter().map(|&v| v as f32).collect());
     let batches = n.div_ceil(config.batch_size);
+    if options.initial_epoch >= config.epochs {
+        return Err(ConfigError::new(
+            "initial_epoch",
+            format!(
+                "{} leaves no epoch to train (epochs is {})",
+                options.initial_epoch, config.epochs
+            ),
+        )
+        .into());
+    }
     observer.event(Event::Started {
         epochs: config.epochs,
         batches_per_epoch: batches,
@@ -373,7 +410,7 @@ pub async fn fit_model(
     let mut reason = StopReason::Completed;
     let mut saw_nan = false;
 
-    'epochs: for epoch in 0..config.epochs {
+    'epochs: for epoch in options.initial_epoch..config.epochs {
         let started = Instant::now();
         let order = epoch_order(n, config.seed, epoch, config.shuffle);
         let mut loss_sum: Option<Tensor<1>> = None;
@@ -406,21 +443,11 @@ pub async fn fit_model(
             };
             let batch_correct = logits.argmax(1).reshape([bs]).equal(y).int().sum().inner();
             let batch_loss = loss.clone().inner().mul_scalar(bs as f64);
-            loss_sum = Some(match loss_sum {
-                Some(s) => s + batch_loss,
-                None => batch_loss,
-            });
+            accumulate(&mut loss_sum, batch_loss);
             if let Some(p) = penalty {
-                let p = p.inner().mul_scalar(bs as f64);
-                penalty_sum = Some(match penalty_sum {
-                    Some(s) => s + p,
-                    None => p,
-                });
+                accumulate(&mut penalty_sum, p.inner().mul_scalar(bs as f64));
             }
-            correct = Some(match correct {
-                Some(s) => s + batch_correct,
-                None => batch_correct,
-            });
+            accumulate(&mut correct, batch_correct);
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(lr, model, grads);
             seen += bs;
@@ -544,7 +571,7 @@ pub async fn fit_model(
         }
     }
 
-    let stopped_epoch = epochs.len();
+    let stopped_epoch = epochs.last().map_or(options.initial_epoch, |e| e.epoch);
     let mut weights_epoch = stopped_epoch;
     if let (Some(best), Some((epoch, value, monitor))) =
         (best_for_restore, callbacks.restore_target())

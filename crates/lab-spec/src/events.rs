@@ -202,4 +202,10 @@ pub enum Event {
     Failed {
         message: String,
     },
+    /// A search (step 8) starts a trial; the `Batch` and `Epoch` events that follow are its.
+    TrialStarted(crate::tuning::Trial),
+    /// A trial ended, with its score and history.
+    TrialFinished(crate::tuning::Trial),
+    /// The search ended (completed, stopped, or every configuration tried).
+    SearchFinished(crate::tuning::SearchSummary),
 }

@@ -8,6 +8,7 @@ pub mod events;
 pub mod metrics;
 pub mod model;
 pub mod training;
+pub mod tuning;
 pub mod worker;
 
 pub use error::ConfigError;

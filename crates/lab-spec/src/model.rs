@@ -18,6 +18,19 @@ pub enum Activation {
     Linear,
 }
 
+impl Activation {
+    /// Parses Keras' name (`"relu"`, `"tanh"`, `"sigmoid"`, `"linear"`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "relu" => Some(Self::Relu),
+            "tanh" => Some(Self::Tanh),
+            "sigmoid" => Some(Self::Sigmoid),
+            "linear" => Some(Self::Linear),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Padding {
