@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use crate::components::Digit;
 use crate::components::builder::Level;
 use crate::components::run_panel::RunPanel;
+use crate::components::tuner::TunerPanel;
 use crate::logic::{Route, UrlOverrides, best_val_loss, is_visible_overfit, url_overrides};
 use crate::presets;
 use crate::progress::Progress;
@@ -124,6 +125,9 @@ pub fn App() -> impl IntoView {
             });
         }
     });
+    // Step 8: the search's form and the config of "retrain best".
+    let search_config = RwSignal::new(lab_spec::tuning::TunerConfig::seed_004());
+    let retrain_config = RwSignal::new(presets::regularized());
     let quick = Signal::derive(move || {
         let o = overrides.get();
         (o.subset, o.epochs)
@@ -157,6 +161,17 @@ pub fn App() -> impl IntoView {
             && a < b
         {
             progress.complete(7);
+        }
+        if let Some(r8) = latest_finished(8)
+            && let Some(tuned) = r8.report.as_ref().map(|r| r.accuracy)
+        {
+            let before = [5, 6, 7]
+                .into_iter()
+                .filter_map(|s| latest_finished(s).and_then(|r| r.report.map(|r| r.accuracy)))
+                .fold(f64::NEG_INFINITY, f64::max);
+            if before.is_finite() && tuned > before {
+                progress.complete(8);
+            }
         }
     });
 
@@ -194,7 +209,7 @@ pub fn App() -> impl IntoView {
             5 => view! { <Step5 trainer config=configs[0] quick /> }.into_any(),
             6 => view! { <Step6 trainer config=configs[1] quick /> }.into_any(),
             7 => view! { <Step7 trainer config=configs[2] quick /> }.into_any(),
-            _ => view! { <Step8 /> }.into_any(),
+            _ => view! { <Step8 trainer search=search_config retrain=retrain_config quick /> }.into_any(),
         }
     };
 
@@ -512,12 +527,58 @@ fn Step7(
 }
 
 #[component]
-fn Step8() -> impl IntoView {
+fn Step8(
+    trainer: Trainer,
+    search: RwSignal<lab_spec::tuning::TunerConfig>,
+    retrain: RwSignal<TrainingConfig>,
+    #[prop(into)] quick: Signal<(Option<usize>, Option<usize>)>,
+) -> impl IntoView {
+    let subset = Signal::derive(move || quick.get().0);
+    let on_retrain = Callback::new(move |c: TrainingConfig| {
+        retrain.set(c.clone());
+        if let Err(e) = trainer.start(8, "tuned: best of the search".into(), c) {
+            web_sys::console::warn_1(&e.into());
+        }
+    });
+    let has_retrain = move || trainer.runs.with(|rs| rs.iter().any(|r| r.step == 8));
+    let comparison = move || {
+        let rows = [5u8, 6, 7, 8]
+            .into_iter()
+            .filter_map(|step| {
+                let r = trainer.runs.with(|rs| {
+                    rs.iter()
+                        .rev()
+                        .find(|r| r.step == step && r.report.is_some())
+                        .cloned()
+                })?;
+                let rep = r.report.clone()?;
+                Some(view! {
+                    <tr data-testid=format!("compare-{step}")>
+                        <td>{format!("step {step}")}</td><td>{r.label.clone()}</td>
+                        <td>{format!("{:.4}", rep.accuracy)}</td><td>{format!("{:.4}", rep.macro_avg.f1)}</td>
+                    </tr>
+                })
+            })
+            .collect::<Vec<_>>();
+        (!rows.is_empty()).then(|| view! {
+            <table class="compare" data-testid="comparison">
+                <thead><tr><th>"step"</th><th>"run"</th><th>"test accuracy"</th><th>"macro-F1"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        })
+    };
     view! {
         <article>
             <h2>"8 · Tune"</h2>
-            <p>"Hyperparameter tuning with Hyperband (Keras Tuner's schedule) is not part of the lab yet. \
-                Until it is, compare your step 6 and 7 runs by hand: change one setting at a time and keep the test set for the end."</p>
+            <p><b>"Hyperband"</b>" (Keras Tuner's schedule) tries many configurations for a few epochs, keeps the best third (with "
+                <i>"factor"</i>" 3) and trains those longer — a promoted trial continues from its parent's weights instead of starting over.                 Brackets trade many short trials against few long ones; the most aggressive bracket runs first. The plan below shows                 every round before anything runs. "<b>"RandomSearch"</b>" trains every trial for the same number of epochs: compare the two at equal budgets.                 The objective is measured on the validation split; the test set waits for the retrained winner. "
+                <b>"Exercise:"</b>" retrain the best configuration and beat the best test accuracy of steps 5–7."</p>
+            <TunerPanel trainer config=search subset on_retrain />
+            {comparison}
+            <Show when=has_retrain>
+                <h3>"Retrained best (beside your step 5–7 runs)"</h3>
+                <RunPanel trainer step=8 config=retrain level=Level::Regularize overlay=vec![5, 6, 7] quick />
+            </Show>
         </article>
     }
 }

@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 
 use lab_spec::worker::{BackendChoice, DataSource, DataSummary, Reply, Request};
+use lab_spec::tuning::{SearchSummary, Trial, TunerConfig};
 use lab_spec::{
     BatchProgress, CallbackAction, ClassificationReport, EpochLogs, Event, RunSummary, StopReason,
     TrainingConfig,
@@ -71,6 +72,55 @@ impl RunView {
     }
 }
 
+/// Where a search (step 8) stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SearchStatus {
+    Running,
+    Finished(SearchSummary),
+    Failed(String),
+}
+
+/// Everything the page knows about the current search.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchView {
+    pub id: u32,
+    pub config: TunerConfig,
+    pub status: SearchStatus,
+    /// Every trial so far; the running one grows epoch by epoch.
+    pub trials: Vec<Trial>,
+    /// Index of the running trial.
+    pub current: Option<usize>,
+    pub progress: Option<BatchProgress>,
+    /// Trials that failed, with the reason.
+    pub messages: Vec<String>,
+    pub started_at: f64,
+    pub backend: String,
+}
+
+impl SearchView {
+    pub fn is_running(&self) -> bool {
+        self.status == SearchStatus::Running
+    }
+
+    /// The best scored trial so far (the first one on ties).
+    pub fn best(&self) -> Option<&Trial> {
+        let mut best: Option<&Trial> = None;
+        for t in &self.trials {
+            if let Some(s) = t.score
+                && best.is_none_or(|b| self.config.better(s, b.score.unwrap_or(f64::NAN)))
+            {
+                best = Some(t);
+            }
+        }
+        best
+    }
+
+    /// Epochs trained so far, the running trial's included.
+    pub fn epochs_done(&self) -> usize {
+        self.trials.iter().map(|t| t.history.epochs()).sum()
+    }
+}
+
 /// Misclassified test images sent for one confusion-matrix cell.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CellImages {
@@ -88,6 +138,7 @@ pub struct Trainer {
     pub cell_images: RwSignal<Option<CellImages>>,
     pub preview: RwSignal<Option<(Vec<u8>, Vec<f32>)>>,
     pub bench: RwSignal<Vec<lab_spec::worker::BenchResult>>,
+    pub search: RwSignal<Option<SearchView>>,
     next_id: StoredValue<u32>,
     data_base: StoredValue<String>,
 }
@@ -141,6 +192,67 @@ fn flush_pending() {
 impl Trainer {
     pub fn running(&self) -> bool {
         self.runs.with(|r| r.iter().any(RunView::is_running))
+            || self
+                .search
+                .with(|s| s.as_ref().is_some_and(SearchView::is_running))
+    }
+
+    /// The number of training images of the loaded data (0 while loading).
+    pub fn available(&self) -> usize {
+        self.data.with_untracked(|d| match d {
+            DataState::Ready(s) => s.train_counts.iter().sum::<usize>(),
+            _ => 0,
+        })
+    }
+
+    /// Starts a search; the previous one's trials are replaced.
+    pub fn tune(&self, config: TunerConfig) -> Result<(), String> {
+        if self.running() {
+            return Err("a run is already in progress: stop it first".into());
+        }
+        if !matches!(self.data.get_untracked(), DataState::Ready(_)) {
+            return Err("the data is not loaded yet".into());
+        }
+        config
+            .validate(Some(self.available()))
+            .map_err(|e| e.to_string())?;
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        let backend = self
+            .backend
+            .get_untracked()
+            .map(|b| b.name)
+            .unwrap_or_default();
+        self.search.set(Some(SearchView {
+            id,
+            config: config.clone(),
+            status: SearchStatus::Running,
+            trials: Vec::new(),
+            current: None,
+            progress: None,
+            messages: Vec::new(),
+            started_at: now_ms(),
+            backend,
+        }));
+        send(&Request::Tune { search: id, config });
+        Ok(())
+    }
+
+    /// The fastest training speed seen in this session (samples/s), for estimates.
+    pub fn measured_speed(&self) -> Option<f64> {
+        let runs = self.runs.with_untracked(|rs| {
+            rs.iter()
+                .filter_map(|r| r.progress.as_ref().map(|p| p.samples_per_s))
+                .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))))
+        });
+        let search = self.search.with_untracked(|s| {
+            s.as_ref()
+                .and_then(|s| s.progress.as_ref().map(|p| p.samples_per_s))
+        });
+        match (runs, search) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Starts a run of `step`; returns its id, or the reason it cannot start.
@@ -151,12 +263,8 @@ impl Trainer {
         if !matches!(self.data.get_untracked(), DataState::Ready(_)) {
             return Err("the data is not loaded yet".into());
         }
-        let available = self.data.with_untracked(|d| match d {
-            DataState::Ready(s) => s.train_counts.iter().sum::<usize>(),
-            _ => 0,
-        });
         config
-            .validate(Some(available))
+            .validate(Some(self.available()))
             .map_err(|e| e.to_string())?;
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
@@ -286,6 +394,17 @@ impl Trainer {
             Reply::Preview { raw, normalized } => self.preview.set(Some((raw, normalized))),
             Reply::Bench(result) => self.bench.update(|b| b.push(result)),
             Reply::Run { run, event } => self.update_run(run, |r| apply_event(r, event)),
+            Reply::Search { search, event } => self.search.update(|s| {
+                if let Some(s) = s.as_mut().filter(|s| s.id == search) {
+                    apply_search_event(s, event);
+                }
+            }),
+            Reply::SearchFailed { search, message } => self.search.update(|s| {
+                if let Some(s) = s.as_mut().filter(|s| s.id == search) {
+                    s.status = SearchStatus::Failed(message);
+                    s.current = None;
+                }
+            }),
         }
     }
 
@@ -333,6 +452,36 @@ fn apply_event(r: &mut RunView, event: Event) {
             );
         }
         Event::Failed { message } => r.status = RunStatus::Failed(message),
+        // Search events travel as `Reply::Search`, never for a single run.
+        Event::TrialStarted(_) | Event::TrialFinished(_) | Event::SearchFinished(_) => {}
+    }
+}
+
+fn apply_search_event(s: &mut SearchView, event: Event) {
+    match event {
+        Event::TrialStarted(t) => {
+            s.trials.push(t);
+            s.current = Some(s.trials.len() - 1);
+            s.progress = None;
+        }
+        Event::Batch(p) => s.progress = Some(p),
+        Event::Epoch(logs) => {
+            if let Some(t) = s.current.and_then(|i| s.trials.get_mut(i)) {
+                t.history.push(&logs);
+            }
+        }
+        Event::TrialFinished(t) => {
+            if let Some(slot) = s.trials.iter_mut().find(|x| x.id == t.id) {
+                *slot = t;
+            }
+            s.current = None;
+        }
+        Event::SearchFinished(summary) => {
+            s.status = SearchStatus::Finished(summary);
+            s.current = None;
+        }
+        Event::Failed { message } => s.messages.push(message),
+        _ => {}
     }
 }
 
@@ -349,6 +498,7 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
         cell_images: RwSignal::new(None),
         preview: RwSignal::new(None),
         bench: RwSignal::new(Vec::new()),
+        search: RwSignal::new(None),
         next_id: StoredValue::new(1),
         data_base: StoredValue::new(data_base),
     };
@@ -377,6 +527,11 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
             trainer.runs.update(|runs| {
                 for r in runs.iter_mut().filter(|r| r.is_running()) {
                     r.status = RunStatus::Failed(message.clone());
+                }
+            });
+            trainer.search.update(|s| {
+                if let Some(s) = s.as_mut().filter(|s| s.is_running()) {
+                    s.status = SearchStatus::Failed(message.clone());
                 }
             });
             if !matches!(trainer.data.get_untracked(), DataState::Ready(_)) {

@@ -17,6 +17,7 @@ use lab_engine::weights;
 use lab_spec::worker::{
     BackendChoice, BenchModel, BenchResult, DataSource, DataSummary, Reply, Request,
 };
+use lab_spec::tuning::TunerConfig;
 use lab_spec::{Event, InputKind, LayerSpec, TrainingConfig};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -101,6 +102,11 @@ async fn handle(request: Request) {
         Request::Train { run, config } => {
             if let Err(message) = train(run, config).await {
                 post(&Reply::RunFailed { run, message });
+            }
+        }
+        Request::Tune { search, config } => {
+            if let Err(message) = tune(search, config).await {
+                post(&Reply::SearchFailed { search, message });
             }
         }
         Request::EvaluateCheckpoint { run } => {
@@ -393,6 +399,8 @@ async fn load_data(source: DataSource) {
 
 struct WorkerObserver {
     run: u32,
+    /// Events of a search go out as `Reply::Search`.
+    search: bool,
     stop: Rc<Cell<bool>>,
     last_yield: Instant,
     /// Benchmarks send no events.
@@ -404,10 +412,17 @@ impl Observer for WorkerObserver {
         if self.silent {
             return;
         }
-        post(&Reply::Run {
-            run: self.run,
-            event,
-        });
+        if self.search {
+            post(&Reply::Search {
+                search: self.run,
+                event,
+            });
+        } else {
+            post(&Reply::Run {
+                run: self.run,
+                event,
+            });
+        }
     }
 
     fn stop_requested(&mut self) -> bool {
@@ -450,6 +465,7 @@ async fn train(run: u32, config: TrainingConfig) -> Result<(), String> {
     stop.set(false);
     let mut observer = WorkerObserver {
         run,
+        search: false,
         stop,
         last_yield: Instant::now(),
         silent: false,
@@ -491,6 +507,52 @@ async fn train(run: u32, config: TrainingConfig) -> Result<(), String> {
         run,
         event: Event::Evaluated(report),
     });
+    Ok(())
+}
+
+/// Runs a search on the loaded data: every trial on the same split, on this worker's backend.
+async fn tune(search: u32, config: TunerConfig) -> Result<(), String> {
+    let (backend, data) = STATE.with(|s| {
+        let s = s.borrow();
+        (s.backend.clone(), s.data.clone())
+    });
+    let backend = backend.ok_or("the backend is not ready yet")?;
+    let data = data.ok_or("the data is not loaded yet")?;
+    config
+        .validate(Some(data.train.len()))
+        .map_err(|e| format!("invalid search: {e}"))?;
+    let base = config
+        .training_config(&Default::default(), 1)
+        .map_err(|e| format!("invalid search: {e}"))?;
+    let (device, options) = match &backend {
+        Backend::WebGpu(device) => (
+            device.clone(),
+            RunOptions {
+                loss_read_every: 10,
+                ..RunOptions::default()
+            },
+        ),
+        Backend::Cpu => (cpu_device(&base.model).0, RunOptions::default()),
+    };
+    let prepared = prepare(&data.train, &base);
+    let stop = STOP.with(|s| s.clone());
+    stop.set(false);
+    let mut observer = WorkerObserver {
+        run: search,
+        search: true,
+        stop,
+        last_yield: Instant::now(),
+        silent: false,
+    };
+    lab_engine::tuner::search(
+        &config,
+        &prepared,
+        &device.autodiff(),
+        &mut observer,
+        &options,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     Ok(())
 }
 
@@ -601,6 +663,7 @@ async fn bench(model: BenchModel, batch: usize, steps: usize) -> Result<(), Stri
     let started = Instant::now();
     let mut quiet = WorkerObserver {
         run: 0,
+        search: false,
         stop: stop.clone(),
         last_yield: Instant::now(),
         silent: true,

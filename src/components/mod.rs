@@ -4,6 +4,7 @@ pub mod builder;
 pub mod chart;
 pub mod results;
 pub mod run_panel;
+pub mod tuner;
 
 use leptos::html::Canvas;
 use leptos::prelude::*;

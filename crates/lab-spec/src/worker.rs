@@ -51,6 +51,11 @@ pub enum Request {
         run: u32,
         config: TrainingConfig,
     },
+    /// Run a hyperparameter search (step 8); Stop ends it, keeping the finished trials.
+    Tune {
+        search: u32,
+        config: crate::tuning::TunerConfig,
+    },
     Stop,
     /// Evaluate a run's ModelCheckpoint weights on the test set.
     EvaluateCheckpoint {
@@ -152,4 +157,15 @@ pub enum Reply {
         normalized: Vec<f32>,
     },
     Bench(BenchResult),
+    /// A search's progress: `TrialStarted`, the running trial's `Batch` and `Epoch` events,
+    /// `TrialFinished`, `SearchFinished`.
+    Search {
+        search: u32,
+        event: Event,
+    },
+    /// A search could not start (invalid space, no data) or crashed.
+    SearchFailed {
+        search: u32,
+        message: String,
+    },
 }
