@@ -209,7 +209,8 @@ pub fn App() -> impl IntoView {
             5 => view! { <Step5 trainer config=configs[0] quick /> }.into_any(),
             6 => view! { <Step6 trainer config=configs[1] quick /> }.into_any(),
             7 => view! { <Step7 trainer config=configs[2] quick /> }.into_any(),
-            _ => view! { <Step8 trainer search=search_config retrain=retrain_config quick /> }.into_any(),
+            _ => view! { <Step8 trainer search=search_config retrain=retrain_config quick /> }
+                .into_any(),
         }
     };
 

@@ -4,8 +4,8 @@
 
 use std::cell::RefCell;
 
-use lab_spec::worker::{BackendChoice, DataSource, DataSummary, Reply, Request};
 use lab_spec::tuning::{SearchSummary, Trial, TunerConfig};
+use lab_spec::worker::{BackendChoice, DataSource, DataSummary, Reply, Request};
 use lab_spec::{
     BatchProgress, CallbackAction, ClassificationReport, EpochLogs, Event, RunSummary, StopReason,
     TrainingConfig,

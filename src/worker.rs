@@ -14,10 +14,10 @@ use lab_engine::training::{
     Checkpoint, Observer, RunOptions, evaluate, evaluate_with_predictions, fit,
 };
 use lab_engine::weights;
+use lab_spec::tuning::TunerConfig;
 use lab_spec::worker::{
     BackendChoice, BenchModel, BenchResult, DataSource, DataSummary, Reply, Request,
 };
-use lab_spec::tuning::TunerConfig;
 use lab_spec::{Event, InputKind, LayerSpec, TrainingConfig};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;

@@ -39,6 +39,9 @@ fn value_text(v: &HpValue) -> String {
     }
 }
 
+/// Applies a form value to a hyperparameter, or says what is wrong with it.
+type Edit = Box<dyn Fn(&mut HyperParameter, &str) -> Result<(), String>>;
+
 /// One editable row of the space.
 #[component]
 fn HpRow(
@@ -48,7 +51,7 @@ fn HpRow(
     #[prop(into)] disabled: Signal<bool>,
 ) -> impl IntoView {
     let hp = move || config.with(|c| c.hyperparameters.get(index).cloned());
-    let edit = move |f: Box<dyn Fn(&mut HyperParameter, &str) -> Result<(), String>>| {
+    let edit = move |f: Edit| {
         move |ev: web_sys::Event| {
             let v = event_target_value(&ev);
             let mut result = Ok(());
@@ -60,9 +63,7 @@ fn HpRow(
             error.set(result.err());
         }
     };
-    let field = move |label: &'static str,
-                      value: String,
-                      f: Box<dyn Fn(&mut HyperParameter, &str) -> Result<(), String>>| {
+    let field = move |label: &'static str, value: String, f: Edit| {
         let name = hp().map(|h| h.name().to_string()).unwrap_or_default();
         view! {
             <label class="inline">{label}" "
@@ -152,7 +153,9 @@ fn SpaceEditor(
     let add = move |_| {
         let name = new_name.get_untracked().trim().to_string();
         if name.is_empty() {
-            error.set(Some("hyperparameters: give the new hyperparameter a name".into()));
+            error.set(Some(
+                "hyperparameters: give the new hyperparameter a name".into(),
+            ));
             return;
         }
         let hp = match new_kind.get_untracked().as_str() {
@@ -234,7 +237,13 @@ fn SearchSettings(
     };
     let is_hyperband = move || config.with(|c| matches!(c.algorithm, Algorithm::Hyperband { .. }));
     let algo_field = move |pick: fn(&Algorithm) -> Option<usize>| {
-        Signal::derive(move || config.with(|c| pick(&c.algorithm).map(|v| v.to_string()).unwrap_or_default()))
+        Signal::derive(move || {
+            config.with(|c| {
+                pick(&c.algorithm)
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
+            })
+        })
     };
     view! {
         <div class="settings" data-testid="search-settings">
@@ -293,6 +302,9 @@ fn estimate_s(epochs: usize, train_samples: usize, speed: f64) -> f64 {
 fn PlanView(trainer: Trainer, #[prop(into)] config: Signal<TunerConfig>) -> impl IntoView {
     move || {
         let c = config.get();
+        if c.validate(None).is_err() {
+            return view! { <p class="muted" data-testid="plan">"Fix the settings above to see the plan."</p> }.into_any();
+        }
         let plan = c.plan();
         let available = trainer.available();
         let train_samples = c
@@ -340,6 +352,7 @@ fn PlanView(trainer: Trainer, #[prop(into)] config: Signal<TunerConfig>) -> impl
                     plan.trials(), plan.total_epochs, train_samples, estimate)}</p>
             </div>
         }
+        .into_any()
     }
 }
 
@@ -386,7 +399,11 @@ fn TrialTable(#[prop(into)] search: Signal<Option<SearchView>>) -> impl IntoView
                 SortBy::Epochs => a.epochs.cmp(&b.epochs),
                 SortBy::Status => a.status.name().cmp(b.status.name()),
                 SortBy::Score => {
-                    let key = |t: &Trial| t.score.map(|s| if max { s } else { -s }).unwrap_or(f64::NEG_INFINITY);
+                    let key = |t: &Trial| {
+                        t.score
+                            .map(|s| if max { s } else { -s })
+                            .unwrap_or(f64::NEG_INFINITY)
+                    };
                     key(a).total_cmp(&key(b))
                 }
             };
@@ -444,7 +461,9 @@ fn render_trials(s: &SearchView) -> String {
         .collect();
     let (mut lo, mut hi) = all
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
     if !lo.is_finite() {
         (lo, hi) = (0.0, 1.0);
     }
@@ -498,7 +517,10 @@ fn render_trials(s: &SearchView) -> String {
             .filter(|(_, v)| v.is_finite())
             .map(|(i, &v)| (x((t.initial_epoch + i + 1) as f64), y(v)))
             .collect();
-        if let Some(parent) = t.parent.as_ref().and_then(|p| s.trials.iter().find(|x| &x.id == p))
+        if let Some(parent) = t
+            .parent
+            .as_ref()
+            .and_then(|p| s.trials.iter().find(|x| &x.id == p))
             && let Some(first) = points.first()
         {
             let pv = objective_values(parent, objective);
@@ -513,8 +535,15 @@ fn render_trials(s: &SearchView) -> String {
                 ));
             }
         }
-        let width = if best.as_ref() == Some(&t.id) { 3.0 } else { 1.5 };
-        let path: Vec<String> = points.iter().map(|(a, b)| format!("{a:.1},{b:.1}")).collect();
+        let width = if best.as_ref() == Some(&t.id) {
+            3.0
+        } else {
+            1.5
+        };
+        let path: Vec<String> = points
+            .iter()
+            .map(|(a, b)| format!("{a:.1},{b:.1}"))
+            .collect();
         out.push_str(&format!(
             r#"<polyline points="{}" fill="none" stroke="{color}" stroke-width="{width}" data-trial="{}"><title>trial {}</title></polyline>"#,
             path.join(" "),
@@ -522,7 +551,9 @@ fn render_trials(s: &SearchView) -> String {
             t.id
         ));
         for (a, b) in &points {
-            out.push_str(&format!(r#"<circle cx="{a:.1}" cy="{b:.1}" r="2.5" fill="{color}"/>"#));
+            out.push_str(&format!(
+                r#"<circle cx="{a:.1}" cy="{b:.1}" r="2.5" fill="{color}"/>"#
+            ));
         }
     }
     out.push_str("</svg>");
@@ -548,7 +579,14 @@ fn download(name: &str, mime: &str, text: &str) {
         a.set_download(name);
         a.click();
     }
-    let _ = web_sys::Url::revoke_object_url(&url);
+    // Revoke once the browser has started the download.
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(w) = web_sys::window() {
+        let _ =
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
+    }
 }
 
 /// The search part of step 8. `on_retrain` receives the best values' training config.
@@ -591,21 +629,38 @@ pub fn TunerPanel(
         let elapsed = (now_ms() - s.started_at) / 1000.0;
         let best = s
             .best()
-            .map(|t| format!("best so far: {} {:.4} (trial {})", s.config.objective.name(), t.score.unwrap_or(f64::NAN), t.id))
+            .map(|t| {
+                format!(
+                    "best so far: {} {:.4} (trial {})",
+                    s.config.objective.name(),
+                    t.score.unwrap_or(f64::NAN),
+                    t.id
+                )
+            })
             .unwrap_or_else(|| "no trial finished yet".into());
         let state = match &s.status {
             SearchStatus::Running => match s.current.and_then(|i| s.trials.get(i)) {
                 Some(t) => {
                     let epoch = t.initial_epoch + t.history.epochs() + 1;
                     let batch = s.progress.as_ref().map_or(String::new(), |p| {
-                        format!(" · batch {}/{} · {:.0} samples/s · {}", p.batch, p.batches, p.samples_per_s, s.backend)
+                        format!(
+                            " · batch {}/{} · {:.0} samples/s · {}",
+                            p.batch, p.batches, p.samples_per_s, s.backend
+                        )
                     });
                     let eta = (done > 0).then(|| {
-                        format_duration(elapsed / done as f64 * plan.total_epochs.saturating_sub(done) as f64)
+                        format_duration(
+                            elapsed / done as f64 * plan.total_epochs.saturating_sub(done) as f64,
+                        )
                     });
                     format!(
                         "running trial {} (bracket {}, round {}) · epoch {}/{}{batch} · ETA {}",
-                        t.id, t.bracket, t.round, epoch.min(t.epochs), t.epochs, eta.unwrap_or_else(|| "–".into())
+                        t.id,
+                        t.bracket,
+                        t.round,
+                        epoch.min(t.epochs),
+                        t.epochs,
+                        eta.unwrap_or_else(|| "–".into())
                     )
                 }
                 None => "starting…".to_string(),
@@ -636,7 +691,8 @@ pub fn TunerPanel(
     };
     let chart = move || {
         let s = search.get()?;
-        let brackets: std::collections::BTreeSet<usize> = s.trials.iter().map(|t| t.bracket).collect();
+        let brackets: std::collections::BTreeSet<usize> =
+            s.trials.iter().map(|t| t.bracket).collect();
         Some(view! {
             <div class="chart" data-testid="trial-chart" data-trials=s.trials.len()>
                 <div class="chart-svg" inner_html=render_trials(&s)></div>
@@ -729,7 +785,11 @@ mod tests {
         assert_eq!(parse_value(" 0.5 "), HpValue::Float(0.5));
         assert_eq!(parse_value("true"), HpValue::Bool(true));
         assert_eq!(parse_value("relu"), HpValue::Text("relu".into()));
-        assert!(parse::<usize>("factor", "x").unwrap_err().contains("factor"));
+        assert!(
+            parse::<usize>("factor", "x")
+                .unwrap_err()
+                .contains("factor")
+        );
     }
 
     #[test]

@@ -148,3 +148,61 @@ test('an invalid URL value is refused with the field named', async () => {
     assert.equal(await lab.testid('batch-size').inputValue(), '32');
   });
 });
+
+test('step 8: Stop keeps the finished trials; a tiny Hyperband search fills the table, exports, and the best is retrained', async () => {
+  await withLab('#/step/8?subset=2000', async (lab) => {
+    await lab.dataReady();
+    // Seed 004's search: Hyperband(max_epochs 5, factor 3) = 10 trials, 31 epochs.
+    assert.equal(await lab.testid('plan').getAttribute('data-trials'), '10');
+    assert.equal(await lab.testid('plan').getAttribute('data-total-epochs'), '31');
+    assert.equal(await lab.page.locator('[data-testid=hp-row]').count(), 11);
+
+    // Stop at any time keeps what finished.
+    await lab.testid('search').click();
+    await lab.page.waitForFunction(() => document.querySelectorAll('[data-testid=trial-row][data-status=completed]').length >= 1, null, { timeout: 120_000 });
+    await lab.testid('stop-search').click();
+    await lab.page.waitForFunction(() => /stopped by you/.test(document.querySelector('[data-testid=search-status]')?.textContent), null, { timeout: 10_000 });
+    assert.ok(await lab.page.locator('[data-testid=trial-row][data-status=completed]').count() >= 1);
+    assert.match(await lab.testid('best-so-far').textContent(), /val_accuracy 0\.\d{4}/);
+
+    // Bad input: factor 1 is refused with the field named, and nothing can run.
+    await lab.testid('factor').fill('1');
+    await lab.testid('factor').press('Enter');
+    assert.match(await lab.testid('search-invalid').textContent(), /algorithm\.factor/);
+    assert.equal(await lab.testid('search').isDisabled(), true);
+
+    // max_epochs 2, factor 2: brackets 1 (2 trials × 1 epoch, then the best to epoch 2) and 0 (2 × 2).
+    await lab.testid('factor').fill('2');
+    await lab.testid('factor').press('Enter');
+    await lab.testid('max-epochs').fill('2');
+    await lab.testid('max-epochs').press('Enter');
+    assert.equal(await lab.testid('plan').getAttribute('data-trials'), '5');
+    assert.equal(await lab.testid('plan').getAttribute('data-total-epochs'), '7');
+    await lab.testid('search').click();
+    await lab.page.waitForFunction(() => /search finished/.test(document.querySelector('[data-testid=search-status]')?.textContent), null, { timeout: 240_000 });
+    assert.equal(await lab.page.locator('[data-testid=trial-row][data-status=completed]').count(), 5);
+    assert.equal(await lab.testid('trial-chart').getAttribute('data-trials'), '5');
+    assert.match(await lab.testid('trial-table').textContent(), /1 → 2 \(from 000\d\)/, 'a promoted trial continues its parent');
+    // Sorting by score (best first on the first click) puts the best trial on top.
+    await lab.testid('sort-score').click();
+    const first = lab.page.locator('[data-testid=trial-row]').first();
+    assert.match(await first.getAttribute('class') ?? '', /best/);
+    await lab.testid('best-values').waitFor();
+    await lab.shot('step-8');
+
+    const [csv] = await Promise.all([lab.page.waitForEvent('download'), lab.testid('export-csv').click()]);
+    assert.equal(csv.suggestedFilename(), 'trials.csv');
+    const lines = readFileSync(await csv.path(), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 6);
+    assert.match(lines[0], /^trial_id,bracket,round,initial_epoch,epochs,parent,status,score,n_layers,units_0/);
+    const [json] = await Promise.all([lab.page.waitForEvent('download'), lab.testid('export-json').click()]);
+    assert.equal(JSON.parse(readFileSync(await json.path(), 'utf8')).length, 5);
+
+    // Retrain the best: a step-8 run with test accuracy, beside steps 5–7.
+    await lab.testid('retrain-best').click();
+    await lab.results();
+    assert.ok(await lab.testAccuracy() > 0.5);
+    await lab.testid('compare-8').waitFor();
+    await lab.shot('step-8-retrained');
+  });
+});

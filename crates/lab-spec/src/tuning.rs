@@ -622,7 +622,7 @@ impl TunerConfig {
                         format!("must be an integer ≥ 2 (got {factor})"),
                     ));
                 }
-                if max_epochs < 1 || max_epochs > 1000 {
+                if !(1..=1000).contains(&max_epochs) {
                     return Err(ConfigError::new(
                         "algorithm.max_epochs",
                         format!("must be between 1 and 1000 (got {max_epochs})"),
@@ -668,7 +668,7 @@ impl TunerConfig {
                 ),
             ));
         }
-        if self.retrain_epochs == 0 || self.retrain_epochs > 1000 {
+        if !(1..=1000).contains(&self.retrain_epochs) {
             return Err(ConfigError::new(
                 "retrain_epochs",
                 format!("must be between 1 and 1000 (got {})", self.retrain_epochs),
@@ -800,6 +800,10 @@ pub struct HyperbandMath {
 impl HyperbandMath {
     /// `_get_num_brackets`.
     pub fn num_brackets(&self) -> usize {
+        // Keras Tuner refuses factor < 2; with it this loop would never end.
+        if self.factor < 2 || self.max_epochs == 0 {
+            return 0;
+        }
         let mut epochs = self.max_epochs as f64;
         let mut brackets = 0;
         while epochs >= 1.0 {
@@ -1120,6 +1124,12 @@ mod tests {
         // n_layers=1: 2·6; 2: (2·6)²; 3: (2·6)³.
         assert_eq!(c.space_size(), Some(12 + 144 + 1728));
         assert_eq!(TunerConfig::seed_004().space_size(), None);
+    }
+
+    #[test]
+    fn plan_of_an_invalid_schedule_is_empty() {
+        assert_eq!(hyperband_plan(5, 1, 1).trials(), 0);
+        assert_eq!(hyperband_plan(0, 3, 1).trials(), 0);
     }
 
     #[test]
