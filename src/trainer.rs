@@ -4,13 +4,14 @@
 
 use std::cell::RefCell;
 
-use lab_spec::tuning::{SearchSummary, Trial, TunerConfig};
+use lab_spec::tuning::{SearchSummary, Trial, TrialStatus, TunerConfig};
 use lab_spec::worker::{BackendChoice, DataSource, DataSummary, Reply, Request};
 use lab_spec::{
     BatchProgress, CallbackAction, ClassificationReport, EpochLogs, Event, RunSummary, StopReason,
     TrainingConfig,
 };
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
@@ -36,7 +37,7 @@ pub enum DataState {
     Failed(String),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum RunStatus {
     Running,
     Finished(StopReason),
@@ -44,7 +45,7 @@ pub enum RunStatus {
 }
 
 /// Everything the page knows about one run.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunView {
     pub id: u32,
     pub step: u8,
@@ -64,6 +65,9 @@ pub struct RunView {
     pub started_at: f64,
     pub visible: bool,
     pub backend: String,
+    /// Restored after a reload: the worker no longer holds its predictions or checkpoint.
+    #[serde(default)]
+    pub restored: bool,
 }
 
 impl RunView {
@@ -73,7 +77,7 @@ impl RunView {
 }
 
 /// Where a search (step 8) stands.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SearchStatus {
     Running,
     Finished(SearchSummary),
@@ -81,7 +85,7 @@ pub enum SearchStatus {
 }
 
 /// Everything the page knows about the current search.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SearchView {
     pub id: u32,
     pub config: TunerConfig,
@@ -292,6 +296,7 @@ impl Trainer {
                 started_at: now_ms(),
                 visible: true,
                 backend,
+                restored: false,
             })
         });
         send(&Request::Train { run: id, config });
@@ -485,21 +490,118 @@ fn apply_search_event(s: &mut SearchView, event: Event) {
     }
 }
 
+/// What survives a reload (sessionStorage: per tab, gone when the tab closes).
+#[derive(Serialize, Deserialize)]
+struct Session {
+    runs: Vec<RunView>,
+    search: Option<SearchView>,
+}
+
+const SESSION_KEY: &str = "tuning-lab.session.v1";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// The runs and search of this tab before a reload. Whatever was still training is marked
+/// interrupted: its curves up to the last finished epoch are kept.
+fn restore_session() -> Session {
+    let mut session = session_storage()
+        .and_then(|s| s.get_item(SESSION_KEY).ok().flatten())
+        .and_then(|json| serde_json::from_str::<Session>(&json).ok())
+        .unwrap_or(Session {
+            runs: Vec::new(),
+            search: None,
+        });
+    for r in &mut session.runs {
+        r.restored = true;
+        r.progress = None;
+        if r.is_running() {
+            r.status = RunStatus::Failed(format!(
+                "interrupted by a page reload after epoch {}: its curves are kept; train again to continue",
+                r.epochs.len()
+            ));
+        }
+    }
+    if let Some(s) = session.search.as_mut().filter(|s| s.is_running()) {
+        s.status = SearchStatus::Failed(format!(
+            "interrupted by a page reload after {} trials: the finished ones are kept",
+            s.trials
+                .iter()
+                .filter(|t| t.status == TrialStatus::Completed)
+                .count()
+        ));
+        s.current = None;
+        s.progress = None;
+        for t in &mut s.trials {
+            if t.status == TrialStatus::Running {
+                t.status = TrialStatus::Stopped;
+            }
+        }
+    }
+    session
+}
+
+/// Saves the session whenever an epoch ends or a status changes (not on every batch).
+fn keep_session(trainer: Trainer) {
+    let signature = Memo::new(move |_| {
+        let runs = trainer.runs.with(|rs| {
+            rs.iter()
+                .map(|r| {
+                    format!(
+                        "{}:{}:{:?}:{}",
+                        r.id,
+                        r.epochs.len(),
+                        r.status,
+                        r.report.is_some()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        let search = trainer.search.with(|s| {
+            s.as_ref().map_or(String::new(), |s| {
+                format!("{}:{}:{:?}", s.id, s.epochs_done(), s.status)
+            })
+        });
+        format!("{runs}|{search}")
+    });
+    Effect::new(move |_| {
+        signature.track();
+        let session = Session {
+            runs: trainer.runs.get_untracked(),
+            search: trainer.search.get_untracked(),
+        };
+        if let (Some(storage), Ok(json)) = (session_storage(), serde_json::to_string(&session)) {
+            // Full storage (very long sessions): keep going without saving.
+            let _ = storage.set_item(SESSION_KEY, &json);
+        }
+    });
+}
+
 /// Starts the worker (once) and returns the trainer handle. `data_base` is the URL of the
 /// folder holding the four data files.
 pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
+    let session = restore_session();
+    let next_id = session
+        .runs
+        .iter()
+        .map(|r| r.id)
+        .chain(session.search.as_ref().map(|s| s.id))
+        .max()
+        .map_or(1, |m| m + 1);
     let trainer = Trainer {
         backend: RwSignal::new(None),
         data: RwSignal::new(DataState::Loading {
             loaded: 0,
             total: 0,
         }),
-        runs: RwSignal::new(Vec::new()),
+        runs: RwSignal::new(session.runs),
         cell_images: RwSignal::new(None),
         preview: RwSignal::new(None),
         bench: RwSignal::new(Vec::new()),
-        search: RwSignal::new(None),
-        next_id: StoredValue::new(1),
+        search: RwSignal::new(session.search),
+        next_id: StoredValue::new(next_id),
         data_base: StoredValue::new(data_base),
     };
     let worker = match Worker::new("./worker_loader.js") {
@@ -541,6 +643,7 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     on_error.forget();
     WORKER.with(|w| *w.borrow_mut() = Some(worker));
+    keep_session(trainer);
     send(&Request::Init { backend });
     trainer.load_default_data();
     trainer

@@ -53,6 +53,10 @@ struct State {
 thread_local! {
     static STATE: RefCell<State> = RefCell::default();
     static STOP: Rc<Cell<bool>> = Rc::new(Cell::new(false));
+    /// True while the WebGPU kernels are warmed up after start-up.
+    static WARMING: Rc<Cell<bool>> = Rc::new(Cell::new(false));
+    /// Set by a request for real work: the warm-up ends after its current batch.
+    static WARM_CANCEL: Rc<Cell<bool>> = Rc::new(Cell::new(false));
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -210,12 +214,86 @@ async fn init(choice: BackendChoice) {
         Backend::WebGpu(_) => "webgpu",
         Backend::Cpu => "cpu",
     };
-    STATE.with(|s| s.borrow_mut().backend = Some(backend));
+    STATE.with(|s| s.borrow_mut().backend = Some(backend.clone()));
     post(&Reply::Ready {
         backend: name.into(),
         adapter,
         note,
     });
+    if let Backend::WebGpu(device) = backend {
+        warm_up(device).await;
+    }
+}
+
+/// Compiles the WebGPU kernels of the lab's dense models (forward, backward, Adam, validation)
+/// on synthetic data while the learner reads, so that the first real epoch does not wait for
+/// shader compilation. A request for a run cancels it (see [`settle_warm_up`]).
+async fn warm_up(device: Device) {
+    WARMING.with(|w| w.set(true));
+    let cancel = WARM_CANCEL.with(|c| c.clone());
+    cancel.set(false);
+    let started = Instant::now();
+    let options = RunOptions {
+        loss_read_every: 10,
+        ..RunOptions::default()
+    };
+    for (spec, batch) in [
+        (lab_spec::ModelSpec::baseline(), 32),
+        (lab_spec::ModelSpec::mlp(&[256, 128]), 512),
+    ] {
+        if cancel.get() {
+            break;
+        }
+        let mut config = TrainingConfig::new(spec);
+        config.batch_size = batch;
+        config.epochs = 1;
+        config.validation_split = 0.0;
+        let n = 2 * batch;
+        let split = lab_engine::data::Split {
+            x: vec![0.5; n * lab_data::PIXELS],
+            y: (0..n).map(|i| (i % 10) as u8).collect(),
+        };
+        let mut quiet = WorkerObserver {
+            run: 0,
+            search: false,
+            stop: cancel.clone(),
+            last_yield: Instant::now(),
+            silent: true,
+        };
+        if let Err(e) = fit(
+            &config,
+            &split,
+            Some(&split),
+            &device.clone().autodiff(),
+            &mut quiet,
+            &options,
+        )
+        .await
+        {
+            web_sys::console::warn_1(&format!("WebGPU warm-up failed: {e}").into());
+            break;
+        }
+    }
+    WARMING.with(|w| w.set(false));
+    web_sys::console::info_1(
+        &format!(
+            "WebGPU warm-up {} after {:.1} s",
+            if cancel.get() { "cut short" } else { "done" },
+            started.elapsed().as_secs_f64()
+        )
+        .into(),
+    );
+}
+
+/// Ends the WebGPU warm-up, if one runs, before real work starts on the device.
+async fn settle_warm_up() {
+    if !WARMING.with(|w| w.get()) {
+        return;
+    }
+    WARM_CANCEL.with(|c| c.set(true));
+    while WARMING.with(|w| w.get()) {
+        yield_to_event_loop().await;
+    }
 }
 
 /// The CPU backend for a model: ndarray (SIMD) is the fastest for dense layers in the
@@ -440,6 +518,7 @@ impl Observer for WorkerObserver {
 }
 
 async fn train(run: u32, config: TrainingConfig) -> Result<(), String> {
+    settle_warm_up().await;
     let (backend, data) = STATE.with(|s| {
         let s = s.borrow();
         (s.backend.clone(), s.data.clone())
@@ -512,6 +591,7 @@ async fn train(run: u32, config: TrainingConfig) -> Result<(), String> {
 
 /// Runs a search on the loaded data: every trial on the same split, on this worker's backend.
 async fn tune(search: u32, config: TunerConfig) -> Result<(), String> {
+    settle_warm_up().await;
     let (backend, data) = STATE.with(|s| {
         let s = s.borrow();
         (s.backend.clone(), s.data.clone())
@@ -628,6 +708,7 @@ fn preview(index: usize, normalization: lab_spec::Normalization) {
 
 /// Times training steps as a learner's run does them (same options), after a warm-up run.
 async fn bench(model: BenchModel, batch: usize, steps: usize) -> Result<(), String> {
+    settle_warm_up().await;
     let (backend, data) = STATE.with(|s| {
         let s = s.borrow();
         (s.backend.clone(), s.data.clone())

@@ -65,12 +65,24 @@ pub fn Results(
     };
     let shown = move || {
         trainer.cell_images.get().filter(|c| c.run == run).map(|c| {
+            let restored = trainer
+                .runs
+                .with(|rs| rs.iter().any(|r| r.id == run && r.restored));
+            if restored && c.images.is_empty() {
+                return view! {
+                    <div class="cell-images" data-testid="misclassified">
+                        <p>"This run's predictions were lost with the reload; train it again to see its misclassified images."</p>
+                    </div>
+                }
+                .into_any();
+            }
             view! {
                 <div class="cell-images" data-testid="misclassified">
                     <p>{format!("{} test images of {} predicted as {}:", c.images.len(), CLASS_NAMES[c.actual as usize], CLASS_NAMES[c.predicted as usize])}</p>
                     <div class="digits">{c.images.into_iter().map(|px| view! { <Digit pixels=px /> }).collect_view()}</div>
                 </div>
             }
+            .into_any()
         })
     };
     let per_class = report

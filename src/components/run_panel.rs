@@ -134,8 +134,9 @@ pub fn RunPanel(
     let results = move || {
         let r = latest.get()?;
         let report = r.report.clone()?;
-        let has_checkpoint =
-            r.summary.as_ref().is_some() && r.config.callbacks.model_checkpoint.is_some();
+        let has_checkpoint = !r.restored
+            && r.summary.as_ref().is_some()
+            && r.config.callbacks.model_checkpoint.is_some();
         let id = r.id;
         let checkpoint = r.checkpoint_report.clone().map(|(epoch, rep)| {
             view! { <Results trainer run=id report=rep title=format!("Best checkpoint (epoch {epoch}) on the test set") /> }

@@ -149,6 +149,23 @@ test('an invalid URL value is refused with the field named', async () => {
   });
 });
 
+test('a reload mid-run keeps the curves of the interrupted run, and training starts again', async () => {
+  await withLab('#/step/5?epochs=20&backend=cpu', async (lab) => {
+    lab.page.on('dialog', (d) => d.accept()); // the "leave the page?" prompt of a running lab
+    await lab.dataReady();
+    await lab.train();
+    await lab.waitEpochs(2);
+    await lab.page.reload();
+    await lab.dataReady();
+    await lab.page.waitForFunction(() => Number(document.querySelector('[data-testid=history]')?.dataset.epochs) >= 2, null, { timeout: 10_000 });
+    assert.match(await lab.status(), /interrupted by a page reload after epoch \d+/);
+    assert.equal(await lab.testid('train').isDisabled(), false);
+    await lab.train();
+    await lab.page.waitForFunction(() => /training/.test(document.querySelector('[data-testid=run-status]')?.textContent), null, { timeout: 30_000 });
+    await lab.testid('stop').click();
+  });
+});
+
 test('step 8: Stop keeps the finished trials; a tiny Hyperband search fills the table, exports, and the best is retrained', async () => {
   await withLab('#/step/8?subset=2000', async (lab) => {
     await lab.dataReady();
