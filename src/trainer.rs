@@ -567,7 +567,8 @@ fn keep_session(trainer: Trainer) {
         format!("{runs}|{search}")
     });
     Effect::new(move |_| {
-        signature.track();
+        // Read (not only track) the memo: a memo that was never read has no sources yet.
+        let _ = signature.get();
         let session = Session {
             runs: trainer.runs.get_untracked(),
             search: trainer.search.get_untracked(),
@@ -647,4 +648,40 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
     send(&Request::Init { backend });
     trainer.load_default_data();
     trainer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_survives_json() {
+        let run = RunView {
+            id: 3,
+            step: 5,
+            label: "baseline".into(),
+            config: crate::presets::baseline(),
+            status: RunStatus::Running,
+            epochs: vec![],
+            total_epochs: 5,
+            batches_per_epoch: 10,
+            progress: None,
+            batch_losses: vec![(0.1, 2.0)],
+            actions: vec![],
+            summary: None,
+            report: None,
+            checkpoint_report: None,
+            started_at: 1.0,
+            visible: true,
+            backend: "cpu".into(),
+            restored: false,
+        };
+        let session = Session {
+            runs: vec![run.clone()],
+            search: None,
+        };
+        let back: Session =
+            serde_json::from_str(&serde_json::to_string(&session).unwrap()).unwrap();
+        assert_eq!(back.runs, vec![run]);
+    }
 }
