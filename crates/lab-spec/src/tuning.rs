@@ -594,9 +594,12 @@ impl TunerConfig {
         }
         let mut seen = std::collections::BTreeSet::new();
         for (i, hp) in self.hyperparameters.iter().enumerate() {
-            let field = format!("hyperparameters.{}", hp.name());
-            hp.validate(&field)
-                .map_err(|e| ConfigError::new(format!("hyperparameters[{i}]"), e.to_string()))?;
+            let field = if hp.name().trim().is_empty() {
+                format!("hyperparameters[{i}]")
+            } else {
+                format!("hyperparameters.{}", hp.name())
+            };
+            hp.validate(&field)?;
             if !known_name(hp.name()) {
                 return Err(ConfigError::new(
                     field,
@@ -1064,6 +1067,7 @@ mod tests {
             step: 1,
         };
         let e = c.validate(None).unwrap_err();
+        assert_eq!(e.field, "hyperparameters.n_layers");
         assert!(e.message.contains("inverted"), "{e}");
         let mut c = TunerConfig::seed_004();
         c.algorithm = Algorithm::Hyperband {
