@@ -108,15 +108,7 @@ impl SearchView {
 
     /// The best scored trial so far (the first one on ties).
     pub fn best(&self) -> Option<&Trial> {
-        let mut best: Option<&Trial> = None;
-        for t in &self.trials {
-            if let Some(s) = t.score
-                && best.is_none_or(|b| self.config.better(s, b.score.unwrap_or(f64::NAN)))
-            {
-                best = Some(t);
-            }
-        }
-        best
+        self.config.best_trial(&self.trials)
     }
 
     /// Epochs trained so far, the running trial's included.
@@ -209,17 +201,19 @@ impl Trainer {
         })
     }
 
-    /// Starts a search; the previous one's trials are replaced.
-    pub fn tune(&self, config: TunerConfig) -> Result<(), String> {
+    /// What a run or a search needs before it starts: nothing else running, the data loaded,
+    /// a valid config. Returns a fresh id and the backend's name.
+    fn begin(
+        &self,
+        validate: impl FnOnce(usize) -> Result<(), lab_spec::ConfigError>,
+    ) -> Result<(u32, String), String> {
         if self.running() {
             return Err("a run is already in progress: stop it first".into());
         }
         if !matches!(self.data.get_untracked(), DataState::Ready(_)) {
             return Err("the data is not loaded yet".into());
         }
-        config
-            .validate(Some(self.available()))
-            .map_err(|e| e.to_string())?;
+        validate(self.available()).map_err(|e| e.to_string())?;
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         let backend = self
@@ -227,6 +221,12 @@ impl Trainer {
             .get_untracked()
             .map(|b| b.name)
             .unwrap_or_default();
+        Ok((id, backend))
+    }
+
+    /// Starts a search; the previous one's trials are replaced.
+    pub fn tune(&self, config: TunerConfig) -> Result<(), String> {
+        let (id, backend) = self.begin(|available| config.validate(Some(available)))?;
         self.search.set(Some(SearchView {
             id,
             config: config.clone(),
@@ -261,22 +261,7 @@ impl Trainer {
 
     /// Starts a run of `step`; returns its id, or the reason it cannot start.
     pub fn start(&self, step: u8, label: String, config: TrainingConfig) -> Result<u32, String> {
-        if self.running() {
-            return Err("a run is already in progress: stop it first".into());
-        }
-        if !matches!(self.data.get_untracked(), DataState::Ready(_)) {
-            return Err("the data is not loaded yet".into());
-        }
-        config
-            .validate(Some(self.available()))
-            .map_err(|e| e.to_string())?;
-        let id = self.next_id.get_value();
-        self.next_id.set_value(id + 1);
-        let backend = self
-            .backend
-            .get_untracked()
-            .map(|b| b.name)
-            .unwrap_or_default();
+        let (id, backend) = self.begin(|available| config.validate(Some(available)))?;
         self.runs.update(|runs| {
             runs.push(RunView {
                 id,

@@ -517,18 +517,21 @@ impl Observer for WorkerObserver {
     }
 }
 
-async fn train(run: u32, config: TrainingConfig) -> Result<(), String> {
-    settle_warm_up().await;
+/// The backend and the data, once both are ready.
+fn ready() -> Result<(Backend, Rc<FashionMnist>), String> {
     let (backend, data) = STATE.with(|s| {
         let s = s.borrow();
         (s.backend.clone(), s.data.clone())
     });
     let backend = backend.ok_or("the backend is not ready yet")?;
     let data = data.ok_or("the data is not loaded yet")?;
-    config
-        .validate(Some(data.train.len()))
-        .map_err(|e| format!("invalid config: {e}"))?;
-    let (device, options, cpu) = match &backend {
+    Ok((backend, data))
+}
+
+/// The device a model trains on and the loop's options: on WebGPU the running loss is read
+/// back every 10 batches; on the CPU, see [`cpu_device`]. The flag says "CPU".
+fn training_device(backend: &Backend, spec: &lab_spec::ModelSpec) -> (Device, RunOptions, bool) {
+    match backend {
         Backend::WebGpu(device) => (
             device.clone(),
             RunOptions {
@@ -537,8 +540,17 @@ async fn train(run: u32, config: TrainingConfig) -> Result<(), String> {
             },
             false,
         ),
-        Backend::Cpu => (cpu_device(&config.model).0, RunOptions::default(), true),
-    };
+        Backend::Cpu => (cpu_device(spec).0, RunOptions::default(), true),
+    }
+}
+
+async fn train(run: u32, config: TrainingConfig) -> Result<(), String> {
+    settle_warm_up().await;
+    let (backend, data) = ready()?;
+    config
+        .validate(Some(data.train.len()))
+        .map_err(|e| format!("invalid config: {e}"))?;
+    let (device, options, cpu) = training_device(&backend, &config.model);
     let prepared = prepare(&data.train, &config);
     let stop = STOP.with(|s| s.clone());
     stop.set(false);
@@ -592,28 +604,14 @@ async fn train(run: u32, config: TrainingConfig) -> Result<(), String> {
 /// Runs a search on the loaded data: every trial on the same split, on this worker's backend.
 async fn tune(search: u32, config: TunerConfig) -> Result<(), String> {
     settle_warm_up().await;
-    let (backend, data) = STATE.with(|s| {
-        let s = s.borrow();
-        (s.backend.clone(), s.data.clone())
-    });
-    let backend = backend.ok_or("the backend is not ready yet")?;
-    let data = data.ok_or("the data is not loaded yet")?;
+    let (backend, data) = ready()?;
     config
         .validate(Some(data.train.len()))
         .map_err(|e| format!("invalid search: {e}"))?;
     let base = config
         .training_config(&Default::default(), 1)
         .map_err(|e| format!("invalid search: {e}"))?;
-    let (device, options) = match &backend {
-        Backend::WebGpu(device) => (
-            device.clone(),
-            RunOptions {
-                loss_read_every: 10,
-                ..RunOptions::default()
-            },
-        ),
-        Backend::Cpu => (cpu_device(&base.model).0, RunOptions::default()),
-    };
+    let (device, options, _) = training_device(&backend, &base.model);
     let prepared = prepare(&data.train, &base);
     let stop = STOP.with(|s| s.clone());
     stop.set(false);
@@ -709,12 +707,7 @@ fn preview(index: usize, normalization: lab_spec::Normalization) {
 /// Times training steps as a learner's run does them (same options), after a warm-up run.
 async fn bench(model: BenchModel, batch: usize, steps: usize) -> Result<(), String> {
     settle_warm_up().await;
-    let (backend, data) = STATE.with(|s| {
-        let s = s.borrow();
-        (s.backend.clone(), s.data.clone())
-    });
-    let backend = backend.ok_or("the backend is not ready yet")?;
-    let data = data.ok_or("the data is not loaded yet")?;
+    let (backend, data) = ready()?;
     let spec = match model {
         BenchModel::Mlp => lab_spec::ModelSpec::mlp(&[256, 128]),
         BenchModel::Cnn => lab_spec::ModelSpec::small_cnn(),

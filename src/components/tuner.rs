@@ -366,12 +366,7 @@ enum SortBy {
 }
 
 fn objective_values(t: &Trial, objective: Monitor) -> &[f64] {
-    match objective {
-        Monitor::ValLoss => &t.history.val_loss,
-        Monitor::Loss => &t.history.loss,
-        Monitor::Accuracy => &t.history.accuracy,
-        Monitor::ValAccuracy => &t.history.val_accuracy,
-    }
+    t.history.values(objective)
 }
 
 #[component]

@@ -75,12 +75,18 @@ impl HyperbandState {
         }
     }
 
+    /// A bracket is complete when its last round has all its trials.
+    fn is_complete(&self, b: &Bracket) -> bool {
+        let last = b.rounds.len() - 1;
+        b.rounds[last].len() == self.math.size(b.num, last)
+    }
+
     fn remove_completed(&mut self) {
-        let math = self.math;
-        self.brackets.retain(|b| {
-            let last = b.rounds.len() - 1;
-            b.rounds[last].len() != math.size(b.num, last)
-        });
+        let brackets = std::mem::take(&mut self.brackets);
+        self.brackets = brackets
+            .into_iter()
+            .filter(|b| !self.is_complete(b))
+            .collect();
     }
 }
 
@@ -286,12 +292,7 @@ impl Oracle {
     pub fn end_trial(&mut self, index: usize, status: TrialStatus, history: History, seconds: f64) {
         let objective = self.config.objective;
         let first_epoch = self.trials[index].initial_epoch + 1;
-        let values: &[f64] = match objective {
-            lab_spec::Monitor::ValAccuracy => &history.val_accuracy,
-            lab_spec::Monitor::ValLoss => &history.val_loss,
-            lab_spec::Monitor::Accuracy => &history.accuracy,
-            lab_spec::Monitor::Loss => &history.loss,
-        };
+        let values = history.values(objective);
         let mut best: Option<(usize, f64)> = None;
         for (i, &v) in values.iter().enumerate() {
             if v.is_finite() && best.is_none_or(|(_, b)| self.config.better(v, b)) {
@@ -318,31 +319,18 @@ impl Oracle {
 
     /// The best completed trial (the first one on ties).
     pub fn best(&self) -> Option<&Trial> {
-        let mut best: Option<&Trial> = None;
-        for t in &self.trials {
-            if let Some(s) = t.score
-                && best.is_none_or(|b| self.config.better(s, b.score.unwrap_or(f64::NAN)))
-            {
-                best = Some(t);
-            }
-        }
-        best
+        self.config.best_trial(&self.trials)
     }
 
     /// Trials whose weights a later promotion may still need (those of unfinished brackets).
     pub fn may_be_promoted(&self) -> BTreeSet<usize> {
         match &self.algo {
-            Algo::Hyperband(hb) => {
-                let math = hb.math;
-                hb.brackets
-                    .iter()
-                    .filter(|b| {
-                        let last = b.rounds.len() - 1;
-                        b.rounds[last].len() != math.size(b.num, last)
-                    })
-                    .flat_map(|b| b.rounds.iter().flatten().map(|e| e.id))
-                    .collect()
-            }
+            Algo::Hyperband(hb) => hb
+                .brackets
+                .iter()
+                .filter(|b| !hb.is_complete(b))
+                .flat_map(|b| b.rounds.iter().flatten().map(|e| e.id))
+                .collect(),
             Algo::Random { .. } => BTreeSet::new(),
         }
     }

@@ -65,6 +65,17 @@ impl History {
     pub fn epochs(&self) -> usize {
         self.loss.len()
     }
+
+    /// The values of one key, epoch by epoch.
+    pub fn values(&self, monitor: crate::training::Monitor) -> &[f64] {
+        use crate::training::Monitor::*;
+        match monitor {
+            Loss => &self.loss,
+            Accuracy => &self.accuracy,
+            ValLoss => &self.val_loss,
+            ValAccuracy => &self.val_accuracy,
+        }
+    }
 }
 
 /// Progress within an epoch, sent a few times per second at most.

@@ -445,6 +445,19 @@ impl TunerConfig {
         }
     }
 
+    /// The best scored trial of `trials` (the first one on ties).
+    pub fn best_trial<'a>(&self, trials: &'a [Trial]) -> Option<&'a Trial> {
+        let mut best: Option<&Trial> = None;
+        for t in trials {
+            if let Some(s) = t.score
+                && best.is_none_or(|b| self.better(s, b.score.unwrap_or(f64::NAN)))
+            {
+                best = Some(t);
+            }
+        }
+        best
+    }
+
     /// The largest layer count the space allows.
     fn max_layers(&self) -> usize {
         self.hyperparameters
