@@ -5,11 +5,14 @@
 
 pub mod app;
 pub mod components;
+pub mod exercises;
 pub mod logic;
 pub mod presets;
 pub mod progress;
+pub mod protocol;
+pub mod steps;
 pub mod trainer;
-#[cfg(all(target_arch = "wasm32", feature = "worker"))]
+#[cfg(feature = "worker")]
 pub mod worker;
 
 /// Mounts the page.

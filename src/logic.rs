@@ -1,7 +1,9 @@
 //! The page's logic as plain types, tested natively: routes and URL parameters, the config
-//! codec of share links, exercise checks, chart markers, progress text.
+//! codec of share links, the order of picked data files, chart markers, progress text.
+//! (The exercise checks are in `exercises.rs`.)
 
 use base64::Engine;
+use lab_spec::dataset::FILE_NAMES;
 use lab_spec::worker::BackendChoice;
 use lab_spec::{ConfigError, EpochLogs, TrainingConfig};
 
@@ -182,6 +184,31 @@ impl UrlOverrides {
         c.validate(None)?;
         Ok(c)
     }
+
+    /// Only the quick-run part (subset, epochs): what every run of a step gets. The link's
+    /// config is left out, since it becomes the step's config, which the learner then edits.
+    pub fn quick_run(&self) -> UrlOverrides {
+        UrlOverrides {
+            subset: self.subset,
+            epochs: self.epochs,
+            ..UrlOverrides::default()
+        }
+    }
+}
+
+/// For each official data file (in `FILE_NAMES` order), the index of the picked file with its
+/// name, gzipped or not; the message names the first one missing.
+pub fn data_file_order(picked: &[String]) -> Result<Vec<usize>, String> {
+    FILE_NAMES
+        .iter()
+        .map(|name| {
+            let plain = name.trim_end_matches(".gz");
+            picked
+                .iter()
+                .position(|p| p == name || p == plain)
+                .ok_or_else(|| format!("{name} (or {plain}) was not among the picked files"))
+        })
+        .collect()
 }
 
 /// The epoch (1-based) with the lowest val_loss.
@@ -193,34 +220,12 @@ pub fn best_epoch(epochs: &[EpochLogs]) -> Option<usize> {
         .map(|(e, _)| e)
 }
 
-pub fn best_val_loss(epochs: &[EpochLogs]) -> Option<f64> {
-    epochs
-        .iter()
-        .filter_map(|e| e.val_loss)
-        .min_by(f64::total_cmp)
-}
-
 /// Where validation loss starts to rise for good: the first epoch after the best one, if the
 /// run went on past the best epoch and the loss ended above it.
 pub fn overfit_start(epochs: &[EpochLogs]) -> Option<usize> {
     let best = best_epoch(epochs)?;
     let last = epochs.last()?;
     (last.epoch > best).then_some(best + 1)
-}
-
-/// Exercise of step 6: a visible overfit — validation loss at least 5 % above its best, two
-/// or more epochs after the best, while the training loss kept falling.
-pub fn is_visible_overfit(epochs: &[EpochLogs]) -> bool {
-    let (Some(best), Some(best_loss), Some(last)) =
-        (best_epoch(epochs), best_val_loss(epochs), epochs.last())
-    else {
-        return false;
-    };
-    let Some(last_val) = last.val_loss else {
-        return false;
-    };
-    let train_at_best = epochs[best - 1].loss;
-    last.epoch >= best + 2 && last_val > best_loss * 1.05 && last.loss < train_at_best
 }
 
 /// "3 s", "1 min 05 s".
@@ -308,6 +313,48 @@ mod tests {
     }
 
     #[test]
+    fn quick_runs_keep_the_steps_config() {
+        let mut link = TrainingConfig::new(ModelSpec::mlp(&[64]));
+        link.epochs = 9;
+        let hash = format!(
+            "#/step/6?cfg={}&subset=500&epochs=2&backend=cpu",
+            encode_config(&link)
+        );
+        let o = url_overrides(&Route::parse(&hash)).unwrap();
+        let quick = o.quick_run();
+        assert_eq!((&quick.config, quick.backend), (&None, None));
+        let base = TrainingConfig::new(ModelSpec::baseline());
+        let c = quick.apply(&base).unwrap();
+        assert_eq!(c.model, base.model);
+        assert_eq!((c.subset, c.epochs), (Some(500), 2));
+        // Without overrides the step's config is used as it is.
+        assert_eq!(UrlOverrides::default().apply(&base).unwrap(), base);
+        // An invalid step config is refused with its field.
+        let mut bad = base.clone();
+        bad.batch_size = 0;
+        assert_eq!(quick.apply(&bad).unwrap_err().field, "batch_size");
+    }
+
+    #[test]
+    fn picked_data_files_are_ordered_gzipped_or_plain() {
+        let picked: Vec<String> = [
+            "t10k-labels-idx1-ubyte",
+            "train-images-idx3-ubyte.gz",
+            "t10k-images-idx3-ubyte.gz",
+            "notes.txt",
+            "train-labels-idx1-ubyte",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(data_file_order(&picked), Ok(vec![1, 4, 2, 0]));
+        let missing = data_file_order(&picked[..3]).unwrap_err();
+        assert_eq!(
+            missing,
+            "train-labels-idx1-ubyte.gz (or train-labels-idx1-ubyte) was not among the picked files"
+        );
+    }
+
+    #[test]
     fn overfit_markers() {
         let run: Vec<EpochLogs> = [(1.0, 0.6), (0.8, 0.5), (0.6, 0.45), (0.5, 0.47), (0.4, 0.5)]
             .iter()
@@ -316,8 +363,6 @@ mod tests {
             .collect();
         assert_eq!(best_epoch(&run), Some(3));
         assert_eq!(overfit_start(&run), Some(4));
-        assert!(is_visible_overfit(&run));
-        assert!(!is_visible_overfit(&run[..4]));
         assert_eq!(overfit_start(&run[..3]), None);
     }
 

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -19,16 +20,10 @@ pub struct Progress {
     pub metric: RwSignal<String>,
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 impl Progress {
     pub fn load() -> Self {
-        let saved: Saved = storage()
-            .and_then(|s| s.get_item(KEY).ok().flatten())
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default();
+        // Missing, unreadable or from an older shape: start afresh.
+        let saved: Saved = LocalStorage::get(KEY).unwrap_or_default();
         let metric = if saved.metric.is_empty() {
             "accuracy".to_string()
         } else {
@@ -43,9 +38,8 @@ impl Progress {
                 done: p.done.get(),
                 metric: p.metric.get(),
             };
-            if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(&saved)) {
-                let _ = s.set_item(KEY, &json);
-            }
+            // Storage can be full or disabled; progress then lasts as long as the tab.
+            let _ = LocalStorage::set(KEY, &saved);
         });
         p
     }

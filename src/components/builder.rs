@@ -25,25 +25,34 @@ fn parse<T: std::str::FromStr>(field: &str, v: &str) -> Result<T, ConfigError> {
         .map_err(|_| ConfigError::new(field, format!("{v:?} is not a valid number")))
 }
 
+/// The editor of a step's config. It never writes the config itself: a valid edit goes to
+/// `on_change`, a refused one's message to `on_error` (and the inputs show the values still
+/// in force again).
 #[component]
 pub fn ConfigEditor(
-    config: RwSignal<TrainingConfig>,
+    #[prop(into)] config: Signal<TrainingConfig>,
     level: Level,
     #[prop(into)] disabled: Signal<bool>,
-    error: RwSignal<Option<String>>,
+    /// The message shown under the editor.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+    #[prop(into)] on_change: Callback<TrainingConfig>,
+    #[prop(into)] on_error: Callback<String>,
 ) -> impl IntoView {
+    // Re-renders the inputs with the values still in force after a refused edit.
+    let refresh = Trigger::new();
+    let config = Signal::derive(move || {
+        refresh.track();
+        config.get()
+    });
     // Applies an edit to a copy; keeps it only if the whole config is still valid.
     let edit = move |f: Edit| {
         let mut draft = config.get_untracked();
         match f(&mut draft).and_then(|_| draft.validate(None)) {
-            Ok(()) => {
-                error.set(None);
-                config.set(draft);
-            }
+            Ok(()) => on_change.run(draft),
             Err(e) => {
-                error.set(Some(e.to_string()));
-                // Re-render the inputs with the values still in force.
-                config.update(|_| {});
+                on_error.run(e.to_string());
+                refresh.notify();
             }
         }
     };
@@ -139,7 +148,7 @@ type Edit = Box<dyn FnOnce(&mut TrainingConfig) -> Result<(), ConfigError>>;
 
 #[component]
 fn LayersEditor(
-    config: RwSignal<TrainingConfig>,
+    config: Signal<TrainingConfig>,
     level: Level,
     #[prop(into)] disabled: Signal<bool>,
     edit: impl Fn(Edit) + Copy + Send + Sync + 'static,
@@ -255,7 +264,7 @@ fn set_reg(
 
 #[component]
 fn CallbacksEditor(
-    config: RwSignal<TrainingConfig>,
+    config: Signal<TrainingConfig>,
     #[prop(into)] disabled: Signal<bool>,
     edit: impl Fn(Edit) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {

@@ -1,7 +1,7 @@
 //! Test-set results: accuracy, macro-F1, the confusion-matrix heatmap (click a cell to see
 //! those test images), the per-class table and the model summary.
 
-use lab_data::CLASS_NAMES;
+use lab_spec::dataset::CLASS_NAMES;
 use lab_spec::{ClassificationReport, Summary};
 use leptos::prelude::*;
 

@@ -7,21 +7,26 @@ use leptos::prelude::*;
 use crate::components::builder::{ConfigEditor, Level};
 use crate::components::chart::HistoryChart;
 use crate::components::results::{Results, SummaryTable};
-use crate::logic::{Route, encode_config, eta, format_duration};
+use crate::logic::{Route, UrlOverrides, encode_config, eta, format_duration};
 use crate::trainer::{RunStatus, RunView, Trainer, now_ms};
 
 #[component]
 pub fn RunPanel(
     trainer: Trainer,
     step: u8,
-    config: RwSignal<TrainingConfig>,
+    /// The step's config, as the learner edited it.
+    #[prop(into)]
+    config: Signal<TrainingConfig>,
+    /// Receives every valid edit of the config.
+    #[prop(into)]
+    on_config: Callback<TrainingConfig>,
     level: Level,
     /// Steps whose latest run is drawn beside this step's runs.
     #[prop(optional)]
     overlay: Vec<u8>,
     /// Quick-run overrides from the URL (subset, epochs), applied to every run of this step.
     #[prop(into)]
-    quick: Signal<(Option<usize>, Option<usize>)>,
+    quick: Signal<UrlOverrides>,
 ) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let running = Signal::derive(move || trainer.running());
@@ -46,19 +51,14 @@ pub fn RunPanel(
         }
         out
     });
-    let effective = move || {
-        let mut c = config.get();
-        let (subset, epochs) = quick.get();
-        if subset.is_some() {
-            c.subset = subset;
-        }
-        if let Some(e) = epochs {
-            c.epochs = e;
-        }
-        c
-    };
     let train = move |_| {
-        let c = effective();
+        let c = match quick.with(|q| config.with(|c| q.apply(c))) {
+            Ok(c) => c,
+            Err(e) => {
+                error.set(Some(e.to_string()));
+                return;
+            }
+        };
         let label = c.name.clone().unwrap_or_else(|| format!("step {step}"));
         match trainer.start(step, label, c.clone()) {
             Ok(_) => {
@@ -153,14 +153,16 @@ pub fn RunPanel(
     view! {
         <div class="run-panel">
             <div class="setup">
-                <ConfigEditor config level disabled=running error />
+                <ConfigEditor config level disabled=running error
+                    on_change=move |c| { error.set(None); on_config.run(c) }
+                    on_error=move |e| error.set(Some(e)) />
                 <div class="model">
                     <h4>"Model summary"</h4>
                     {summary}
                 </div>
             </div>
             {move || {
-                let (s, e) = quick.get();
+                let (s, e) = quick.with(|q| (q.subset, q.epochs));
                 (s.is_some() || e.is_some()).then(|| view! {
                     <p class="quick" data-testid="quick-run">{format!("Quick run from the URL:{}{}",
                         s.map_or(String::new(), |s| format!(" subset={s}")),

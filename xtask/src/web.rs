@@ -18,7 +18,28 @@ fn tools_dir(root: &Path) -> PathBuf {
     root.join("target/tools")
 }
 
-fn version_of(cmd: &str, arg: &str) -> Option<String> {
+/// Where `cargo install` puts binaries: `$CARGO_HOME/bin`, else `~/.cargo/bin`. It need not
+/// be on the caller's PATH (a fresh machine, an empty `CARGO_HOME`), so tools installed there
+/// are called through it.
+fn cargo_bin_dir() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"))
+        .join("bin")
+}
+
+/// `name` from cargo's bin folder when it is there, else as found on PATH.
+fn tool(name: &str) -> PathBuf {
+    let installed = cargo_bin_dir().join(name);
+    if installed.is_file() {
+        installed
+    } else {
+        PathBuf::from(name)
+    }
+}
+
+fn version_of(cmd: impl AsRef<std::ffi::OsStr>, arg: &str) -> Option<String> {
     let out = Command::new(cmd).arg(arg).output().ok()?;
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -26,7 +47,7 @@ fn version_of(cmd: &str, arg: &str) -> Option<String> {
 /// Installs what building the lab needs, at pinned versions, unless it is there already.
 pub fn ensure_tools(root: &Path) -> Result<()> {
     crate::ensure_wasm_target()?;
-    if !version_of("trunk", "--version").is_some_and(|v| v.contains(TRUNK_VERSION)) {
+    if !version_of(tool("trunk"), "--version").is_some_and(|v| v.contains(TRUNK_VERSION)) {
         eprintln!("xtask: cargo install trunk {TRUNK_VERSION} (a few minutes, once)");
         let ok = Command::new(env!("CARGO"))
             .args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"])
@@ -36,7 +57,7 @@ pub fn ensure_tools(root: &Path) -> Result<()> {
             bail!("installing trunk {TRUNK_VERSION} failed");
         }
     }
-    if !version_of("wasm-bindgen", "--version").is_some_and(|v| v.contains(WASM_BINDGEN_VERSION)) {
+    if !version_of(tool("wasm-bindgen"), "--version").is_some_and(|v| v.contains(WASM_BINDGEN_VERSION)) {
         eprintln!("xtask: cargo install wasm-bindgen-cli {WASM_BINDGEN_VERSION}");
         // Not --locked: one of its locked dependency versions is not on this registry mirror.
         let ok = Command::new(env!("CARGO"))
@@ -78,12 +99,14 @@ pub fn ensure_tools(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// PATH with the local wasm-opt first.
+/// PATH with the local wasm-opt first, then cargo's bin folder (wasm-bindgen), then the
+/// caller's PATH.
 fn path_with_tools(root: &Path) -> String {
     let bin = tools_dir(root).join("node_modules/.bin");
     format!(
-        "{}:{}",
+        "{}:{}:{}",
         bin.display(),
+        cargo_bin_dir().display(),
         std::env::var("PATH").unwrap_or_default()
     )
 }
@@ -92,8 +115,11 @@ fn path_with_tools(root: &Path) -> String {
 pub fn dist(root: &Path) -> Result<()> {
     crate::data::ensure_data(root)?;
     ensure_tools(root)?;
+    // Trunk builds offline (it must not download tools), so every crate of both targets must
+    // be in cargo's cache first: on a fresh machine the wasm-only ones never were.
+    crate::cargo(&["fetch"])?;
     eprintln!("xtask: trunk build --release");
-    let ok = Command::new("trunk")
+    let ok = Command::new(tool("trunk"))
         .args(["build", "--release"])
         .env("PATH", path_with_tools(root))
         .env("TRUNK_OFFLINE", "true")

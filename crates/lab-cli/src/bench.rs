@@ -4,16 +4,12 @@
 use anyhow::Result;
 use futures::executor::block_on;
 use lab_engine::data::prepare;
-use lab_engine::lab_data::files::load_dir;
 use lab_engine::lab_spec::{ModelSpec, OptimizerConfig, TrainingConfig};
 use lab_engine::training::{Recorder, RunOptions, fit};
 use serde_json::json;
 use web_time::Instant;
 
-use crate::{Args, cpu_device};
-
-/// The CPU backend the CLI uses unless told otherwise (chosen by `lab bench`; see the README).
-pub const DEFAULT_BACKEND: &str = "flex";
+use crate::args::{Args, cpu_device};
 
 pub fn run(args: &Args) -> Result<()> {
     args.check_known(&["backend", "steps", "data"])?;
@@ -22,8 +18,7 @@ pub fn run(args: &Args) -> Result<()> {
         Some(b) => vec![b.to_string()],
         None => vec!["flex".into(), "ndarray".into()],
     };
-    let dir = std::path::PathBuf::from(args.get("data").unwrap_or("static/data/fashion-mnist"));
-    let data = load_dir(&dir).map_err(anyhow::Error::msg)?;
+    let data = args.data()?;
     let cases = [
         ("mlp", ModelSpec::mlp(&[256, 128]), 128usize),
         ("mlp", ModelSpec::mlp(&[256, 128]), 512),

@@ -1,26 +1,35 @@
-//! `lab tune`: print Hyperband's schedule, or run a search natively.
+//! `lab tune`: print Hyperband's schedule, or run a search natively (and retrain its best
+//! configuration with `--retrain`).
 
-use std::path::PathBuf;
-
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use futures::executor::block_on;
-use lab_engine::data::prepare;
-use lab_engine::lab_data::files::load_dir;
-use lab_engine::lab_spec::Event;
-use lab_engine::lab_spec::tuning::{TunerConfig, Values, hyperband_plan};
-use lab_engine::training::{Observer, RunOptions, evaluate, fit};
-use lab_engine::tuner::search;
+use lab_engine::lab_spec::tuning::{SearchEvent, TunerConfig, hyperband_plan};
+use lab_engine::lab_spec::{EpochLogs, Event};
+use lab_engine::session::{train_and_evaluate, tune};
+use lab_engine::training::{Observer, RunOptions};
 use serde_json::json;
 
-use crate::{Args, cpu_device};
+use crate::args::Args;
 
-/// One JSON line per finished trial on stdout; a line per epoch on stderr.
+/// One JSON line per finished trial on stdout; a line per epoch on stderr (the retraining's
+/// epochs too).
 struct TrialPrinter;
 
-impl Observer for TrialPrinter {
-    fn event(&mut self, event: Event) {
+fn print_epoch(l: &EpochLogs) {
+    eprintln!(
+        "  epoch {}: loss {:.4} val_loss {:.4} val_accuracy {:.4} ({:.1} s)",
+        l.epoch,
+        l.loss,
+        l.val_loss.unwrap_or(f64::NAN),
+        l.val_accuracy.unwrap_or(f64::NAN),
+        l.seconds
+    );
+}
+
+impl Observer<SearchEvent> for TrialPrinter {
+    fn event(&mut self, event: SearchEvent) {
         match event {
-            Event::TrialStarted(t) => eprintln!(
+            SearchEvent::TrialStarted(t) => eprintln!(
                 "trial {} (bracket {}, round {}): epochs {}→{} {}",
                 t.id,
                 t.bracket,
@@ -29,15 +38,8 @@ impl Observer for TrialPrinter {
                 t.epochs,
                 serde_json::to_string(&t.values).unwrap_or_default()
             ),
-            Event::Epoch(l) => eprintln!(
-                "  epoch {}: loss {:.4} val_loss {:.4} val_accuracy {:.4} ({:.1} s)",
-                l.epoch,
-                l.loss,
-                l.val_loss.unwrap_or(f64::NAN),
-                l.val_accuracy.unwrap_or(f64::NAN),
-                l.seconds
-            ),
-            Event::TrialFinished(t) => println!(
+            SearchEvent::Epoch(l) => print_epoch(&l),
+            SearchEvent::TrialFinished(t) => println!(
                 "{}",
                 json!({
                     "trial_id": t.id, "values": t.values, "bracket": t.bracket, "round": t.round,
@@ -46,8 +48,16 @@ impl Observer for TrialPrinter {
                     "seconds": t.seconds,
                 })
             ),
-            Event::Failed { message } => eprintln!("{message}"),
+            SearchEvent::TrialFailed { message } => eprintln!("{message}"),
             _ => {}
+        }
+    }
+}
+
+impl Observer for TrialPrinter {
+    fn event(&mut self, event: Event) {
+        if let Event::Epoch(l) = event {
+            print_epoch(&l);
         }
     }
 }
@@ -82,34 +92,20 @@ pub fn run(args: &Args) -> Result<()> {
         return plan(args);
     }
     args.check_known(&["config", "data", "subset", "seed", "backend", "retrain"])?;
-    let path = args
-        .get("config")
-        .ok_or_else(|| anyhow!("--config FILE (or --plan) is required"))?;
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
-    let mut config: TunerConfig = serde_json::from_str(&text)
-        .with_context(|| format!("{path} is not a valid tuner config"))?;
+    let mut config: TunerConfig =
+        args.config("tuner config", "--config FILE (or --plan) is required")?;
     if let Some(s) = args.parsed("subset")? {
         config.subset = Some(s);
     }
     if let Some(s) = args.parsed("seed")? {
         config.seed = s;
     }
-    let dir = PathBuf::from(args.get("data").unwrap_or("static/data/fashion-mnist"));
-    let data = load_dir(&dir).map_err(anyhow::Error::msg)?;
-    config
-        .validate(Some(data.train.len()))
-        .map_err(|e| anyhow!("invalid config: {e}"))?;
-    let device = cpu_device(args.get("backend").unwrap_or(crate::bench::DEFAULT_BACKEND))?;
-    let prepared = prepare(
-        &data.train,
-        &config
-            .training_config(&Values::new(), 1)
-            .map_err(|e| anyhow!("invalid config: {e}"))?,
-    );
-    let outcome = block_on(search(
+    let data = args.data()?;
+    let device = args.device()?;
+    let outcome = block_on(tune(
         &config,
-        &prepared,
-        &device.clone().autodiff(),
+        &data.train,
+        &device,
         &mut TrialPrinter,
         &RunOptions::default(),
     ))?;
@@ -122,6 +118,8 @@ pub fn run(args: &Args) -> Result<()> {
     if args.get("retrain").is_some()
         && let Some(values) = &s.best_values
     {
+        // The retraining sees the search's subset, split and normalization: `retrain_config`
+        // keeps them.
         let retrain = config
             .retrain_config(values)
             .map_err(|e| anyhow!("invalid config: {e}"))?;
@@ -129,27 +127,19 @@ pub fn run(args: &Args) -> Result<()> {
             "retraining the best configuration for {} epochs",
             retrain.epochs
         );
-        let run = block_on(fit(
+        let run = block_on(train_and_evaluate(
             &retrain,
-            &prepared.train,
-            prepared.val.as_ref(),
-            &device.clone().autodiff(),
+            &data,
+            &device,
             &mut TrialPrinter,
             &RunOptions::default(),
         ))?;
-        let test = prepared.normalizer.apply(&data.test);
-        let report = block_on(evaluate(
-            &run.model,
-            retrain.model.input,
-            &test,
-            &device,
-            1000,
-        ))?;
+        let (report, summary) = (&run.report, &run.outcome.summary);
         eprintln!("{report}");
         last["retrain"] = json!({
-            "epochs": run.summary.stopped_epoch, "weights_epoch": run.summary.weights_epoch,
+            "epochs": summary.stopped_epoch, "weights_epoch": summary.weights_epoch,
             "test_accuracy": report.accuracy, "macro_f1": report.macro_avg.f1,
-            "seconds": run.summary.history.seconds.iter().sum::<f64>(),
+            "seconds": summary.history.seconds.iter().sum::<f64>(),
         });
     }
     println!("{last}");

@@ -7,33 +7,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::idx::{self, IdxArray, IdxError};
 
-/// Pixels per image (28 × 28).
-pub const PIXELS: usize = 28 * 28;
-/// Side of an image in pixels.
-pub const SIDE: usize = 28;
-/// Number of classes.
-pub const NUM_CLASSES: usize = 10;
-/// Fashion-MNIST's class names, by label.
-pub const CLASS_NAMES: [&str; NUM_CLASSES] = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-];
-
-/// The official file names, in the order train images, train labels, test images, test labels.
-pub const FILE_NAMES: [&str; 4] = [
-    "train-images-idx3-ubyte.gz",
-    "train-labels-idx1-ubyte.gz",
-    "t10k-images-idx3-ubyte.gz",
-    "t10k-labels-idx1-ubyte.gz",
-];
+pub use lab_spec::dataset::{CLASS_NAMES, FILE_NAMES, NUM_CLASSES, PIXELS, SIDE};
 
 /// Images (row-major bytes, `PIXELS` per image) and their labels.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -7,22 +7,15 @@
 //! restores at the end of every run (as Keras 3 does), and also when the learner presses Stop.
 
 use lab_spec::{
-    CallbackAction, CallbacksConfig, EarlyStoppingConfig, EpochLogs, Mode, ModelCheckpointConfig,
-    Monitor, ReduceLrOnPlateauConfig,
+    CallbackAction, CallbacksConfig, EarlyStoppingConfig, EpochLogs, ModelCheckpointConfig,
+    Monitor, Objective, ReduceLrOnPlateauConfig,
 };
-
-fn better(mode: Mode, current: f64, reference: f64, min_delta: f64) -> bool {
-    match mode {
-        Mode::Max => current - min_delta > reference,
-        _ => current + min_delta < reference,
-    }
-}
 
 /// `keras.callbacks.EarlyStopping`.
 #[derive(Clone, Debug)]
 pub struct EarlyStopping {
     config: EarlyStoppingConfig,
-    mode: Mode,
+    objective: Objective,
     wait: usize,
     best: Option<f64>,
     /// 0-based epoch of the best value (or, with restore_best_weights, of the first snapshot).
@@ -35,7 +28,7 @@ pub struct EarlyStopping {
 impl EarlyStopping {
     pub fn new(config: EarlyStoppingConfig) -> Self {
         Self {
-            mode: config.monitor.resolve(config.mode),
+            objective: Objective::new(config.monitor, config.mode),
             config,
             wait: 0,
             best: None,
@@ -67,7 +60,9 @@ impl EarlyStopping {
         self.wait += 1;
         let improved = match self.best {
             None => !current.is_nan(),
-            Some(best) => better(self.mode, current, best, self.config.min_delta),
+            Some(best) => self
+                .objective
+                .better_by(current, best, self.config.min_delta),
         };
         if improved {
             self.best = Some(current);
@@ -76,7 +71,7 @@ impl EarlyStopping {
             let beats_baseline = self
                 .config
                 .baseline
-                .is_none_or(|b| better(self.mode, current, b, self.config.min_delta));
+                .is_none_or(|b| self.objective.better_by(current, b, self.config.min_delta));
             if beats_baseline {
                 self.wait = 0;
             }
@@ -94,7 +89,7 @@ impl EarlyStopping {
 #[derive(Clone, Debug)]
 pub struct ModelCheckpoint {
     config: ModelCheckpointConfig,
-    mode: Mode,
+    objective: Objective,
     best: Option<f64>,
     pub best_epoch: Option<usize>,
 }
@@ -102,7 +97,7 @@ pub struct ModelCheckpoint {
 impl ModelCheckpoint {
     pub fn new(config: ModelCheckpointConfig) -> Self {
         Self {
-            mode: config.monitor.resolve(config.mode),
+            objective: Objective::new(config.monitor, config.mode),
             config,
             best: None,
             best_epoch: None,
@@ -123,7 +118,7 @@ impl ModelCheckpoint {
         }
         let improved = match self.best {
             None => !current.is_nan(),
-            Some(best) => better(self.mode, current, best, 0.0),
+            Some(best) => self.objective.better(current, best),
         };
         if improved {
             self.best = Some(current);
@@ -139,7 +134,7 @@ impl ModelCheckpoint {
 #[derive(Clone, Debug)]
 pub struct ReduceLrOnPlateau {
     config: ReduceLrOnPlateauConfig,
-    mode: Mode,
+    objective: Objective,
     best: f64,
     wait: usize,
     cooldown_counter: usize,
@@ -147,14 +142,10 @@ pub struct ReduceLrOnPlateau {
 
 impl ReduceLrOnPlateau {
     pub fn new(config: ReduceLrOnPlateauConfig) -> Self {
-        let mode = config.monitor.resolve(config.mode);
+        let objective = Objective::new(config.monitor, config.mode);
         Self {
-            best: if mode == Mode::Max {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            },
-            mode,
+            best: objective.worst(),
+            objective,
             config,
             wait: 0,
             cooldown_counter: 0,
@@ -169,7 +160,10 @@ impl ReduceLrOnPlateau {
             self.cooldown_counter -= 1;
             self.wait = 0;
         }
-        if better(self.mode, current, self.best, self.config.min_delta) {
+        if self
+            .objective
+            .better_by(current, self.best, self.config.min_delta)
+        {
             self.best = current;
             self.wait = 0;
         } else if self.cooldown_counter == 0 {

@@ -4,8 +4,12 @@
 
 pub mod callbacks;
 pub mod data;
+mod epoch;
+pub mod evaluate;
 pub mod metrics;
 pub mod model;
+pub mod observer;
+pub mod session;
 pub mod training;
 pub mod tuner;
 pub mod weights;

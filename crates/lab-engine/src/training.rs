@@ -1,73 +1,28 @@
 //! One async training loop for every backend (the custom-training-loop shape): seeded
 //! shuffling, mini-batches, sparse categorical cross-entropy plus the regularization penalty,
 //! Keras' optimizers, callbacks, events. The caller picks the device; on WebGPU every read-back
-//! here is already async, and the loop reads the loss back at most once per batch.
-
-use std::future::Future;
+//! is async, and the loop reads the loss back at most once per batch.
+//!
+//! This file is the run: its inputs, the checks before it starts, what spans epochs
+//! (callbacks, ModelCheckpoint, EarlyStopping's restore, the summary) and the types callers
+//! use. One epoch's batches are in `epoch.rs`; evaluation ([`crate::evaluate`]) and the
+//! observers ([`crate::observer`]) are re-exported here.
 
 use burn::module::Module;
-use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, RmsPropConfig, SgdConfig};
-use burn::tensor::activation::log_softmax;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::Device;
 use lab_spec::{
-    BatchProgress, CallbackAction, ClassificationReport, ConfigError, EpochLogs, Event, History,
-    InputKind, OptimizerConfig, RunSummary, StopReason, TrainingConfig,
+    CallbackAction, ConfigError, EpochLogs, Event, History, Mode, ModelSpec, Monitor, Objective,
+    RunSummary, StopReason, TrainingConfig,
 };
-use web_time::Instant;
 
 use crate::callbacks::Callbacks;
-use crate::data::{Split, epoch_order};
-use crate::metrics::classification_report;
+use crate::data::{Prepared, Split};
+use crate::epoch::{EpochEnd, EpochRunner};
 use crate::model::Network;
 use crate::weights::{self, WeightsError};
 
-/// Receives a run's events and says when to stop.
-pub trait Observer {
-    fn event(&mut self, event: Event);
-
-    /// Polled between batches; `true` ends the run after the current batch.
-    fn stop_requested(&mut self) -> bool {
-        false
-    }
-
-    /// Awaited between batches. A browser worker yields to its event loop here, so that a Stop
-    /// message can arrive; natively it does nothing.
-    fn between_batches(&mut self) -> impl Future<Output = ()> {
-        async {}
-    }
-}
-
-/// Collects events in a vector (tests, the CLI).
-#[derive(Default)]
-pub struct Recorder {
-    pub events: Vec<Event>,
-    pub stop_after_batches: Option<usize>,
-    batches: usize,
-}
-
-impl Recorder {
-    /// A recorder that asks to stop once `n` batch events have arrived.
-    pub fn stopping_after(n: usize) -> Self {
-        Self {
-            stop_after_batches: Some(n),
-            ..Default::default()
-        }
-    }
-}
-
-impl Observer for Recorder {
-    fn event(&mut self, event: Event) {
-        if matches!(event, Event::Batch(_)) {
-            self.batches += 1;
-        }
-        self.events.push(event);
-    }
-
-    fn stop_requested(&mut self) -> bool {
-        self.stop_after_batches.is_some_and(|n| self.batches >= n)
-    }
-}
+pub use crate::evaluate::{evaluate, evaluate_with_predictions, predict, validate};
+pub use crate::observer::{BatchEvent, Observer, Recorder};
 
 /// Knobs of the loop that are not part of the learner's config.
 #[derive(Clone, Debug)]
@@ -146,165 +101,29 @@ pub struct TrainOutcome {
     pub checkpoint: Option<Checkpoint>,
 }
 
-fn optimizer(config: &OptimizerConfig) -> ModuleOptimizer {
-    match *config {
-        OptimizerConfig::Sgd {
-            momentum, nesterov, ..
-        } => {
-            let momentum = (momentum > 0.0).then_some(MomentumConfig {
-                momentum,
-                dampening: 0.0,
-                nesterov,
-            });
-            SgdConfig::new().with_momentum(momentum).init()
+/// What a run trains on, borrowed together: the config, the training and validation splits,
+/// and the autodiff device. Every stage of a run needs all four, so they travel as one value
+/// (`Copy`, only references) instead of four parameters; [`FitInputs::prepared`] builds it
+/// from [`crate::data::prepare`]'s output.
+#[derive(Clone, Copy)]
+pub struct FitInputs<'a> {
+    pub config: &'a TrainingConfig,
+    pub train: &'a Split,
+    pub val: Option<&'a Split>,
+    /// An autodiff device (`Device::flex().autodiff()`, a WebGPU device's `.autodiff()`, ...).
+    pub device: &'a Device,
+}
+
+impl<'a> FitInputs<'a> {
+    /// `config` on `data`'s training and validation splits.
+    pub fn prepared(config: &'a TrainingConfig, data: &'a Prepared, device: &'a Device) -> Self {
+        Self {
+            config,
+            train: &data.train,
+            val: data.val.as_ref(),
+            device,
         }
-        OptimizerConfig::Adam {
-            beta_1,
-            beta_2,
-            epsilon,
-            ..
-        } => AdamConfig::new()
-            .with_beta_1(beta_1 as f32)
-            .with_beta_2(beta_2 as f32)
-            .with_epsilon(epsilon as f32)
-            .init(),
-        OptimizerConfig::RmsProp {
-            rho,
-            momentum,
-            epsilon,
-            centered,
-            ..
-        } => RmsPropConfig::new()
-            .with_alpha(rho as f32)
-            .with_momentum(momentum as f32)
-            .with_epsilon(epsilon as f32)
-            .with_centered(centered)
-            .init(),
     }
-}
-
-/// Per-sample cross-entropy `[batch]` of logits against integer labels.
-fn cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
-    let [b, _] = logits.dims();
-    log_softmax(logits, 1)
-        .gather(1, targets.reshape([b, 1]))
-        .reshape([b])
-        .neg()
-}
-
-/// Adds `x` to a running sum kept on the device.
-fn accumulate<const D: usize, K>(sum: &mut Option<Tensor<D, K>>, x: Tensor<D, K>)
-where
-    K: burn::tensor::kind::Numeric,
-{
-    *sum = Some(match sum.take() {
-        Some(s) => s + x,
-        None => x,
-    });
-}
-
-fn device_err(e: impl std::fmt::Debug) -> TrainError {
-    TrainError::Device(format!("{e:?}"))
-}
-
-/// Mean loss (with the penalty) and accuracy of `model` over `split`, without gradients.
-pub async fn validate(
-    model: &Network,
-    input: InputKind,
-    split: &Split,
-    device: &Device,
-    batch_size: usize,
-) -> Result<(f64, f64), TrainError> {
-    let n = split.len();
-    let order: Vec<usize> = (0..n).collect();
-    let mut loss_sum: Option<Tensor<1>> = None;
-    let mut correct: Option<Tensor<1, Int>> = None;
-    for chunk in order.chunks(batch_size.max(1)) {
-        let (x, y) = split.batch(chunk, device);
-        let logits = model.forward(x, input);
-        let c = logits
-            .clone()
-            .argmax(1)
-            .reshape([chunk.len()])
-            .equal(y.clone())
-            .int()
-            .sum();
-        let l = cross_entropy(logits, y).sum();
-        accumulate(&mut loss_sum, l);
-        accumulate(&mut correct, c);
-    }
-    let (Some(loss_sum), Some(correct)) = (loss_sum, correct) else {
-        return Ok((f64::NAN, 0.0));
-    };
-    let penalty = match model.penalty() {
-        Some(p) => p.into_scalar_async::<f32>().await.map_err(device_err)? as f64,
-        None => 0.0,
-    };
-    let loss = loss_sum
-        .into_scalar_async::<f32>()
-        .await
-        .map_err(device_err)? as f64
-        / n as f64;
-    let correct = correct
-        .into_scalar_async::<i64>()
-        .await
-        .map_err(device_err)? as f64;
-    Ok((loss + penalty, correct / n as f64))
-}
-
-/// Predicted classes for every item of `split`.
-pub async fn predict(
-    model: &Network,
-    input: InputKind,
-    split: &Split,
-    device: &Device,
-    batch_size: usize,
-) -> Result<Vec<u8>, TrainError> {
-    let order: Vec<usize> = (0..split.len()).collect();
-    let mut preds = Vec::new();
-    for chunk in order.chunks(batch_size.max(1)) {
-        let (x, _) = split.batch(chunk, device);
-        preds.push(model.forward(x, input).argmax(1).reshape([chunk.len()]));
-    }
-    if preds.is_empty() {
-        return Ok(Vec::new());
-    }
-    let all = Tensor::cat(preds, 0)
-        .into_data_async()
-        .await
-        .map_err(device_err)?;
-    let values = all.try_to_vec_as::<i64>().map_err(device_err)?;
-    Ok(values.into_iter().map(|v| v as u8).collect())
-}
-
-/// Test-set metrics of `model`: loss, accuracy, confusion matrix, per-class report.
-pub async fn evaluate(
-    model: &Network,
-    input: InputKind,
-    split: &Split,
-    device: &Device,
-    batch_size: usize,
-) -> Result<ClassificationReport, TrainError> {
-    Ok(
-        evaluate_with_predictions(model, input, split, device, batch_size)
-            .await?
-            .0,
-    )
-}
-
-/// [`evaluate`], also returning the predicted class of every item.
-pub async fn evaluate_with_predictions(
-    model: &Network,
-    input: InputKind,
-    split: &Split,
-    device: &Device,
-    batch_size: usize,
-) -> Result<(ClassificationReport, Vec<u8>), TrainError> {
-    let (loss, _) = validate(model, input, split, device, batch_size).await?;
-    let preds = predict(model, input, split, device, batch_size).await?;
-    let mut report = classification_report(&split.y, &preds, &lab_data::CLASS_NAMES);
-    report.loss = Some(loss);
-    Ok((report, preds))
 }
 
 /// Trains a fresh model from `config` on `train`, validating on `val`. `device` must be an
@@ -317,13 +136,18 @@ pub async fn fit(
     observer: &mut impl Observer,
     options: &RunOptions,
 ) -> Result<TrainOutcome, TrainError> {
-    fit_from(config, None, train, val, device, observer, options).await
+    let inputs = FitInputs {
+        config,
+        train,
+        val,
+        device,
+    };
+    fit_with(inputs, None, observer, options).await
 }
 
 /// [`fit`], starting from saved `weights` (bytes of [`crate::weights::to_bytes`]) instead of a
 /// fresh initialization when given. With `options.initial_epoch` this is how a promoted
 /// Hyperband trial continues its parent.
-#[allow(clippy::await_holding_lock)] // the turn is held for the whole run on purpose
 pub async fn fit_from(
     config: &TrainingConfig,
     weights: Option<&[u8]>,
@@ -333,6 +157,25 @@ pub async fn fit_from(
     observer: &mut impl Observer,
     options: &RunOptions,
 ) -> Result<TrainOutcome, TrainError> {
+    let inputs = FitInputs {
+        config,
+        train,
+        val,
+        device,
+    };
+    fit_with(inputs, weights, observer, options).await
+}
+
+/// [`fit_from`] with its inputs as one value: validates the config, seeds the device, builds
+/// the model (or loads `weights`) and trains it.
+#[allow(clippy::await_holding_lock)] // the turn is held for the whole run on purpose
+pub async fn fit_with(
+    inputs: FitInputs<'_>,
+    weights: Option<&[u8]>,
+    observer: &mut impl Observer,
+    options: &RunOptions,
+) -> Result<TrainOutcome, TrainError> {
+    let FitInputs { config, device, .. } = inputs;
     config.validate(None)?;
     // burn's random generator is global per backend: runs in one process take turns, so that a
     // seed gives the same weights and dropout masks whatever else runs (tests run in parallel).
@@ -350,201 +193,123 @@ pub async fn fit_from(
         Some(bytes) => weights::load(bytes, &config.model, device)?,
         None => Network::new(&config.model, device)?,
     };
-    fit_model(model, config, train, val, device, observer, options).await
+    fit_model(model, inputs, observer, options).await
 }
 
 static RNG_TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Continues training `model` (for instance loaded from a checkpoint) with `config`.
+/// Continues training `model` (for instance loaded from a checkpoint) on `inputs`: epochs
+/// `options.initial_epoch + 1 ..= config.epochs`, each followed by the callbacks.
 pub async fn fit_model(
     mut model: Network,
-    config: &TrainingConfig,
-    train: &Split,
-    val: Option<&Split>,
-    device: &Device,
+    inputs: FitInputs<'_>,
     observer: &mut impl Observer,
     options: &RunOptions,
 ) -> Result<TrainOutcome, TrainError> {
-    let n = train.len();
-    if config.batch_size > n {
+    let FitInputs {
+        config, train, val, ..
+    } = inputs;
+    check_can_start(config, train.len(), options.initial_epoch)?;
+    let mut runner = EpochRunner::new(inputs, options);
+    observer.event(Event::Started {
+        epochs: config.epochs,
+        batches_per_epoch: runner.batches,
+        train_samples: train.len(),
+        val_samples: val.map_or(0, Split::len),
+    });
+    let mut run = RunState::new(config);
+    let mut reason = StopReason::Completed;
+    for epoch in options.initial_epoch..config.epochs {
+        let (trained, end) = runner.run(model, epoch, run.lr, observer).await?;
+        model = trained;
+        let logs = match end {
+            EpochEnd::Logs(logs) => logs,
+            EpochEnd::Interrupted(why) => {
+                reason = why;
+                break;
+            }
+        };
+        if run.end_epoch(logs, &model, &config.model, observer).await? {
+            reason = StopReason::EarlyStopping;
+            break;
+        }
+    }
+    Ok(run.finish(
+        model,
+        reason,
+        options.initial_epoch,
+        runner.saw_nan,
+        observer,
+    ))
+}
+
+/// The checks a run makes once its training split is known.
+fn check_can_start(
+    config: &TrainingConfig,
+    train_samples: usize,
+    initial_epoch: usize,
+) -> Result<(), ConfigError> {
+    if config.batch_size > train_samples {
         return Err(ConfigError::new(
             "batch_size",
             format!(
-                "{} is larger than the {n} training samples",
+                "{} is larger than the {train_samples} training samples",
                 config.batch_size
             ),
-        )
-        .into());
+        ));
     }
-    let eval_device = device.clone().inner();
-    let input = config.model.input;
-    let mut optim = optimizer(&config.optimizer);
-    let mut lr = config.optimizer.learning_rate();
-    let mut callbacks = Callbacks::new(&config.callbacks);
-    let class_weight: Option<Vec<f32>> = config
-        .class_weight
-        .as_ref()
-        .map(|w| w.iter().map(|&v| v as f32).collect());
-    let batches = n.div_ceil(config.batch_size);
-    if options.initial_epoch >= config.epochs {
+    if initial_epoch >= config.epochs {
         return Err(ConfigError::new(
             "initial_epoch",
             format!(
-                "{} leaves no epoch to train (epochs is {})",
-                options.initial_epoch, config.epochs
+                "{initial_epoch} leaves no epoch to train (epochs is {})",
+                config.epochs
             ),
-        )
-        .into());
+        ));
     }
-    observer.event(Event::Started {
-        epochs: config.epochs,
-        batches_per_epoch: batches,
-        train_samples: n,
-        val_samples: val.map_or(0, Split::len),
-    });
+    Ok(())
+}
 
-    let mut history = History::default();
-    let mut epochs = Vec::new();
-    let mut best_for_restore: Option<Network> = None;
-    let mut checkpoint: Option<Checkpoint> = None;
-    let mut reason = StopReason::Completed;
-    let mut saw_nan = false;
+/// What a run keeps from one epoch to the next besides the model and the optimizer: the
+/// callbacks' state, the learning rate they set, the logs, EarlyStopping's best weights,
+/// ModelCheckpoint's bytes.
+struct RunState {
+    callbacks: Callbacks,
+    lr: f64,
+    history: History,
+    epochs: Vec<EpochLogs>,
+    best_for_restore: Option<Network>,
+    checkpoint: Option<Checkpoint>,
+}
 
-    'epochs: for epoch in options.initial_epoch..config.epochs {
-        let started = Instant::now();
-        let order = epoch_order(n, config.seed, epoch, config.shuffle);
-        let mut loss_sum: Option<Tensor<1>> = None;
-        let mut penalty_sum: Option<Tensor<1>> = None;
-        let mut correct: Option<Tensor<1, Int>> = None;
-        let mut seen = 0usize;
-        let mut last_progress: Option<Instant> = None;
-        let mut nan_reported = false;
-        for (b, chunk) in order.chunks(config.batch_size).enumerate() {
-            if observer.stop_requested() {
-                reason = StopReason::UserStop;
-                break 'epochs;
-            }
-            let bs = chunk.len();
-            let (x, y) = train.batch(chunk, device);
-            let logits = model.forward(x, input);
-            let per_sample = cross_entropy(logits.clone(), y.clone());
-            let data_loss = match &class_weight {
-                Some(w) => {
-                    let weights: Vec<f32> = chunk.iter().map(|&i| w[train.y[i] as usize]).collect();
-                    let weights = Tensor::<1>::from_data(TensorData::new(weights, [bs]), device);
-                    (per_sample * weights).sum().div_scalar(bs as f64)
-                }
-                None => per_sample.mean(),
-            };
-            let penalty = model.penalty();
-            let loss = match &penalty {
-                Some(p) => data_loss + p.clone(),
-                None => data_loss,
-            };
-            let batch_correct = logits.argmax(1).reshape([bs]).equal(y).int().sum().inner();
-            let batch_loss = loss.clone().inner().mul_scalar(bs as f64);
-            accumulate(&mut loss_sum, batch_loss);
-            if let Some(p) = penalty {
-                accumulate(&mut penalty_sum, p.inner().mul_scalar(bs as f64));
-            }
-            accumulate(&mut correct, batch_correct);
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(lr, model, grads);
-            seen += bs;
-
-            let last = b + 1 == batches;
-            let read_now = last || (b + 1) % options.loss_read_every.max(1) == 0;
-            if read_now {
-                let running = loss_sum
-                    .clone()
-                    .expect("set above")
-                    .into_scalar_async::<f32>()
-                    .await
-                    .map_err(device_err)? as f64
-                    / seen as f64;
-                if !running.is_finite() && !nan_reported {
-                    saw_nan = true;
-                    nan_reported = true;
-                    if callbacks.terminate_on_nan {
-                        observer.event(Event::Callback(CallbackAction::TerminatedOnNan {
-                            epoch: epoch + 1,
-                            batch: b + 1,
-                        }));
-                        reason = StopReason::TerminatedOnNan;
-                        break 'epochs;
-                    }
-                    observer.event(Event::NanLoss {
-                        epoch: epoch + 1,
-                        batch: b + 1,
-                    });
-                }
-                let now = Instant::now();
-                let due = last_progress.is_none_or(|t| {
-                    now.duration_since(t).as_secs_f64() >= options.progress_interval_s
-                });
-                if due || last {
-                    let elapsed = now.duration_since(started).as_secs_f64().max(1e-9);
-                    observer.event(Event::Batch(BatchProgress {
-                        epoch: epoch + 1,
-                        batch: b + 1,
-                        batches,
-                        loss: running,
-                        samples_per_s: seen as f64 / elapsed,
-                        ms_per_batch: 1000.0 * elapsed / (b + 1) as f64,
-                    }));
-                    last_progress = Some(now);
-                }
-            }
-            observer.between_batches().await;
+impl RunState {
+    fn new(config: &TrainingConfig) -> Self {
+        Self {
+            callbacks: Callbacks::new(&config.callbacks),
+            lr: config.optimizer.learning_rate(),
+            history: History::default(),
+            epochs: Vec::new(),
+            best_for_restore: None,
+            checkpoint: None,
         }
+    }
 
-        let loss = loss_sum
-            .expect("an epoch has at least one batch")
-            .into_scalar_async::<f32>()
-            .await
-            .map_err(device_err)? as f64
-            / seen as f64;
-        let regularization_loss = match penalty_sum {
-            Some(p) => p.into_scalar_async::<f32>().await.map_err(device_err)? as f64 / seen as f64,
-            None => 0.0,
-        };
-        let accuracy = correct
-            .expect("an epoch has at least one batch")
-            .into_scalar_async::<i64>()
-            .await
-            .map_err(device_err)? as f64
-            / seen as f64;
-        let (val_loss, val_accuracy) = match val {
-            Some(v) if !v.is_empty() => {
-                let (l, a) = validate(
-                    &model.valid(),
-                    input,
-                    v,
-                    &eval_device,
-                    options.eval_batch_size,
-                )
-                .await?;
-                (Some(l), Some(a))
-            }
-            _ => (None, None),
-        };
-        let logs = EpochLogs {
-            epoch: epoch + 1,
-            loss,
-            accuracy,
-            val_loss,
-            val_accuracy,
-            lr,
-            regularization_loss,
-            seconds: started.elapsed().as_secs_f64(),
-        };
-        history.push(&logs);
-        epochs.push(logs.clone());
+    /// Records an epoch's `logs`, runs the callbacks and carries out their decisions (keep the
+    /// weights for a restore, save the checkpoint, change the learning rate, report). `true`
+    /// when EarlyStopping ends the run.
+    async fn end_epoch(
+        &mut self,
+        logs: EpochLogs,
+        model: &Network,
+        spec: &ModelSpec,
+        observer: &mut impl Observer,
+    ) -> Result<bool, TrainError> {
+        self.history.push(&logs);
+        self.epochs.push(logs.clone());
         observer.event(Event::Epoch(logs.clone()));
-
-        let decision = callbacks.on_epoch_end(epoch, &logs);
+        let decision = self.callbacks.on_epoch_end(logs.epoch - 1, &logs);
         if decision.save_best_for_restore {
-            best_for_restore = Some(model.clone());
+            self.best_for_restore = Some(model.clone());
         }
         if decision.save_checkpoint
             && let Some(CallbackAction::CheckpointSaved { monitor, value, .. }) = decision
@@ -552,59 +317,121 @@ pub async fn fit_model(
                 .iter()
                 .find(|a| matches!(a, CallbackAction::CheckpointSaved { .. }))
         {
-            checkpoint = Some(Checkpoint {
-                epoch: epoch + 1,
+            self.checkpoint = Some(Checkpoint {
+                epoch: logs.epoch,
                 monitor: monitor.clone(),
                 value: *value,
-                bytes: weights::to_bytes(&model.valid(), &config.model).await?,
+                bytes: weights::to_bytes(&model.valid(), spec).await?,
             });
         }
         if let Some(new_lr) = decision.new_lr {
-            lr = new_lr;
+            self.lr = new_lr;
         }
         for action in decision.actions {
             observer.event(Event::Callback(action));
         }
-        if decision.stop {
-            reason = StopReason::EarlyStopping;
-            break;
+        Ok(decision.stop)
+    }
+
+    /// The outcome: EarlyStopping's best weights restored when it asks for them (Keras 3
+    /// restores at the end of every run, Stop included), and the summary.
+    fn finish(
+        self,
+        mut model: Network,
+        reason: StopReason,
+        initial_epoch: usize,
+        saw_nan: bool,
+        observer: &mut impl Observer,
+    ) -> TrainOutcome {
+        let stopped_epoch = self.epochs.last().map_or(initial_epoch, |e| e.epoch);
+        let mut weights_epoch = stopped_epoch;
+        if let (Some(best), Some((epoch, value, monitor))) =
+            (self.best_for_restore, self.callbacks.restore_target())
+            && epoch != stopped_epoch
+        {
+            model = best;
+            weights_epoch = epoch;
+            observer.event(Event::Callback(CallbackAction::RestoredBestWeights {
+                epoch,
+                monitor: monitor.name().into(),
+                value: value.unwrap_or(f64::NAN),
+            }));
+        }
+        let best_epoch = self
+            .callbacks
+            .best_epoch()
+            .or_else(|| best_epoch_by_val_loss(&self.epochs));
+        let summary = RunSummary {
+            history: self.history,
+            epochs: self.epochs,
+            reason,
+            stopped_epoch,
+            best_epoch,
+            weights_epoch,
+            saw_nan,
+        };
+        observer.event(Event::Finished(summary.clone()));
+        TrainOutcome {
+            model: model.valid(),
+            summary,
+            checkpoint: self.checkpoint,
+        }
+    }
+}
+
+/// The best epoch (1-based) by val_loss, the first on ties; epochs without a finite val_loss
+/// never count. The summary's best epoch when no callback monitors one.
+fn best_epoch_by_val_loss(epochs: &[EpochLogs]) -> Option<usize> {
+    Objective::new(Monitor::ValLoss, Mode::Auto)
+        .best_by(epochs.iter().map(|e| e.val_loss))
+        .map(|(i, _)| epochs[i].epoch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logs(epoch: usize, val_loss: Option<f64>) -> EpochLogs {
+        EpochLogs {
+            epoch,
+            loss: 1.0,
+            accuracy: 0.5,
+            val_loss,
+            val_accuracy: None,
+            lr: 0.001,
+            regularization_loss: 0.0,
+            seconds: 0.1,
         }
     }
 
-    let stopped_epoch = epochs.last().map_or(options.initial_epoch, |e| e.epoch);
-    let mut weights_epoch = stopped_epoch;
-    if let (Some(best), Some((epoch, value, monitor))) =
-        (best_for_restore, callbacks.restore_target())
-        && epoch != stopped_epoch
-    {
-        model = best;
-        weights_epoch = epoch;
-        observer.event(Event::Callback(CallbackAction::RestoredBestWeights {
-            epoch,
-            monitor: monitor.name().into(),
-            value: value.unwrap_or(f64::NAN),
-        }));
+    #[test]
+    fn best_epoch_by_val_loss_takes_the_first_lowest_finite_value() {
+        let epochs = [
+            logs(3, Some(0.5)),
+            logs(4, Some(0.3)),
+            logs(5, Some(f64::NAN)),
+            logs(6, Some(0.3)),
+        ];
+        assert_eq!(best_epoch_by_val_loss(&epochs), Some(4));
+        assert_eq!(best_epoch_by_val_loss(&[logs(1, None)]), None);
+        assert_eq!(best_epoch_by_val_loss(&[logs(1, Some(-f64::NAN))]), None);
+        assert_eq!(best_epoch_by_val_loss(&[]), None);
     }
-    let best_epoch = callbacks.best_epoch().or_else(|| {
-        epochs
-            .iter()
-            .filter_map(|e| e.val_loss.map(|v| (e.epoch, v)))
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(e, _)| e)
-    });
-    let summary = RunSummary {
-        history,
-        epochs,
-        reason,
-        stopped_epoch,
-        best_epoch,
-        weights_epoch,
-        saw_nan,
-    };
-    observer.event(Event::Finished(summary.clone()));
-    Ok(TrainOutcome {
-        model: model.valid(),
-        summary,
-        checkpoint,
-    })
+
+    #[test]
+    fn a_run_needs_a_batch_and_an_epoch_to_train() {
+        let mut config = TrainingConfig::new(ModelSpec::mlp(&[4]));
+        config.batch_size = 32;
+        config.epochs = 3;
+        assert!(check_can_start(&config, 32, 2).is_ok());
+        let e = check_can_start(&config, 31, 0).unwrap_err();
+        assert_eq!(e.field, "batch_size");
+        assert!(
+            e.message.contains("larger than the 31 training samples"),
+            "{e}"
+        );
+        let e = check_can_start(&config, 100, 3).unwrap_err();
+        assert_eq!(e.field, "initial_epoch");
+        assert_eq!(e.message, "3 leaves no epoch to train (epochs is 3)");
+    }
 }

@@ -3,19 +3,16 @@
 //! one at a time, or RandomSearch); [`search`] trains each trial with the engine's loop, a
 //! promoted trial continuing from its parent's best-epoch weights.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
-use burn::tensor::Device;
-use lab_spec::tuning::{
-    Algorithm, HyperbandMath, SearchSummary, Trial, TrialStatus, TunerConfig, Values,
-};
-use lab_spec::{CallbackAction, ConfigError, Event, History, StopReason};
+use lab_spec::tuning::{Algorithm, HyperbandMath, Trial, TrialStatus, TunerConfig, Values};
+use lab_spec::{ConfigError, History};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use web_time::Instant;
 
-use crate::data::Prepared;
-use crate::training::{Observer, RunOptions, TrainError, fit_from};
+mod search;
+
+pub use search::{SearchOutcome, search};
 
 /// Keras Tuner's `_max_collisions`: how many already-tried configurations in a row a random
 /// draw may hit before the space counts as exhausted.
@@ -209,7 +206,7 @@ impl Oracle {
         }
         self.hb_mut().remove_completed();
         let math = self.hb().math;
-        let direction_max = self.config.direction() == lab_spec::Mode::Max;
+        let objective = self.config.objective();
         for b in 0..self.hb().brackets.len() {
             let num = self.hb().brackets[b].num;
             if self.hb().brackets[b].rounds[0].len() < math.size(num, 0) {
@@ -235,12 +232,9 @@ impl Oracle {
                     let mut best = candidates[0];
                     for &c in &candidates[1..] {
                         let (s, bs) = (self.trials[c].score, self.trials[best].score);
-                        let better = match (s, bs) {
-                            (Some(s), Some(bs)) if direction_max => s > bs,
-                            (Some(s), Some(bs)) => s < bs,
-                            _ => false,
-                        };
-                        if better {
+                        if let (Some(s), Some(bs)) = (s, bs)
+                            && objective.better(s, bs)
+                        {
                             best = c;
                         }
                     }
@@ -290,15 +284,12 @@ impl Oracle {
 
     /// Records how trial `index` ended. The score is the best objective value of its epochs.
     pub fn end_trial(&mut self, index: usize, status: TrialStatus, history: History, seconds: f64) {
-        let objective = self.config.objective;
         let first_epoch = self.trials[index].initial_epoch + 1;
-        let values = history.values(objective);
-        let mut best: Option<(usize, f64)> = None;
-        for (i, &v) in values.iter().enumerate() {
-            if v.is_finite() && best.is_none_or(|(_, b)| self.config.better(v, b)) {
-                best = Some((first_epoch + i, v));
-            }
-        }
+        let best = self
+            .config
+            .objective()
+            .best(history.values(self.config.objective).iter().copied())
+            .map(|(i, v)| (first_epoch + i, v));
         let trial = &mut self.trials[index];
         trial.status = status;
         trial.history = history;
@@ -334,140 +325,4 @@ impl Oracle {
             Algo::Random { .. } => BTreeSet::new(),
         }
     }
-}
-
-/// Forwards a trial's progress (batches, epochs, NaN) to the search's observer.
-struct TrialObserver<'a, O: Observer> {
-    inner: &'a mut O,
-}
-
-impl<O: Observer> Observer for TrialObserver<'_, O> {
-    fn event(&mut self, event: Event) {
-        match event {
-            Event::Batch(_)
-            | Event::Epoch(_)
-            | Event::NanLoss { .. }
-            | Event::Callback(CallbackAction::TerminatedOnNan { .. }) => self.inner.event(event),
-            _ => {}
-        }
-    }
-
-    fn stop_requested(&mut self) -> bool {
-        self.inner.stop_requested()
-    }
-
-    fn between_batches(&mut self) -> impl std::future::Future<Output = ()> {
-        self.inner.between_batches()
-    }
-}
-
-/// A finished search.
-pub struct SearchOutcome {
-    pub trials: Vec<Trial>,
-    pub summary: SearchSummary,
-}
-
-/// Runs a search on prepared data (prepare it with [`TunerConfig::training_config`]'s subset,
-/// split, seed and normalization: every trial sees the same split). Trial `i` is seeded with
-/// `config.seed + i`. Stop (the observer's) ends the running trial and the search, keeping what
-/// finished.
-pub async fn search(
-    config: &TunerConfig,
-    data: &Prepared,
-    device: &Device,
-    observer: &mut impl Observer,
-    options: &RunOptions,
-) -> Result<SearchOutcome, TrainError> {
-    let mut oracle = Oracle::new(config)?;
-    if config.batch_size > data.train.len() {
-        return Err(ConfigError::new(
-            "batch_size",
-            format!(
-                "{} is larger than the {} training samples",
-                config.batch_size,
-                data.train.len()
-            ),
-        )
-        .into());
-    }
-    let started = Instant::now();
-    let mut checkpoints: HashMap<usize, Vec<u8>> = HashMap::new();
-    let reason = loop {
-        if observer.stop_requested() {
-            break "stopped";
-        }
-        let index = match oracle.next_trial() {
-            Ok(i) => i,
-            Err(done) => break done.name(),
-        };
-        let trial = oracle.trials()[index].clone();
-        observer.event(Event::TrialStarted(trial.clone()));
-        let t0 = Instant::now();
-        let mut status = TrialStatus::Failed;
-        let mut history = History::default();
-        match config.training_config(&trial.values, trial.epochs) {
-            Ok(mut cfg) => {
-                cfg.seed = config.seed.wrapping_add(index as u64);
-                let parent = trial
-                    .parent
-                    .as_ref()
-                    .and_then(|p| p.parse::<usize>().ok())
-                    .and_then(|p| checkpoints.get(&p))
-                    .map(Vec::as_slice);
-                let opts = RunOptions {
-                    initial_epoch: trial.initial_epoch,
-                    ..options.clone()
-                };
-                let mut fwd = TrialObserver {
-                    inner: &mut *observer,
-                };
-                let val = data.val.as_ref();
-                match fit_from(&cfg, parent, &data.train, val, device, &mut fwd, &opts).await {
-                    Ok(outcome) => {
-                        status = match outcome.summary.reason {
-                            StopReason::Completed | StopReason::EarlyStopping => {
-                                TrialStatus::Completed
-                            }
-                            StopReason::UserStop => TrialStatus::Stopped,
-                            StopReason::TerminatedOnNan => TrialStatus::Failed,
-                        };
-                        history = outcome.summary.history;
-                        if let Some(cp) = outcome.checkpoint {
-                            checkpoints.insert(index, cp.bytes);
-                        }
-                    }
-                    Err(TrainError::Device(e)) => return Err(TrainError::Device(e)),
-                    Err(e) => observer.event(Event::Failed {
-                        message: format!("trial {}: {e}", trial.id),
-                    }),
-                }
-            }
-            Err(e) => observer.event(Event::Failed {
-                message: format!("trial {}: {e}", trial.id),
-            }),
-        }
-        oracle.end_trial(index, status, history, t0.elapsed().as_secs_f64());
-        observer.event(Event::TrialFinished(oracle.trials()[index].clone()));
-        let keep = oracle.may_be_promoted();
-        checkpoints.retain(|i, _| keep.contains(i));
-        if status == TrialStatus::Stopped {
-            break "stopped";
-        }
-    };
-    let best = oracle.best().cloned();
-    let summary = SearchSummary {
-        trials: oracle.trials().len(),
-        best_trial: best.as_ref().map(|t| t.id.clone()),
-        best_values: best.as_ref().map(|t| t.values.clone()),
-        best_score: best.as_ref().and_then(|t| t.score),
-        objective: config.objective.name().to_string(),
-        epochs_trained: oracle.trials().iter().map(|t| t.history.epochs()).sum(),
-        seconds: started.elapsed().as_secs_f64(),
-        reason: reason.to_string(),
-    };
-    observer.event(Event::SearchFinished(summary.clone()));
-    Ok(SearchOutcome {
-        trials: oracle.trials().to_vec(),
-        summary,
-    })
 }

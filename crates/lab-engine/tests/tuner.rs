@@ -5,9 +5,9 @@ mod common;
 
 use futures::executor::block_on;
 use lab_engine::data::prepare;
-use lab_engine::lab_spec::Event;
 use lab_engine::lab_spec::tuning::{
-    Algorithm, HpValue, HyperParameter, Sampling, TrialStatus, TunerConfig, hyperband_plan,
+    Algorithm, HpValue, HyperParameter, Sampling, SearchEvent, TrialStatus, TunerConfig,
+    hyperband_plan,
 };
 use lab_engine::training::{Observer, Recorder, RunOptions};
 use lab_engine::tuner::{Done, Oracle, SearchOutcome, search};
@@ -127,7 +127,7 @@ fn tiny_search(algorithm: Algorithm) -> TunerConfig {
     c
 }
 
-fn run(config: &TunerConfig, recorder: &mut impl Observer) -> SearchOutcome {
+fn run(config: &TunerConfig, recorder: &mut impl Observer<SearchEvent>) -> SearchOutcome {
     let data = common::synthetic(20, 3);
     let prepared = prepare(
         &data,
@@ -191,18 +191,21 @@ fn a_seeded_search_is_reproducible_and_promotions_continue_their_parent() {
     let mut current = None;
     for e in &rec.events {
         match e {
-            Event::TrialStarted(t) => current = Some(t.id.clone()),
-            Event::Epoch(l) if current.as_ref() == Some(&child.id) => assert_eq!(l.epoch, 2),
+            SearchEvent::TrialStarted(t) => current = Some(t.id.clone()),
+            SearchEvent::Epoch(l) if current.as_ref() == Some(&child.id) => assert_eq!(l.epoch, 2),
             _ => {}
         }
     }
     let finished = rec
         .events
         .iter()
-        .filter(|e| matches!(e, Event::TrialFinished(_)))
+        .filter(|e| matches!(e, SearchEvent::TrialFinished(_)))
         .count();
     assert_eq!(finished, 5);
-    assert!(matches!(rec.events.last(), Some(Event::SearchFinished(_))));
+    assert!(matches!(
+        rec.events.last(),
+        Some(SearchEvent::SearchFinished(_))
+    ));
 }
 
 #[test]
@@ -250,11 +253,11 @@ struct StopInSecondTrial {
     batches_in_second: usize,
 }
 
-impl Observer for StopInSecondTrial {
-    fn event(&mut self, event: Event) {
+impl Observer<SearchEvent> for StopInSecondTrial {
+    fn event(&mut self, event: SearchEvent) {
         match event {
-            Event::TrialStarted(_) => self.started += 1,
-            Event::Batch(_) if self.started == 2 => self.batches_in_second += 1,
+            SearchEvent::TrialStarted(_) => self.started += 1,
+            SearchEvent::Batch(_) if self.started == 2 => self.batches_in_second += 1,
             _ => {}
         }
     }

@@ -1,5 +1,6 @@
 //! What a training run tells its caller: batch progress, epoch logs, callback actions, the end.
-//! The same values travel from the worker to the page and are printed by the CLI.
+//! The same values travel from the worker to the page and are printed by the CLI. (A search's
+//! events are `tuning::SearchEvent`; they use these types, never the other way round.)
 
 use serde::{Deserialize, Serialize};
 
@@ -213,10 +214,4 @@ pub enum Event {
     Failed {
         message: String,
     },
-    /// A search (step 8) starts a trial; the `Batch` and `Epoch` events that follow are its.
-    TrialStarted(crate::tuning::Trial),
-    /// A trial ended, with its score and history.
-    TrialFinished(crate::tuning::Trial),
-    /// The search ended (completed, stopped, or every configuration tried).
-    SearchFinished(crate::tuning::SearchSummary),
 }

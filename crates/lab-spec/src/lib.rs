@@ -3,10 +3,12 @@
 //! configs with their validation, training events, classification reports. No burn here: the
 //! page depends on this crate and stays small.
 
+pub mod dataset;
 pub mod error;
 pub mod events;
 pub mod metrics;
 pub mod model;
+pub mod objective;
 pub mod training;
 pub mod tuning;
 pub mod worker;
@@ -16,6 +18,7 @@ pub use events::{
     BatchProgress, CallbackAction, EpochLogs, Event, History, RunSummary, StopReason,
 };
 pub use metrics::{Averages, ClassMetrics, ClassificationReport};
+pub use objective::Objective;
 pub use model::{
     Activation, InputKind, LayerSpec, ModelSpec, NUM_CLASSES, Padding, Regularizer, Shape, Summary,
 };

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ConfigError;
 
 /// Number of classes of the softmax head every model ends with.
-pub const NUM_CLASSES: usize = 10;
+pub use crate::dataset::NUM_CLASSES;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]

@@ -161,7 +161,7 @@ pub enum Reply {
     /// `TrialFinished`, `SearchFinished`.
     Search {
         search: u32,
-        event: Event,
+        event: crate::tuning::SearchEvent,
     },
     /// A search could not start (invalid space, no data) or crashed.
     SearchFailed {

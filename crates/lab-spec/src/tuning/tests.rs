@@ -1,0 +1,204 @@
+//! Tests of the search space, the tuner config, the hypermodel, the plan and the CSV export.
+
+#[cfg(test)]
+mod tests {
+    use crate::tuning::*;
+
+    #[test]
+    fn seed_space_is_valid_and_builds_the_seed_model() {
+        let c = TunerConfig::seed_004();
+        c.validate(Some(60_000)).unwrap();
+        let mut v = Values::new();
+        v.insert("n_layers".into(), HpValue::Int(2));
+        v.insert("units_0".into(), HpValue::Int(256));
+        v.insert("l2_0".into(), HpValue::Float(1e-3));
+        v.insert("drop_0".into(), HpValue::Float(0.5));
+        v.insert("units_1".into(), HpValue::Int(128));
+        v.insert("drop_1".into(), HpValue::Float(0.0));
+        v.insert("units_2".into(), HpValue::Int(256));
+        v.insert("lr".into(), HpValue::Float(3e-4));
+        let t = c.training_config(&v, 5).unwrap();
+        assert_eq!(
+            t.model.layers.len(),
+            3,
+            "dense, dropout, dense: units_2 unused"
+        );
+        assert_eq!(t.optimizer.learning_rate(), 3e-4);
+        assert_eq!(t.batch_size, 512);
+        let s = t.model.summary().unwrap();
+        assert_eq!(
+            s.total_params,
+            784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10
+        );
+    }
+
+    #[test]
+    fn grids_follow_keras_tuner() {
+        let drop = HyperParameter::Float {
+            name: "d".into(),
+            min_value: 0.0,
+            max_value: 0.5,
+            step: Some(0.1),
+            sampling: Sampling::Linear,
+        };
+        let g: Vec<f64> = drop
+            .grid()
+            .unwrap()
+            .iter()
+            .filter_map(HpValue::as_f64)
+            .collect();
+        assert_eq!(g, vec![0.0, 0.1, 0.2, 0.3, 0.4, 0.5]);
+        let int = HyperParameter::Int {
+            name: "n".into(),
+            min_value: 1,
+            max_value: 3,
+            step: 1,
+        };
+        assert_eq!(int.cardinality(), Some(3));
+        assert_eq!(int.value_at(0.0), HpValue::Int(1));
+        assert_eq!(int.value_at(0.999), HpValue::Int(3));
+        let lr = HyperParameter::Float {
+            name: "lr".into(),
+            min_value: 1e-4,
+            max_value: 1e-2,
+            step: None,
+            sampling: Sampling::Log,
+        };
+        let mid = lr.value_at(0.5).as_f64().unwrap();
+        assert!(
+            (mid - 1e-3).abs() < 1e-12,
+            "log sampling: the middle is 1e-3, got {mid}"
+        );
+    }
+
+    #[test]
+    fn bad_spaces_name_the_field() {
+        let mut c = TunerConfig::seed_004();
+        c.hyperparameters[0] = HyperParameter::Int {
+            name: "n_layers".into(),
+            min_value: 3,
+            max_value: 1,
+            step: 1,
+        };
+        let e = c.validate(None).unwrap_err();
+        assert_eq!(e.field, "hyperparameters.n_layers");
+        assert!(e.message.contains("inverted"), "{e}");
+        let mut c = TunerConfig::seed_004();
+        c.algorithm = Algorithm::Hyperband {
+            max_epochs: 5,
+            factor: 1,
+            hyperband_iterations: 1,
+        };
+        assert_eq!(c.validate(None).unwrap_err().field, "algorithm.factor");
+        let mut c = TunerConfig::seed_004();
+        c.algorithm = Algorithm::Hyperband {
+            max_epochs: 0,
+            factor: 3,
+            hyperband_iterations: 1,
+        };
+        assert_eq!(c.validate(None).unwrap_err().field, "algorithm.max_epochs");
+        let mut c = TunerConfig::seed_004();
+        c.hyperparameters.push(HyperParameter::Choice {
+            name: "units_9".into(),
+            values: vec![],
+        });
+        assert!(
+            c.validate(None)
+                .unwrap_err()
+                .message
+                .contains("at least one")
+        );
+        let mut c = TunerConfig::seed_004();
+        c.hyperparameters.push(HyperParameter::Boolean {
+            name: "momentum".into(),
+        });
+        assert!(
+            c.validate(None)
+                .unwrap_err()
+                .message
+                .contains("does not use")
+        );
+        let mut c = TunerConfig::seed_004();
+        c.hyperparameters[1] = HyperParameter::Choice {
+            name: "units_0".into(),
+            values: vec![HpValue::Int(0)],
+        };
+        let e = c.validate(None).unwrap_err();
+        assert!(e.field.contains("units"), "{e}");
+    }
+
+    #[test]
+    fn seed_space_size_counts_active_values_only() {
+        let mut c = TunerConfig::seed_004();
+        // Make every float discrete to count: lr and l2 fixed.
+        for h in &mut c.hyperparameters {
+            if h.name() == "lr" || h.name().starts_with("l2_") {
+                *h = HyperParameter::Fixed {
+                    name: h.name().to_string(),
+                    value: HpValue::Float(1e-3),
+                };
+            }
+        }
+        // n_layers=1: 2·6; 2: (2·6)²; 3: (2·6)³.
+        assert_eq!(c.space_size(), Some(12 + 144 + 1728));
+        assert_eq!(TunerConfig::seed_004().space_size(), None);
+    }
+
+    #[test]
+    fn plan_of_an_invalid_schedule_is_empty() {
+        assert_eq!(hyperband_plan(5, 1, 1).trials(), 0);
+        assert_eq!(hyperband_plan(0, 3, 1).trials(), 0);
+    }
+
+    #[test]
+    fn plan_of_the_seed() {
+        let p = hyperband_plan(5, 3, 1);
+        let shape: Vec<Vec<(usize, usize)>> = p
+            .brackets
+            .iter()
+            .map(|b| b.rounds.iter().map(|r| (r.trials, r.epochs)).collect())
+            .collect();
+        assert_eq!(shape, vec![vec![(5, 2), (2, 5)], vec![(3, 5)]]);
+        assert_eq!(p.total_epochs, 5 * 2 + 2 * 3 + 3 * 5);
+    }
+
+    #[test]
+    fn csv_has_a_column_per_hyperparameter() {
+        let c = TunerConfig::seed_004();
+        let mut values = Values::new();
+        values.insert("n_layers".into(), HpValue::Int(1));
+        values.insert("units_1".into(), HpValue::Int(256));
+        let t = Trial {
+            id: "0000".into(),
+            values,
+            bracket: 1,
+            round: 0,
+            initial_epoch: 0,
+            epochs: 2,
+            parent: None,
+            score: Some(0.8),
+            best_epoch: Some(2),
+            status: TrialStatus::Completed,
+            history: Default::default(),
+            seconds: 1.0,
+        };
+        let csv = trials_csv(&c, &[t]);
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+        assert_eq!(header.len(), row.len());
+        assert_eq!(row[0], "0000");
+        let units_1 = header.iter().position(|h| *h == "units_1").unwrap();
+        assert_eq!(row[units_1], "", "inactive with n_layers=1");
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    #[test]
+    fn configs_tune_json_is_the_seed_search() {
+        let c: crate::tuning::TunerConfig =
+            serde_json::from_str(include_str!("../../../../configs/tune.json")).unwrap();
+        assert_eq!(c, crate::tuning::TunerConfig::seed_004());
+    }
+}

@@ -1,0 +1,84 @@
+//! Exports of a search's trials: CSV (one column per hyperparameter) and JSON, downloaded
+//! through a Blob URL.
+
+use lab_spec::tuning::{Trial, TunerConfig, trials_csv};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Makes the browser download `text` as a file `name`.
+fn download(name: &str, mime: &str, text: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let bag = web_sys::BlobPropertyBag::new();
+    bag.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Some(a) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    // Revoke once the browser has started the download.
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(w) = web_sys::window() {
+        let _ =
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
+    }
+}
+
+/// The trials as pretty JSON (the same objects the search events carry).
+fn trials_json(trials: &[Trial]) -> String {
+    serde_json::to_string_pretty(trials).unwrap_or_default()
+}
+
+/// The "Export CSV" and "Export JSON" buttons of a search.
+#[component]
+pub(super) fn ExportButtons(config: TunerConfig, trials: Vec<Trial>) -> impl IntoView {
+    let csv = trials_csv(&config, &trials);
+    let json = trials_json(&trials);
+    view! {
+        <div class="controls">
+            <button data-testid="export-csv" on:click=move |_| download("trials.csv", "text/csv", &csv)>"Export CSV"</button>
+            <button data-testid="export-json" on:click=move |_| download("trials.json", "application/json", &json)>"Export JSON"</button>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_round_trips_the_trials() {
+        assert_eq!(trials_json(&[]), "[]");
+        let history = lab_spec::History {
+            val_accuracy: vec![0.8, 0.85],
+            ..Default::default()
+        };
+        let trial = Trial {
+            id: "0000".into(),
+            values: Default::default(),
+            bracket: 1,
+            round: 0,
+            initial_epoch: 0,
+            epochs: 2,
+            parent: None,
+            score: Some(0.85),
+            best_epoch: Some(2),
+            status: lab_spec::tuning::TrialStatus::Completed,
+            history,
+            seconds: 1.5,
+        };
+        let back: Vec<Trial> = serde_json::from_str(&trials_json(&[trial.clone()])).unwrap();
+        assert_eq!(back, vec![trial]);
+    }
+}

@@ -1,0 +1,97 @@
+//! Step 8's search panel: the space and settings, the plan with a time estimate, Search and
+//! Stop, the live progress, trial chart and table, then the best values and the exports. The
+//! search itself runs in the worker; each part lives in its own file.
+
+mod best;
+mod export;
+mod plan;
+mod settings;
+mod space_editor;
+mod status;
+mod trial_chart;
+mod trial_table;
+
+use lab_spec::TrainingConfig;
+use lab_spec::tuning::TunerConfig;
+use leptos::prelude::*;
+
+use crate::trainer::Trainer;
+use best::BestValues;
+use export::ExportButtons;
+use plan::PlanView;
+use settings::SearchSettings;
+use space_editor::SpaceEditor;
+use status::SearchProgress;
+use trial_chart::TrialChart;
+use trial_table::TrialTable;
+
+/// The search part of step 8. `on_retrain` receives the best values' training config.
+#[component]
+pub fn TunerPanel(
+    trainer: Trainer,
+    config: RwSignal<TunerConfig>,
+    /// Quick-run subset from the URL, applied to the search and the retraining.
+    #[prop(into)]
+    subset: Signal<Option<usize>>,
+    on_retrain: Callback<TrainingConfig>,
+) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let run_error = RwSignal::new(None::<String>);
+    let running = Signal::derive(move || trainer.running());
+    let effective = Signal::derive(move || {
+        let mut c = config.get();
+        if let Some(s) = subset.get() {
+            c.subset = Some(s);
+        }
+        c
+    });
+    let invalid = move || {
+        let available = trainer.available();
+        effective
+            .get()
+            .validate((available > 0).then_some(available))
+            .err()
+            .map(|e| e.to_string())
+    };
+    let start = move |_| match trainer.tune(effective.get_untracked()) {
+        Ok(()) => run_error.set(None),
+        Err(e) => run_error.set(Some(e)),
+    };
+    let search = Signal::derive(move || trainer.search.get());
+    let finished = move || {
+        let s = search.get()?;
+        if s.is_running() || s.trials.is_empty() {
+            return None;
+        }
+        let best = s.best().cloned().map(|best| {
+            view! { <BestValues config=s.config.clone() best subset on_retrain error=run_error running /> }
+        });
+        Some(view! {
+            <div class="search-end">
+                {best}
+                <ExportButtons config=s.config trials=s.trials />
+            </div>
+        })
+    };
+    view! {
+        <div class="tuner">
+            <h3>"Search space"</h3>
+            <SpaceEditor config error disabled=running />
+            <SearchSettings config error disabled=running />
+            {move || error.get().map(|e| view! { <p class="error" data-testid="space-error">{e}</p> })}
+            {move || invalid().map(|e| view! { <p class="error" data-testid="search-invalid">{e}</p> })}
+            {move || subset.get().map(|s| view! { <p class="quick" data-testid="quick-run">{format!("Quick run from the URL: subset={s}")}</p> })}
+            <h3>"Plan"</h3>
+            <PlanView trainer config=effective />
+            <div class="controls">
+                <button class="primary" data-testid="search" prop:disabled=move || running.get() || invalid().is_some() on:click=start>"Search"</button>
+                <button data-testid="stop-search" prop:disabled=move || !running.get() on:click=move |_| trainer.stop()>"Stop"</button>
+            </div>
+            {move || run_error.get().map(|e| view! { <p class="error" data-testid="search-error">{e}</p> })}
+            <SearchProgress search />
+            <TrialChart search />
+            <TrialTable search />
+            {finished}
+        </div>
+    }
+}

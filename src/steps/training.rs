@@ -1,0 +1,158 @@
+//! Steps 5–7: the training steps. They differ only in their data (title, explanation, how
+//! much of the config the learner edits, which other step's run is drawn beside), so one
+//! component draws them from [`TRAINING_STEPS`].
+
+use lab_spec::TrainingConfig;
+use leptos::prelude::*;
+
+use crate::components::builder::Level;
+use crate::components::run_panel::RunPanel;
+use crate::logic::UrlOverrides;
+use crate::trainer::Trainer;
+use Text::{Bold, Italic, Plain};
+
+/// A piece of an explanation paragraph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Text {
+    Plain(&'static str),
+    Bold(&'static str),
+    Italic(&'static str),
+}
+
+/// What makes one training step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrainingStep {
+    pub step: u8,
+    /// The heading, after "5 · ".
+    pub title: &'static str,
+    /// The paragraph above the run panel, exercise included.
+    pub explanation: &'static [Text],
+    /// What the config editor offers.
+    pub level: Level,
+    /// Steps whose latest run is drawn beside this step's runs.
+    pub overlay: &'static [u8],
+}
+
+pub static TRAINING_STEPS: [TrainingStep; 3] = [
+    TrainingStep {
+        step: 5,
+        title: "Build a baseline",
+        explanation: &[
+            Plain(
+                "The simplest real model: one Dense layer of 10 units with softmax — a linear classifier over the 784 pixels. \
+                 It shows that the problem is learnable and sets the bar the bigger models must clear. ",
+            ),
+            Bold("Exercise:"),
+            Plain(" reach a validation accuracy of at least 0.80."),
+        ],
+        level: Level::Baseline,
+        overlay: &[],
+    },
+    TrainingStep {
+        step: 6,
+        title: "Scale up until it overfits",
+        explanation: &[
+            Plain(
+                "Add capacity — more layers, more units — and train longer. At first both losses fall; then the training loss keeps falling \
+                 while the validation loss turns up: the model starts memorising the training images. The chart marks the best epoch \
+                 and where validation loss starts to rise. ",
+            ),
+            Bold("Exercise:"),
+            Plain(
+                " produce a visible overfit (validation loss 5 % above its best, \
+                 two or more epochs later, while the training loss still falls).",
+            ),
+        ],
+        level: Level::ScaleUp,
+        overlay: &[],
+    },
+    TrainingStep {
+        step: 7,
+        title: "Regularize",
+        explanation: &[
+            Bold("Dropout"),
+            Plain(
+                " zeroes a random share of activations at each step, so no unit can rely on another; ",
+            ),
+            Bold("L1/L2"),
+            Plain(" add the size of the weights to the loss; "),
+            Bold("BatchNorm"),
+            Plain(" normalizes activations between layers. "),
+            Bold("EarlyStopping"),
+            Plain(" ends training when val_loss has not improved for "),
+            Italic("patience"),
+            Plain(" epochs (by more than "),
+            Italic("min_delta"),
+            Plain(") and can restore the best epoch's weights; "),
+            Bold("ModelCheckpoint"),
+            Plain(
+                " keeps the best weights. \
+                 Your last step-6 run is drawn beside this one. ",
+            ),
+            Bold("Exercise:"),
+            Plain(" beat the overfit run's best validation loss."),
+        ],
+        level: Level::Regularize,
+        overlay: &[6],
+    },
+];
+
+/// The training step `step` (5, 6 or 7).
+pub fn training_step(step: u8) -> Option<&'static TrainingStep> {
+    TRAINING_STEPS.iter().find(|s| s.step == step)
+}
+
+/// One of steps 5–7, drawn from its [`TrainingStep`].
+#[component]
+pub fn TrainingStepPage(
+    trainer: Trainer,
+    step: &'static TrainingStep,
+    /// The step's config, as the learner edited it.
+    #[prop(into)]
+    config: Signal<TrainingConfig>,
+    #[prop(into)] on_config: Callback<TrainingConfig>,
+    /// Quick-run overrides from the URL.
+    #[prop(into)]
+    quick: Signal<UrlOverrides>,
+) -> impl IntoView {
+    let explanation = step
+        .explanation
+        .iter()
+        .map(|t| match *t {
+            Plain(s) => s.into_any(),
+            Bold(s) => view! { <b>{s}</b> }.into_any(),
+            Italic(s) => view! { <i>{s}</i> }.into_any(),
+        })
+        .collect_view();
+    view! {
+        <article>
+            <h2>{format!("{} · {}", step.step, step.title)}</h2>
+            <p>{explanation}</p>
+            <RunPanel trainer step=step.step config on_config level=step.level overlay=step.overlay.to_vec() quick />
+        </article>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_5_to_7_each_have_their_data() {
+        let steps: Vec<u8> = TRAINING_STEPS.iter().map(|s| s.step).collect();
+        assert_eq!(steps, [5, 6, 7]);
+        assert_eq!(training_step(5).unwrap().level, Level::Baseline);
+        assert_eq!(training_step(6).unwrap().level, Level::ScaleUp);
+        assert_eq!(training_step(7).unwrap().level, Level::Regularize);
+        assert_eq!(training_step(7).unwrap().overlay, [6]);
+        assert!(training_step(8).is_none());
+        // Every step states its exercise.
+        for s in TRAINING_STEPS {
+            assert!(
+                s.explanation.contains(&Bold("Exercise:")),
+                "step {}",
+                s.step
+            );
+        }
+    }
+}

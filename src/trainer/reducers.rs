@@ -1,0 +1,284 @@
+//! How the worker's replies change what the page knows: plain functions over the views, so
+//! every transition is tested natively.
+
+use lab_spec::tuning::SearchEvent;
+use lab_spec::{CallbackAction, Event, StopReason};
+
+use super::views::{RunStatus, RunView, SearchStatus, SearchView};
+
+/// A run's event. The run stays "running" after `Finished` until the test-set evaluation
+/// arrives.
+pub fn apply_event(r: &mut RunView, event: Event) {
+    match event {
+        Event::Started {
+            epochs,
+            batches_per_epoch,
+            ..
+        } => {
+            r.total_epochs = epochs;
+            r.batches_per_epoch = batches_per_epoch;
+        }
+        Event::Batch(p) => {
+            r.batch_losses.push((
+                p.epoch as f64 - 1.0 + p.batch as f64 / p.batches.max(1) as f64,
+                p.loss,
+            ));
+            r.progress = Some(p);
+        }
+        Event::Epoch(logs) => r.epochs.push(logs),
+        Event::Callback(action) => r.actions.push(action),
+        Event::NanLoss { epoch, batch } => r
+            .actions
+            .push(CallbackAction::TerminatedOnNan { epoch, batch }),
+        Event::Finished(summary) => r.summary = Some(summary),
+        Event::Evaluated(report) => {
+            r.report = Some(report);
+            r.status = RunStatus::Finished(
+                r.summary
+                    .as_ref()
+                    .map_or(StopReason::Completed, |s| s.reason),
+            );
+        }
+        Event::Failed { message } => r.status = RunStatus::Failed(message),
+    }
+}
+
+/// A search's event.
+pub fn apply_search_event(s: &mut SearchView, event: SearchEvent) {
+    match event {
+        SearchEvent::TrialStarted(t) => {
+            s.trials.push(t);
+            s.current = Some(s.trials.len() - 1);
+            s.progress = None;
+        }
+        SearchEvent::Batch(p) => s.progress = Some(p),
+        SearchEvent::Epoch(logs) => {
+            if let Some(t) = s.current.and_then(|i| s.trials.get_mut(i)) {
+                t.history.push(&logs);
+            }
+        }
+        SearchEvent::TrialFinished(t) => {
+            if let Some(slot) = s.trials.iter_mut().find(|x| x.id == t.id) {
+                *slot = t;
+            }
+            s.current = None;
+        }
+        SearchEvent::SearchFinished(summary) => {
+            s.status = SearchStatus::Finished(summary);
+            s.current = None;
+        }
+        SearchEvent::TrialFailed { message } => s.messages.push(message),
+        SearchEvent::NanLoss { .. } => {}
+    }
+}
+
+/// A search that could not start or crashed.
+pub fn fail_search(s: &mut SearchView, message: String) {
+    s.status = SearchStatus::Failed(message);
+    s.current = None;
+}
+
+/// The worker is gone: whatever was running failed with `message`.
+pub fn fail_running(runs: &mut [RunView], search: Option<&mut SearchView>, message: &str) {
+    for r in runs.iter_mut().filter(|r| r.is_running()) {
+        r.status = RunStatus::Failed(message.to_string());
+    }
+    if let Some(s) = search.filter(|s| s.is_running()) {
+        fail_search(s, message.to_string());
+    }
+}
+
+/// The fastest training speed seen (samples/s), for estimates.
+pub fn fastest_speed(runs: &[RunView], search: Option<&SearchView>) -> Option<f64> {
+    runs.iter()
+        .filter_map(|r| r.progress.as_ref())
+        .chain(search.and_then(|s| s.progress.as_ref()))
+        .map(|p| p.samples_per_s)
+        .reduce(f64::max)
+}
+
+#[cfg(test)]
+mod tests {
+    use lab_spec::tuning::{SearchSummary, Trial, TrialStatus, TunerConfig};
+    use lab_spec::{
+        BatchProgress, ClassificationReport, EpochLogs, History, RunSummary, TrainingConfig,
+    };
+
+    use super::*;
+
+    fn run() -> RunView {
+        RunView::new(
+            1,
+            5,
+            "baseline".into(),
+            TrainingConfig::new(lab_spec::ModelSpec::baseline()),
+            "cpu".into(),
+            0.0,
+        )
+    }
+
+    fn batch(epoch: usize, batch: usize, batches: usize, speed: f64) -> BatchProgress {
+        BatchProgress {
+            epoch,
+            batch,
+            batches,
+            loss: 1.0,
+            samples_per_s: speed,
+            ms_per_batch: 1.0,
+        }
+    }
+
+    fn logs(epoch: usize) -> EpochLogs {
+        EpochLogs {
+            epoch,
+            loss: 0.5,
+            accuracy: 0.8,
+            val_loss: Some(0.6),
+            val_accuracy: Some(0.78),
+            lr: 1e-3,
+            regularization_loss: 0.0,
+            seconds: 1.0,
+        }
+    }
+
+    fn summary(reason: StopReason) -> RunSummary {
+        RunSummary {
+            history: History::default(),
+            epochs: vec![],
+            reason,
+            stopped_epoch: 1,
+            best_epoch: Some(1),
+            weights_epoch: 1,
+            saw_nan: false,
+        }
+    }
+
+    fn report() -> ClassificationReport {
+        let avg = lab_spec::Averages {
+            precision: 0.8,
+            recall: 0.8,
+            f1: 0.8,
+            support: 10,
+        };
+        ClassificationReport {
+            accuracy: 0.8,
+            loss: None,
+            confusion_matrix: vec![],
+            per_class: vec![],
+            macro_avg: avg.clone(),
+            weighted_avg: avg,
+        }
+    }
+
+    #[test]
+    fn a_run_is_finished_only_when_its_evaluation_arrives() {
+        let mut r = run();
+        apply_event(
+            &mut r,
+            Event::Started {
+                epochs: 3,
+                batches_per_epoch: 10,
+                train_samples: 100,
+                val_samples: 20,
+            },
+        );
+        assert_eq!((r.total_epochs, r.batches_per_epoch), (3, 10));
+        apply_event(&mut r, Event::Batch(batch(2, 5, 10, 100.0)));
+        assert_eq!(r.batch_losses, vec![(1.5, 1.0)], "epoch 2, half way");
+        apply_event(&mut r, Event::Epoch(logs(1)));
+        apply_event(&mut r, Event::Finished(summary(StopReason::EarlyStopping)));
+        assert!(r.is_running(), "still evaluating");
+        apply_event(&mut r, Event::Evaluated(report()));
+        assert_eq!(r.status, RunStatus::Finished(StopReason::EarlyStopping));
+        assert_eq!(r.epochs.len(), 1);
+    }
+
+    #[test]
+    fn a_nan_loss_is_shown_among_the_callback_actions() {
+        let mut r = run();
+        apply_event(&mut r, Event::NanLoss { epoch: 1, batch: 3 });
+        assert_eq!(
+            r.actions,
+            vec![CallbackAction::TerminatedOnNan { epoch: 1, batch: 3 }]
+        );
+        apply_event(&mut r, Event::Failed { message: "boom".into() });
+        assert_eq!(r.status, RunStatus::Failed("boom".into()));
+    }
+
+    fn trial(id: &str) -> Trial {
+        Trial {
+            id: id.into(),
+            values: Default::default(),
+            bracket: 0,
+            round: 0,
+            initial_epoch: 0,
+            epochs: 2,
+            parent: None,
+            score: None,
+            best_epoch: None,
+            status: TrialStatus::Running,
+            history: History::default(),
+            seconds: 0.0,
+        }
+    }
+
+    #[test]
+    fn a_search_grows_its_running_trial_and_replaces_it_when_finished() {
+        let mut s = SearchView::new(7, TunerConfig::seed_004(), "cpu".into(), 0.0);
+        apply_search_event(&mut s, SearchEvent::TrialStarted(trial("0000")));
+        assert_eq!(s.current, Some(0));
+        apply_search_event(&mut s, SearchEvent::Epoch(logs(1)));
+        apply_search_event(&mut s, SearchEvent::Epoch(logs(2)));
+        assert_eq!(s.epochs_done(), 2);
+        let mut done = trial("0000");
+        done.status = TrialStatus::Completed;
+        done.score = Some(0.8);
+        apply_search_event(&mut s, SearchEvent::TrialFinished(done));
+        assert_eq!(s.current, None);
+        assert_eq!(s.best().map(|t| t.id.as_str()), Some("0000"));
+        apply_search_event(
+            &mut s,
+            SearchEvent::TrialFailed {
+                message: "trial 0001: bad".into(),
+            },
+        );
+        assert_eq!(s.messages.len(), 1);
+        let summary = SearchSummary {
+            trials: 1,
+            best_trial: Some("0000".into()),
+            best_values: None,
+            best_score: Some(0.8),
+            objective: "val_accuracy".into(),
+            epochs_trained: 2,
+            seconds: 1.0,
+            reason: "completed".into(),
+        };
+        apply_search_event(&mut s, SearchEvent::SearchFinished(summary));
+        assert!(!s.is_running());
+    }
+
+    #[test]
+    fn a_crash_fails_what_runs_and_keeps_what_finished() {
+        let mut a = run();
+        a.status = RunStatus::Finished(StopReason::Completed);
+        let mut b = run();
+        b.id = 2;
+        let mut runs = vec![a.clone(), b];
+        let mut s = SearchView::new(3, TunerConfig::seed_004(), "cpu".into(), 0.0);
+        fail_running(&mut runs, Some(&mut s), "the worker crashed");
+        assert_eq!(runs[0], a);
+        assert_eq!(runs[1].status, RunStatus::Failed("the worker crashed".into()));
+        assert_eq!(s.status, SearchStatus::Failed("the worker crashed".into()));
+    }
+
+    #[test]
+    fn the_fastest_speed_of_runs_and_search() {
+        let mut a = run();
+        a.progress = Some(batch(1, 1, 1, 500.0));
+        let mut s = SearchView::new(3, TunerConfig::seed_004(), "cpu".into(), 0.0);
+        assert_eq!(fastest_speed(&[], Some(&s)), None);
+        s.progress = Some(batch(1, 1, 1, 900.0));
+        assert_eq!(fastest_speed(&[a.clone()], Some(&s)), Some(900.0));
+        assert_eq!(fastest_speed(&[a], None), Some(500.0));
+    }
+}

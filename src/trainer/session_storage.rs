@@ -1,0 +1,170 @@
+//! What survives a reload: the tab's runs and search, kept in sessionStorage (per tab, gone
+//! when the tab closes). Saved when an epoch ends or a status changes, not on every batch.
+
+use gloo_storage::{SessionStorage, Storage};
+use lab_spec::tuning::TrialStatus;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::views::{RunStatus, RunView, SearchStatus, SearchView};
+
+const SESSION_KEY: &str = "tuning-lab.session.v1";
+
+/// The runs and search of a tab.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub runs: Vec<RunView>,
+    pub search: Option<SearchView>,
+}
+
+impl Session {
+    /// The id after every id in use.
+    pub fn next_id(&self) -> u32 {
+        self.runs
+            .iter()
+            .map(|r| r.id)
+            .chain(self.search.as_ref().map(|s| s.id))
+            .max()
+            .map_or(1, |m| m + 1)
+    }
+
+    /// The session as it comes back after a reload: whatever was still training is marked
+    /// interrupted (its curves up to the last finished epoch are kept) and every run
+    /// `restored` (the worker's predictions and checkpoints did not survive).
+    pub fn after_reload(mut self) -> Session {
+        for r in &mut self.runs {
+            r.restored = true;
+            r.progress = None;
+            if r.is_running() {
+                r.status = RunStatus::Failed(format!(
+                    "interrupted by a page reload after epoch {}: its curves are kept; train again to continue",
+                    r.epochs.len()
+                ));
+            }
+        }
+        if let Some(s) = self.search.as_mut().filter(|s| s.is_running()) {
+            s.status = SearchStatus::Failed(format!(
+                "interrupted by a page reload after {} trials: the finished ones are kept",
+                s.trials
+                    .iter()
+                    .filter(|t| t.status == TrialStatus::Completed)
+                    .count()
+            ));
+            s.current = None;
+            s.progress = None;
+            for t in &mut s.trials {
+                if t.status == TrialStatus::Running {
+                    t.status = TrialStatus::Stopped;
+                }
+            }
+        }
+        self
+    }
+
+    /// What changes the saved copy: epochs, statuses, reports (not batch progress).
+    pub fn signature(runs: &[RunView], search: Option<&SearchView>) -> String {
+        let runs = runs
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}:{}:{:?}:{}",
+                    r.id,
+                    r.epochs.len(),
+                    r.status,
+                    r.report.is_some()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        let search = search.map_or(String::new(), |s| {
+            format!("{}:{}:{:?}", s.id, s.epochs_done(), s.status)
+        });
+        format!("{runs}|{search}")
+    }
+}
+
+/// The tab's session before this load, as it comes back after a reload.
+pub fn restore() -> Session {
+    SessionStorage::get::<Session>(SESSION_KEY)
+        .unwrap_or_default()
+        .after_reload()
+}
+
+/// Saves the session whenever its [`Session::signature`] changes.
+pub fn keep(runs: ReadSignal<Vec<RunView>>, search: ReadSignal<Option<SearchView>>) {
+    let signature =
+        Memo::new(move |_| runs.with(|r| search.with(|s| Session::signature(r, s.as_ref()))));
+    Effect::new(move |_| {
+        // Read (not only track) the memo: a memo that was never read has no sources yet.
+        let _ = signature.get();
+        let session = Session {
+            runs: runs.get_untracked(),
+            search: search.get_untracked(),
+        };
+        // Full storage (very long sessions): keep going without saving.
+        let _ = SessionStorage::set(SESSION_KEY, &session);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use lab_spec::TrainingConfig;
+    use lab_spec::tuning::TunerConfig;
+
+    use super::*;
+
+    fn run(id: u32) -> RunView {
+        let mut r = RunView::new(
+            id,
+            5,
+            "baseline".into(),
+            TrainingConfig::new(lab_spec::ModelSpec::baseline()),
+            "cpu".into(),
+            1.0,
+        );
+        r.batch_losses = vec![(0.1, 2.0)];
+        r
+    }
+
+    #[test]
+    fn a_session_survives_json() {
+        let session = Session {
+            runs: vec![run(3)],
+            search: Some(SearchView::new(4, TunerConfig::seed_004(), "cpu".into(), 0.0)),
+        };
+        let back: Session =
+            serde_json::from_str(&serde_json::to_string(&session).unwrap()).unwrap();
+        assert_eq!(back, session);
+        assert_eq!(back.next_id(), 5);
+        assert_eq!(Session::default().next_id(), 1);
+    }
+
+    #[test]
+    fn a_reload_marks_what_ran_as_interrupted_and_keeps_its_curves() {
+        let mut done = run(1);
+        done.status = RunStatus::Finished(lab_spec::StopReason::Completed);
+        let session = Session {
+            runs: vec![done, run(2)],
+            search: Some(SearchView::new(3, TunerConfig::seed_004(), "cpu".into(), 0.0)),
+        }
+        .after_reload();
+        assert!(session.runs.iter().all(|r| r.restored));
+        assert!(matches!(session.runs[0].status, RunStatus::Finished(_)));
+        assert!(
+            matches!(&session.runs[1].status, RunStatus::Failed(m) if m.contains("interrupted by a page reload after epoch 0"))
+        );
+        assert_eq!(session.runs[1].batch_losses, vec![(0.1, 2.0)]);
+        let search = session.search.unwrap();
+        assert!(matches!(&search.status, SearchStatus::Failed(m) if m.contains("after 0 trials")));
+    }
+
+    #[test]
+    fn the_signature_ignores_batch_progress() {
+        let mut a = run(1);
+        let before = Session::signature(std::slice::from_ref(&a), None);
+        a.batch_losses.push((0.2, 1.0));
+        assert_eq!(Session::signature(std::slice::from_ref(&a), None), before);
+        a.status = RunStatus::Failed("x".into());
+        assert_ne!(Session::signature(&[a], None), before);
+    }
+}

@@ -1,0 +1,270 @@
+//! The worker's jobs, one per request: train a run, tune (a search), evaluate a run's
+//! checkpoint, find misclassified test images, preview a normalization, benchmark. Runs and
+//! searches go through the engine's shared pipeline (`lab_engine::session`); each job sends
+//! its replies to the [`Outbox`] and returns the message of what went wrong, if anything.
+
+use lab_data::Dataset;
+use lab_engine::data::{Normalizer, prepare};
+use lab_engine::session::{self, RunResult};
+use lab_engine::training::{TrainError, evaluate, fit};
+use lab_engine::weights;
+use lab_spec::tuning::{TunerConfig, Values};
+use lab_spec::worker::{BenchModel, BenchResult, Reply};
+use lab_spec::{Event, ModelSpec, Normalization, TrainingConfig};
+use web_time::Instant;
+
+use super::backend::{checkpoint_device, run_options, settle_warm_up};
+use super::sink::{EventSink, Outbox, Route};
+use super::state::{Flag, RunStore, State};
+
+/// Misclassified images sent for one confusion-matrix cell.
+pub const CELL_IMAGES: usize = 24;
+
+/// Trains and evaluates run `run`, keeping what its drill-downs need.
+pub async fn train(
+    state: &State,
+    outbox: &Outbox,
+    run: u32,
+    config: TrainingConfig,
+) -> Result<(), String> {
+    settle_warm_up(&state.warm_up).await;
+    let (backend, data) = state.ready()?;
+    let target = backend.target(&config.model);
+    state.stop.lower();
+    let mut sink = EventSink::new(Route::Run(run, outbox.clone()), state.stop.clone());
+    let RunResult {
+        outcome,
+        report,
+        predictions,
+        normalizer,
+    } = session::train_and_evaluate(&config, &data, &target.device, &mut sink, &target.options)
+        .await
+        .map_err(|e| e.to_string())?;
+    state.runs.borrow_mut().insert(
+        run,
+        RunStore {
+            input: config.model.input,
+            normalizer,
+            predictions,
+            checkpoint: outcome.checkpoint,
+            spec: config.model,
+            cpu: target.cpu,
+        },
+    );
+    outbox.post(Reply::Run {
+        run,
+        event: Event::Evaluated(report),
+    });
+    Ok(())
+}
+
+/// Runs a search on the loaded data: every trial on the same split, on this worker's backend.
+pub async fn tune(
+    state: &State,
+    outbox: &Outbox,
+    search: u32,
+    config: TunerConfig,
+) -> Result<(), String> {
+    settle_warm_up(&state.warm_up).await;
+    let (backend, data) = state.ready()?;
+    let invalid = |e: lab_spec::ConfigError| format!("invalid search: {e}");
+    // The device is chosen for the search's base model, so the config must build one.
+    config.validate(Some(data.train.len())).map_err(invalid)?;
+    let base = config
+        .training_config(&Values::new(), 1)
+        .map_err(invalid)?;
+    let target = backend.target(&base.model);
+    state.stop.lower();
+    let mut sink = EventSink::new(Route::Search(search, outbox.clone()), state.stop.clone());
+    session::tune(&config, &data.train, &target.device, &mut sink, &target.options)
+        .await
+        .map_err(|e| match e {
+            TrainError::Config(e) => invalid(e),
+            e => e.to_string(),
+        })?;
+    Ok(())
+}
+
+/// Evaluates run `run`'s ModelCheckpoint weights on the test set.
+pub async fn evaluate_checkpoint(state: &State, outbox: &Outbox, run: u32) -> Result<(), String> {
+    let (model, input, test, device, batch, epoch) = {
+        let runs = state.runs.borrow();
+        let stored = runs.get(&run).ok_or("no finished run with that number")?;
+        let checkpoint = stored
+            .checkpoint
+            .as_ref()
+            .ok_or("this run kept no checkpoint (turn ModelCheckpoint on)")?;
+        let data = state.data.borrow().clone().ok_or("the data is not loaded")?;
+        let device = checkpoint_device(state.backend.borrow().as_ref(), stored.cpu, &stored.spec);
+        let model =
+            weights::load(&checkpoint.bytes, &stored.spec, &device).map_err(|e| e.to_string())?;
+        let test = stored.normalizer.apply(&data.test);
+        let batch = run_options(!stored.cpu).eval_batch_size;
+        (model, stored.input, test, device, batch, checkpoint.epoch)
+    };
+    let report = evaluate(&model, input, &test, &device, batch)
+        .await
+        .map_err(|e| e.to_string())?;
+    outbox.post(Reply::Checkpoint { run, epoch, report });
+    Ok(())
+}
+
+/// Indices of the test images of class `actual` that a run predicted as `predicted`, the
+/// first `limit` of them.
+pub fn misclassified_indices(
+    labels: &[u8],
+    predictions: &[u8],
+    actual: u8,
+    predicted: u8,
+    limit: usize,
+) -> Vec<usize> {
+    (0..labels.len())
+        .filter(|&i| labels[i] == actual && predictions.get(i) == Some(&predicted))
+        .take(limit)
+        .collect()
+}
+
+/// Sends the test images of one confusion-matrix cell (none when the run or the data is gone).
+pub fn misclassified(state: &State, outbox: &Outbox, run: u32, actual: u8, predicted: u8) {
+    let images = {
+        let runs = state.runs.borrow();
+        let data = state.data.borrow();
+        match (runs.get(&run), data.as_ref()) {
+            (Some(stored), Some(data)) => misclassified_indices(
+                &data.test.labels,
+                &stored.predictions,
+                actual,
+                predicted,
+                CELL_IMAGES,
+            )
+            .into_iter()
+            .map(|i| data.test.image(i).to_vec())
+            .collect(),
+            _ => Vec::new(),
+        }
+    };
+    outbox.post(Reply::Images {
+        run,
+        actual,
+        predicted,
+        images,
+    });
+}
+
+/// Training image `index` (the last one past the end) before and after `normalization`, fitted
+/// as a run fits it (on the training part of the default 20 % validation split).
+pub fn preview_image(
+    train: &Dataset,
+    index: usize,
+    normalization: Normalization,
+) -> Option<(Vec<u8>, Vec<f32>)> {
+    if train.is_empty() {
+        return None;
+    }
+    let i = index.min(train.len() - 1);
+    let (fit_on, _) = train.stratified_split(0.2, 42);
+    let normalizer = Normalizer::fit(normalization, &fit_on);
+    let one = train.select(&[i]);
+    let normalized = normalizer.apply(&one).x;
+    Some((one.images, normalized))
+}
+
+/// Sends a preview (nothing before the data is loaded).
+pub fn preview(state: &State, outbox: &Outbox, index: usize, normalization: Normalization) {
+    let data = state.data.borrow().clone();
+    if let Some((raw, normalized)) =
+        data.and_then(|d| preview_image(&d.train, index, normalization))
+    {
+        outbox.post(Reply::Preview { raw, normalized });
+    }
+}
+
+/// The benchmark's config: one epoch of `model` at `batch`, no validation.
+pub fn bench_config(model: BenchModel, batch: usize) -> TrainingConfig {
+    let spec = match model {
+        BenchModel::Mlp => ModelSpec::mlp(&[256, 128]),
+        BenchModel::Cnn => ModelSpec::small_cnn(),
+    };
+    let mut config = TrainingConfig::new(spec);
+    config.batch_size = batch;
+    config.epochs = 1;
+    config.validation_split = 0.0;
+    config
+}
+
+/// Times `steps` training steps as a learner's run does them (same options), after a warm-up
+/// run of two steps. Stop does not end it.
+pub async fn bench(
+    state: &State,
+    outbox: &Outbox,
+    model: BenchModel,
+    batch: usize,
+    steps: usize,
+) -> Result<(), String> {
+    settle_warm_up(&state.warm_up).await;
+    let (backend, data) = state.ready()?;
+    let mut config = bench_config(model, batch);
+    let target = backend.target(&config.model);
+    let autodiff = target.device.clone().autodiff();
+    let mut quiet = EventSink::new(Route::Nowhere, Flag::default());
+    let mut warm = config.clone();
+    warm.subset = Some(batch * 2);
+    let warm_data = prepare(&data.train, &warm);
+    let started = Instant::now();
+    fit(&warm, &warm_data.train, None, &autodiff, &mut quiet, &target.options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let warmup_s = started.elapsed().as_secs_f64();
+    config.subset = Some(batch * steps);
+    let prepared = prepare(&data.train, &config);
+    let started = Instant::now();
+    fit(&config, &prepared.train, None, &autodiff, &mut quiet, &target.options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let seconds = started.elapsed().as_secs_f64();
+    outbox.post(Reply::Bench(BenchResult {
+        location: "browser".into(),
+        backend: target.name.into(),
+        model,
+        batch,
+        samples_per_s: (prepared.train.len() as f64 / seconds).round(),
+        warmup_s,
+    }));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::worker::data::tests::toy;
+
+    #[test]
+    fn misclassified_takes_the_cell_in_test_order() {
+        let labels = [1, 2, 1, 1, 1, 0];
+        let predictions = [2, 2, 2, 1, 2, 2];
+        assert_eq!(misclassified_indices(&labels, &predictions, 1, 2, 24), [0, 2, 4]);
+        assert_eq!(misclassified_indices(&labels, &predictions, 1, 2, 2), [0, 2]);
+        assert!(misclassified_indices(&labels, &predictions, 3, 2, 24).is_empty());
+        // Fewer predictions than labels: the rest count as unknown.
+        assert_eq!(misclassified_indices(&labels, &predictions[..1], 1, 2, 24), [0]);
+    }
+
+    #[test]
+    fn the_preview_index_is_clamped_to_the_last_image() {
+        let train = toy(5);
+        let (raw, normalized) = preview_image(&train, 1_000, Normalization::Scale).unwrap();
+        assert_eq!(raw, train.image(train.len() - 1));
+        assert_eq!(normalized.len(), raw.len());
+        assert!((normalized[0] - raw[0] as f32 / 255.0).abs() < 1e-6);
+        assert_eq!(preview_image(&train, 3, Normalization::Scale).unwrap().0, train.image(3));
+        assert!(preview_image(&Dataset::default(), 0, Normalization::Scale).is_none());
+    }
+
+    #[test]
+    fn the_bench_config_is_one_epoch_without_validation() {
+        let c = bench_config(BenchModel::Cnn, 64);
+        assert_eq!(c.model, ModelSpec::small_cnn());
+        assert_eq!((c.batch_size, c.epochs, c.validation_split), (64, 1, 0.0));
+        assert_eq!(bench_config(BenchModel::Mlp, 8).model, ModelSpec::mlp(&[256, 128]));
+    }
+}

@@ -1,0 +1,145 @@
+//! The training worker: a gloo reactor ([`crate::protocol::TrainingWorker`]) that holds the
+//! backend and the decoded data, runs the engine and streams replies to the page. It runs in
+//! a dedicated Web Worker, so nothing here blocks the page.
+//!
+//! [`serve`] reads the requests as they come, even while jobs run: `Stop` raises the stop
+//! flag at once (a run or a search ends after its current batch, as the event sink yields to
+//! the event loop every ~30 ms); every other request starts a job ([`jobs`]). The jobs run
+//! concurrently inside the reactor's future and post their replies to one [`Outbox`], which
+//! the reactor forwards to the page.
+//!
+//! The files: `backend.rs` (WebGPU or CPU, loop options, warm-up), `data.rs` and
+//! `download.rs` (the data), `jobs.rs`, `sink.rs` (events and replies), `state.rs`.
+
+mod backend;
+mod data;
+#[cfg(target_arch = "wasm32")]
+mod download;
+mod jobs;
+mod sink;
+mod state;
+#[cfg(test)]
+mod tests;
+
+use std::rc::Rc;
+
+use futures::future::{self, Either};
+use futures::stream::FuturesUnordered;
+use futures::{SinkExt, Stream, StreamExt};
+use gloo_worker::reactor::ReactorScope;
+use lab_spec::worker::{Reply, Request};
+
+use self::sink::Outbox;
+use self::state::State;
+
+/// Starts the worker bin: registers the reactor, which the page then connects to.
+#[cfg(target_arch = "wasm32")]
+pub fn start() {
+    use gloo_worker::Registrable;
+
+    console_error_panic_hook::set_once();
+    crate::protocol::TrainingWorker::registrar().register();
+}
+
+/// The reactor's body: one per page (the page connects once).
+pub async fn serve(scope: ReactorScope<Request, Reply>) {
+    let (mut to_page, requests) = scope.split();
+    let (outbox, mut replies) = Outbox::channel();
+    outbox.post(Reply::Alive);
+    let forward = async move {
+        while let Some(reply) = replies.next().await {
+            if to_page.send(reply).await.is_err() {
+                break;
+            }
+        }
+    };
+    let state = Rc::new(State::default());
+    // When the page goes, the requests end; the jobs and the outbox are dropped with
+    // `handle_requests`, which ends `forward`.
+    future::join(forward, handle_requests(requests, state, outbox)).await;
+}
+
+/// Reads requests until the page goes: Stop at once, every other request as a job that runs
+/// alongside the others.
+async fn handle_requests(
+    requests: impl Stream<Item = Request> + Unpin,
+    state: Rc<State>,
+    outbox: Outbox,
+) {
+    let mut requests = requests.fuse();
+    let mut jobs = FuturesUnordered::new();
+    loop {
+        let next = if jobs.is_empty() {
+            requests.next().await
+        } else {
+            match future::select(requests.next(), jobs.next()).await {
+                Either::Left((request, _)) => request,
+                // A job ended: keep reading.
+                Either::Right(_) => continue,
+            }
+        };
+        let Some(request) = next else { break };
+        match request {
+            Request::Stop => state.stop.raise(),
+            request => jobs.push(handle(request, state.clone(), outbox.clone())),
+        }
+    }
+}
+
+/// One request's job; a job that fails says so in the reply its request expects.
+async fn handle(request: Request, state: Rc<State>, outbox: Outbox) {
+    let (state, outbox) = (&*state, &outbox);
+    match request {
+        Request::Init { backend } => {
+            let (backend, ready) = backend::start(backend).await;
+            *state.backend.borrow_mut() = Some(backend.clone());
+            outbox.post(ready);
+            if let backend::Backend::WebGpu(device) = backend {
+                backend::warm_up(device, &state.warm_up).await;
+            }
+        }
+        Request::LoadData { source } => match data::load(source, outbox).await {
+            Ok((loaded, from_cache)) => {
+                let summary = data::summary(&loaded, from_cache);
+                *state.data.borrow_mut() = Some(Rc::new(loaded));
+                outbox.post(Reply::DataReady(summary));
+            }
+            Err(message) => outbox.post(Reply::DataFailed { message }),
+        },
+        Request::Train { run, config } => {
+            if let Err(message) = jobs::train(state, outbox, run, config).await {
+                outbox.post(Reply::RunFailed { run, message });
+            }
+        }
+        Request::Tune { search, config } => {
+            if let Err(message) = jobs::tune(state, outbox, search, config).await {
+                outbox.post(Reply::SearchFailed { search, message });
+            }
+        }
+        Request::EvaluateCheckpoint { run } => {
+            if let Err(message) = jobs::evaluate_checkpoint(state, outbox, run).await {
+                outbox.post(Reply::RunFailed { run, message });
+            }
+        }
+        Request::Misclassified {
+            run,
+            actual,
+            predicted,
+        } => jobs::misclassified(state, outbox, run, actual, predicted),
+        Request::Preview {
+            index,
+            normalization,
+        } => jobs::preview(state, outbox, index, normalization),
+        Request::Bench {
+            model,
+            batch,
+            steps,
+        } => {
+            if let Err(message) = jobs::bench(state, outbox, model, batch, steps).await {
+                outbox.post(Reply::RunFailed { run: 0, message });
+            }
+        }
+        // Handled as it arrives (see `handle_requests`).
+        Request::Stop => {}
+    }
+}

@@ -1,0 +1,112 @@
+//! What the worker keeps between requests, in one value the reactor shares with its jobs:
+//! the backend, the decoded data, each finished run's predictions and checkpoint, the Stop
+//! flag and the WebGPU warm-up's state.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use lab_data::files::FashionMnist;
+use lab_engine::data::Normalizer;
+use lab_engine::training::Checkpoint;
+use lab_spec::{InputKind, ModelSpec};
+
+use super::backend::Backend;
+
+/// A shared yes/no: raised by one side (a Stop request, a cancelled warm-up), read by a job
+/// between batches.
+#[derive(Clone, Debug, Default)]
+pub struct Flag(Rc<Cell<bool>>);
+
+impl Flag {
+    pub fn raise(&self) {
+        self.0.set(true);
+    }
+
+    pub fn lower(&self) {
+        self.0.set(false);
+    }
+
+    pub fn is_raised(&self) -> bool {
+        self.0.get()
+    }
+}
+
+/// What a finished run leaves for the drill-downs: the confusion matrix's images and "Use the
+/// best checkpoint".
+pub struct RunStore {
+    pub input: InputKind,
+    pub normalizer: Normalizer,
+    /// The predicted class of every test image.
+    pub predictions: Vec<u8>,
+    pub checkpoint: Option<Checkpoint>,
+    pub spec: ModelSpec,
+    /// Trained on the CPU (its checkpoint is evaluated there too).
+    pub cpu: bool,
+}
+
+/// The WebGPU warm-up: running while the kernels compile; a request for real work raises
+/// `cancel`, and the warm-up ends after its current batch.
+#[derive(Default)]
+pub struct WarmUp {
+    pub running: Flag,
+    pub cancel: Flag,
+}
+
+/// The worker's state.
+#[derive(Default)]
+pub struct State {
+    pub backend: RefCell<Option<Backend>>,
+    pub data: RefCell<Option<Rc<FashionMnist>>>,
+    pub runs: RefCell<HashMap<u32, RunStore>>,
+    /// Raised by `Request::Stop`; lowered when a run or a search starts.
+    pub stop: Flag,
+    pub warm_up: WarmUp,
+}
+
+impl State {
+    /// The backend and the data, once both are ready.
+    pub fn ready(&self) -> Result<(Backend, Rc<FashionMnist>), String> {
+        let backend = self
+            .backend
+            .borrow()
+            .clone()
+            .ok_or("the backend is not ready yet")?;
+        let data = self
+            .data
+            .borrow()
+            .clone()
+            .ok_or("the data is not loaded yet")?;
+        Ok((backend, data))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flag_is_shared_by_its_clones() {
+        let flag = Flag::default();
+        let seen_by_a_job = flag.clone();
+        assert!(!seen_by_a_job.is_raised());
+        flag.raise();
+        assert!(seen_by_a_job.is_raised());
+        seen_by_a_job.lower();
+        assert!(!flag.is_raised());
+    }
+
+    #[test]
+    fn nothing_is_ready_before_init_and_data() {
+        let state = State::default();
+        assert_eq!(
+            state.ready().err().as_deref(),
+            Some("the backend is not ready yet")
+        );
+        *state.backend.borrow_mut() = Some(Backend::Cpu);
+        assert_eq!(
+            state.ready().err().as_deref(),
+            Some("the data is not loaded yet")
+        );
+    }
+}

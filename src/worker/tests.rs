@@ -1,0 +1,308 @@
+//! The reactor natively, as the page drives it: requests in through a stand-in for gloo's
+//! scope, replies out, on the CPU backend and a toy dataset.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Context;
+
+use futures::channel::mpsc;
+use futures::task::{ArcWake, waker_ref};
+use gloo_worker::reactor::{ReactorScope, ReactorScoped};
+use lab_spec::tuning::{Algorithm, SearchEvent, TunerConfig};
+use lab_spec::worker::{BackendChoice, BenchModel, DataSource, Reply, Request};
+use lab_spec::{Event, ModelCheckpointConfig, ModelSpec, Normalization, StopReason, TrainingConfig};
+
+use super::data::tests::{files, toy};
+use super::serve;
+
+/// Remembers that the reactor asked to be polled again.
+#[derive(Default)]
+struct Woken(AtomicBool);
+
+impl ArcWake for Woken {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The page's end: sends requests, polls the reactor as the worker's event loop would, and
+/// collects the replies.
+struct Page {
+    reactor: Pin<Box<dyn Future<Output = ()>>>,
+    woken: Arc<Woken>,
+    requests: mpsc::UnboundedSender<Request>,
+    replies: mpsc::UnboundedReceiver<Reply>,
+}
+
+impl Page {
+    fn connect() -> Self {
+        let (requests, incoming) = mpsc::unbounded();
+        let (outgoing, replies) = mpsc::unbounded::<Reply>();
+        let to_page = futures::sink::unfold(outgoing, |tx, reply| async move {
+            let _ = tx.unbounded_send(reply);
+            Ok::<_, Infallible>(tx)
+        });
+        let scope = ReactorScope::new(incoming, to_page);
+        Self {
+            reactor: Box::pin(serve(scope)),
+            woken: Arc::default(),
+            requests,
+            replies,
+        }
+    }
+
+    /// Polls the reactor once (a job computes until it yields); true if it wants more.
+    fn step(&mut self) -> bool {
+        self.woken.0.store(false, Ordering::SeqCst);
+        let waker = waker_ref(&self.woken);
+        let done = self
+            .reactor
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_ready();
+        !done && self.woken.0.load(Ordering::SeqCst)
+    }
+
+    /// Polls until the reactor waits for the next request.
+    fn run_until_idle(&mut self) {
+        while self.step() {}
+    }
+
+    fn send(&self, request: Request) {
+        self.requests.unbounded_send(request).expect("the reactor listens");
+    }
+
+    fn received(&mut self) -> Vec<Reply> {
+        std::iter::from_fn(|| self.replies.try_next().ok().flatten()).collect()
+    }
+
+    /// Sends `request` and returns every reply until the worker is idle.
+    fn ask(&mut self, request: Request) -> Vec<Reply> {
+        self.send(request);
+        self.run_until_idle();
+        self.received()
+    }
+
+    /// A worker on the CPU with a toy dataset loaded.
+    fn ready() -> Self {
+        let mut page = Self::connect();
+        page.ask(Request::Init {
+            backend: BackendChoice::Cpu,
+        });
+        let source = DataSource::Files(
+            files(&toy(30), &toy(10))
+                .into_iter()
+                .map(serde_bytes::ByteBuf::from)
+                .collect(),
+        );
+        let replies = page.ask(Request::LoadData { source });
+        assert!(matches!(replies[..], [Reply::DataReady(_)]), "{replies:?}");
+        page
+    }
+}
+
+fn small_run(epochs: usize) -> TrainingConfig {
+    let mut config = TrainingConfig::new(ModelSpec::baseline());
+    config.batch_size = 16;
+    config.epochs = epochs;
+    config
+}
+
+fn run_events(replies: &[Reply], id: u32) -> Vec<&Event> {
+    replies
+        .iter()
+        .filter_map(|r| match r {
+            Reply::Run { run, event } if *run == id => Some(event),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_worker_starts_and_loads_the_data() {
+    let mut page = Page::connect();
+    let replies = page.ask(Request::Init {
+        backend: BackendChoice::Auto,
+    });
+    assert_eq!(
+        replies,
+        vec![
+            Reply::Alive,
+            Reply::Ready {
+                backend: "cpu".into(),
+                adapter: None,
+                note: Some("WebGPU unavailable: this is not a browser; training on the CPU".into()),
+            }
+        ]
+    );
+    assert_eq!(
+        page.ask(Request::Train {
+            run: 1,
+            config: small_run(1)
+        }),
+        vec![Reply::RunFailed {
+            run: 1,
+            message: "the data is not loaded yet".into()
+        }]
+    );
+    assert!(matches!(
+        &page.ask(Request::LoadData {
+            source: DataSource::Files(Vec::new())
+        })[..],
+        [Reply::DataFailed { message }] if message.starts_with("pick the four files")
+    ));
+    // Nothing to preview before the data is there.
+    assert!(
+        page.ask(Request::Preview {
+            index: 0,
+            normalization: Normalization::Scale
+        })
+        .is_empty()
+    );
+}
+
+#[test]
+fn a_run_streams_its_events_then_its_test_report_and_keeps_its_drill_downs() {
+    let mut page = Page::ready();
+    let mut config = small_run(2);
+    config.callbacks.model_checkpoint = Some(ModelCheckpointConfig::default());
+    let replies = page.ask(Request::Train { run: 4, config });
+    let events = run_events(&replies, 4);
+    assert!(matches!(events.first(), Some(Event::Started { epochs: 2, .. })));
+    assert!(events.iter().any(|e| matches!(e, Event::Finished(s) if s.reason == StopReason::Completed)));
+    assert!(matches!(events.last(), Some(Event::Evaluated(r)) if r.confusion_matrix.iter().flatten().sum::<usize>() == 100));
+    assert_eq!(events.len(), replies.len(), "only run events: {replies:?}");
+
+    let replies = page.ask(Request::EvaluateCheckpoint { run: 4 });
+    assert!(matches!(replies[..], [Reply::Checkpoint { run: 4, .. }]), "{replies:?}");
+    let replies = page.ask(Request::Misclassified {
+        run: 4,
+        actual: 3,
+        predicted: 5,
+    });
+    assert!(
+        matches!(&replies[..], [Reply::Images { run: 4, actual: 3, predicted: 5, images }] if images.len() <= 10),
+        "{replies:?}"
+    );
+    let replies = page.ask(Request::Preview {
+        index: 7,
+        normalization: Normalization::Standardize,
+    });
+    assert!(matches!(&replies[..], [Reply::Preview { raw, normalized }] if raw.len() == normalized.len()));
+
+    let mut without = small_run(1);
+    without.validation_split = 0.0;
+    page.ask(Request::Train {
+        run: 5,
+        config: without,
+    });
+    assert_eq!(
+        page.ask(Request::EvaluateCheckpoint { run: 5 }),
+        vec![Reply::RunFailed {
+            run: 5,
+            message: "this run kept no checkpoint (turn ModelCheckpoint on)".into()
+        }]
+    );
+    assert_eq!(
+        page.ask(Request::EvaluateCheckpoint { run: 9 }),
+        vec![Reply::RunFailed {
+            run: 9,
+            message: "no finished run with that number".into()
+        }]
+    );
+}
+
+#[test]
+fn an_invalid_run_or_search_fails_with_its_field_named() {
+    let mut page = Page::ready();
+    let mut config = small_run(1);
+    config.batch_size = 0;
+    let replies = page.ask(Request::Train { run: 2, config });
+    assert!(
+        matches!(&replies[..], [Reply::RunFailed { run: 2, message }] if message.starts_with("invalid config: ") && message.contains("batch_size")),
+        "{replies:?}"
+    );
+    let mut search = TunerConfig::seed_004();
+    search.batch_size = 0;
+    let replies = page.ask(Request::Tune { search: 3, config: search });
+    assert!(
+        matches!(&replies[..], [Reply::SearchFailed { search: 3, message }] if message.starts_with("invalid search: ")),
+        "{replies:?}"
+    );
+}
+
+#[test]
+fn a_search_streams_search_events() {
+    let mut page = Page::ready();
+    let mut config = TunerConfig::seed_004();
+    config.algorithm = Algorithm::RandomSearch {
+        max_trials: 2,
+        epochs: 1,
+    };
+    config.batch_size = 32;
+    let replies = page.ask(Request::Tune { search: 6, config });
+    let events: Vec<&SearchEvent> = replies
+        .iter()
+        .map(|r| match r {
+            Reply::Search { search: 6, event } => event,
+            other => panic!("not a search event: {other:?}"),
+        })
+        .collect();
+    assert!(matches!(events.first(), Some(SearchEvent::TrialStarted(_))));
+    assert!(matches!(events.last(), Some(SearchEvent::SearchFinished(s)) if s.trials == 2));
+}
+
+#[test]
+fn stop_ends_a_run_between_batches_while_it_trains() {
+    let mut page = Page::ready();
+    page.send(Request::Train {
+        run: 8,
+        config: small_run(1000),
+    });
+    // Let the run train until it yields to the event loop, with some batches reported.
+    let mut replies = Vec::new();
+    while !replies
+        .iter()
+        .any(|r| matches!(r, Reply::Run { event: Event::Batch(_), .. }))
+    {
+        assert!(page.step(), "the run ended before a batch was reported");
+        replies.extend(page.received());
+    }
+    page.send(Request::Stop);
+    page.run_until_idle();
+    replies.extend(page.received());
+    let finished = run_events(&replies, 8)
+        .into_iter()
+        .find_map(|e| match e {
+            Event::Finished(summary) => Some(summary.clone()),
+            _ => None,
+        })
+        .expect("the run finished");
+    assert_eq!(finished.reason, StopReason::UserStop);
+    assert!(finished.stopped_epoch < 1000);
+    assert!(matches!(run_events(&replies, 8).last(), Some(Event::Evaluated(_))));
+
+    // The next run starts with the flag lowered.
+    let replies = page.ask(Request::Train {
+        run: 9,
+        config: small_run(1),
+    });
+    assert!(run_events(&replies, 9).iter().any(|e| matches!(e, Event::Finished(s) if s.reason == StopReason::Completed)));
+}
+
+#[test]
+fn a_benchmark_reports_the_cpu_backend_it_ran_on() {
+    let mut page = Page::ready();
+    let replies = page.ask(Request::Bench {
+        model: BenchModel::Mlp,
+        batch: 8,
+        steps: 3,
+    });
+    assert!(
+        matches!(&replies[..], [Reply::Bench(b)] if b.backend == "cpu (ndarray)" && b.batch == 8 && b.location == "browser"),
+        "{replies:?}"
+    );
+}
