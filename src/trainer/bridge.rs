@@ -46,7 +46,10 @@ impl Bridge {
         match worker {
             Some(Ok(worker)) => {
                 let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event| {
-                    on_crash(format!("the training worker crashed: {}", error_message(&event)))
+                    on_crash(format!(
+                        "the training worker crashed: {}",
+                        error_message(&event)
+                    ))
                 });
                 worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
                 on_error.forget();

@@ -100,12 +100,9 @@ impl Trainer {
     /// Starts a search; the previous one's trials are replaced.
     pub fn tune(&self, config: TunerConfig) -> Result<(), String> {
         let (id, backend) = self.begin(|available| config.validate(Some(available)))?;
-        self.set.search.set(Some(SearchView::new(
-            id,
-            config.clone(),
-            backend,
-            now_ms(),
-        )));
+        self.set
+            .search
+            .set(Some(SearchView::new(id, config.clone(), backend, now_ms())));
         self.send(&Request::Tune { search: id, config });
         Ok(())
     }

@@ -201,7 +201,12 @@ mod tests {
             r.actions,
             vec![CallbackAction::TerminatedOnNan { epoch: 1, batch: 3 }]
         );
-        apply_event(&mut r, Event::Failed { message: "boom".into() });
+        apply_event(
+            &mut r,
+            Event::Failed {
+                message: "boom".into(),
+            },
+        );
         assert_eq!(r.status, RunStatus::Failed("boom".into()));
     }
 
@@ -267,7 +272,10 @@ mod tests {
         let mut s = SearchView::new(3, TunerConfig::seed_004(), "cpu".into(), 0.0);
         fail_running(&mut runs, Some(&mut s), "the worker crashed");
         assert_eq!(runs[0], a);
-        assert_eq!(runs[1].status, RunStatus::Failed("the worker crashed".into()));
+        assert_eq!(
+            runs[1].status,
+            RunStatus::Failed("the worker crashed".into())
+        );
         assert_eq!(s.status, SearchStatus::Failed("the worker crashed".into()));
     }
 

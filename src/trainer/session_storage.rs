@@ -130,7 +130,12 @@ mod tests {
     fn a_session_survives_json() {
         let session = Session {
             runs: vec![run(3)],
-            search: Some(SearchView::new(4, TunerConfig::seed_004(), "cpu".into(), 0.0)),
+            search: Some(SearchView::new(
+                4,
+                TunerConfig::seed_004(),
+                "cpu".into(),
+                0.0,
+            )),
         };
         let back: Session =
             serde_json::from_str(&serde_json::to_string(&session).unwrap()).unwrap();
@@ -145,7 +150,12 @@ mod tests {
         done.status = RunStatus::Finished(lab_spec::StopReason::Completed);
         let session = Session {
             runs: vec![done, run(2)],
-            search: Some(SearchView::new(3, TunerConfig::seed_004(), "cpu".into(), 0.0)),
+            search: Some(SearchView::new(
+                3,
+                TunerConfig::seed_004(),
+                "cpu".into(),
+                0.0,
+            )),
         }
         .after_reload();
         assert!(session.runs.iter().all(|r| r.restored));

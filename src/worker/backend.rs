@@ -90,7 +90,11 @@ pub fn cpu_device(spec: &ModelSpec) -> (Device, &'static str) {
 }
 
 /// The device a run's checkpoint is evaluated on: where the run trained.
-pub fn checkpoint_device(backend: Option<&Backend>, trained_on_cpu: bool, spec: &ModelSpec) -> Device {
+pub fn checkpoint_device(
+    backend: Option<&Backend>,
+    trained_on_cpu: bool,
+    spec: &ModelSpec,
+) -> Device {
     match (backend, trained_on_cpu) {
         (Some(Backend::WebGpu(device)), false) => device.clone(),
         _ => cpu_device(spec).0,
@@ -173,21 +177,24 @@ pub async fn start(choice: BackendChoice) -> (Backend, Reply) {
 /// The warm-up's runs: one epoch of each dense shape the lab starts with (the baseline at
 /// batch 32, the 256-128 MLP at 512), on two batches of synthetic data.
 fn warm_up_runs() -> Vec<(TrainingConfig, Split)> {
-    [(ModelSpec::baseline(), 32), (ModelSpec::mlp(&[256, 128]), 512)]
-        .into_iter()
-        .map(|(spec, batch)| {
-            let mut config = TrainingConfig::new(spec);
-            config.batch_size = batch;
-            config.epochs = 1;
-            config.validation_split = 0.0;
-            let n = 2 * batch;
-            let split = Split {
-                x: vec![0.5; n * lab_data::PIXELS],
-                y: (0..n).map(|i| (i % 10) as u8).collect(),
-            };
-            (config, split)
-        })
-        .collect()
+    [
+        (ModelSpec::baseline(), 32),
+        (ModelSpec::mlp(&[256, 128]), 512),
+    ]
+    .into_iter()
+    .map(|(spec, batch)| {
+        let mut config = TrainingConfig::new(spec);
+        config.batch_size = batch;
+        config.epochs = 1;
+        config.validation_split = 0.0;
+        let n = 2 * batch;
+        let split = Split {
+            x: vec![0.5; n * lab_data::PIXELS],
+            y: (0..n).map(|i| (i % 10) as u8).collect(),
+        };
+        (config, split)
+    })
+    .collect()
 }
 
 /// Compiles the WebGPU kernels of the lab's dense models (forward, backward, Adam, validation)
@@ -378,13 +385,21 @@ mod tests {
             (Cpu, Some(Ok(adapter(false))), cpu(None, chosen)),
             (Auto, missing(), cpu(None, unavailable)),
             (Webgpu, missing(), cpu(None, unavailable)),
-            (Auto, Some(Ok(adapter(true))), cpu(Some("acme gpu"), fallback_note)),
+            (
+                Auto,
+                Some(Ok(adapter(true))),
+                cpu(Some("acme gpu"), fallback_note),
+            ),
             (Webgpu, Some(Ok(adapter(true))), gpu.clone()),
             (Auto, Some(Ok(adapter(false))), gpu.clone()),
             (Webgpu, Some(Ok(adapter(false))), gpu),
         ];
         for (choice, probe, expected) in cases {
-            assert_eq!(plan(choice, probe.clone()), expected, "{choice:?} {probe:?}");
+            assert_eq!(
+                plan(choice, probe.clone()),
+                expected,
+                "{choice:?} {probe:?}"
+            );
         }
         assert_eq!(
             webgpu_failed("lost"),

@@ -30,7 +30,9 @@ async fn fetch(base: &str, outbox: &Outbox) -> Result<(FashionMnist, bool), Stri
 /// Natively (tests) there is no server to download from.
 #[cfg(not(target_arch = "wasm32"))]
 async fn fetch(base: &str, _outbox: &Outbox) -> Result<(FashionMnist, bool), String> {
-    Err(format!("{base}: downloading needs a browser; pick the files"))
+    Err(format!(
+        "{base}: downloading needs a browser; pick the files"
+    ))
 }
 
 /// The four files a learner picked, in the order of [`FILE_NAMES`].
@@ -91,7 +93,8 @@ pub(crate) mod tests {
     pub(crate) fn toy(per_class: usize) -> Dataset {
         let mut d = Dataset::default();
         for i in 0..per_class * NUM_CLASSES {
-            d.images.extend(std::iter::repeat_n((i % 251) as u8, PIXELS));
+            d.images
+                .extend(std::iter::repeat_n((i % 251) as u8, PIXELS));
             d.labels.push((NUM_CLASSES - 1 - i / per_class) as u8);
         }
         d

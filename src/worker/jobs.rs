@@ -70,18 +70,22 @@ pub async fn tune(
     let invalid = |e: lab_spec::ConfigError| format!("invalid search: {e}");
     // The device is chosen for the search's base model, so the config must build one.
     config.validate(Some(data.train.len())).map_err(invalid)?;
-    let base = config
-        .training_config(&Values::new(), 1)
-        .map_err(invalid)?;
+    let base = config.training_config(&Values::new(), 1).map_err(invalid)?;
     let target = backend.target(&base.model);
     state.stop.lower();
     let mut sink = EventSink::new(Route::Search(search, outbox.clone()), state.stop.clone());
-    session::tune(&config, &data.train, &target.device, &mut sink, &target.options)
-        .await
-        .map_err(|e| match e {
-            TrainError::Config(e) => invalid(e),
-            e => e.to_string(),
-        })?;
+    session::tune(
+        &config,
+        &data.train,
+        &target.device,
+        &mut sink,
+        &target.options,
+    )
+    .await
+    .map_err(|e| match e {
+        TrainError::Config(e) => invalid(e),
+        e => e.to_string(),
+    })?;
     Ok(())
 }
 
@@ -94,7 +98,11 @@ pub async fn evaluate_checkpoint(state: &State, outbox: &Outbox, run: u32) -> Re
             .checkpoint
             .as_ref()
             .ok_or("this run kept no checkpoint (turn ModelCheckpoint on)")?;
-        let data = state.data.borrow().clone().ok_or("the data is not loaded")?;
+        let data = state
+            .data
+            .borrow()
+            .clone()
+            .ok_or("the data is not loaded")?;
         let device = checkpoint_device(state.backend.borrow().as_ref(), stored.cpu, &stored.spec);
         let model =
             weights::load(&checkpoint.bytes, &stored.spec, &device).map_err(|e| e.to_string())?;
@@ -211,16 +219,30 @@ pub async fn bench(
     warm.subset = Some(batch * 2);
     let warm_data = prepare(&data.train, &warm);
     let started = Instant::now();
-    fit(&warm, &warm_data.train, None, &autodiff, &mut quiet, &target.options)
-        .await
-        .map_err(|e| e.to_string())?;
+    fit(
+        &warm,
+        &warm_data.train,
+        None,
+        &autodiff,
+        &mut quiet,
+        &target.options,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let warmup_s = started.elapsed().as_secs_f64();
     config.subset = Some(batch * steps);
     let prepared = prepare(&data.train, &config);
     let started = Instant::now();
-    fit(&config, &prepared.train, None, &autodiff, &mut quiet, &target.options)
-        .await
-        .map_err(|e| e.to_string())?;
+    fit(
+        &config,
+        &prepared.train,
+        None,
+        &autodiff,
+        &mut quiet,
+        &target.options,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let seconds = started.elapsed().as_secs_f64();
     outbox.post(Reply::Bench(BenchResult {
         location: "browser".into(),
@@ -242,11 +264,20 @@ mod tests {
     fn misclassified_takes_the_cell_in_test_order() {
         let labels = [1, 2, 1, 1, 1, 0];
         let predictions = [2, 2, 2, 1, 2, 2];
-        assert_eq!(misclassified_indices(&labels, &predictions, 1, 2, 24), [0, 2, 4]);
-        assert_eq!(misclassified_indices(&labels, &predictions, 1, 2, 2), [0, 2]);
+        assert_eq!(
+            misclassified_indices(&labels, &predictions, 1, 2, 24),
+            [0, 2, 4]
+        );
+        assert_eq!(
+            misclassified_indices(&labels, &predictions, 1, 2, 2),
+            [0, 2]
+        );
         assert!(misclassified_indices(&labels, &predictions, 3, 2, 24).is_empty());
         // Fewer predictions than labels: the rest count as unknown.
-        assert_eq!(misclassified_indices(&labels, &predictions[..1], 1, 2, 24), [0]);
+        assert_eq!(
+            misclassified_indices(&labels, &predictions[..1], 1, 2, 24),
+            [0]
+        );
     }
 
     #[test]
@@ -256,7 +287,10 @@ mod tests {
         assert_eq!(raw, train.image(train.len() - 1));
         assert_eq!(normalized.len(), raw.len());
         assert!((normalized[0] - raw[0] as f32 / 255.0).abs() < 1e-6);
-        assert_eq!(preview_image(&train, 3, Normalization::Scale).unwrap().0, train.image(3));
+        assert_eq!(
+            preview_image(&train, 3, Normalization::Scale).unwrap().0,
+            train.image(3)
+        );
         assert!(preview_image(&Dataset::default(), 0, Normalization::Scale).is_none());
     }
 
@@ -265,6 +299,9 @@ mod tests {
         let c = bench_config(BenchModel::Cnn, 64);
         assert_eq!(c.model, ModelSpec::small_cnn());
         assert_eq!((c.batch_size, c.epochs, c.validation_split), (64, 1, 0.0));
-        assert_eq!(bench_config(BenchModel::Mlp, 8).model, ModelSpec::mlp(&[256, 128]));
+        assert_eq!(
+            bench_config(BenchModel::Mlp, 8).model,
+            ModelSpec::mlp(&[256, 128])
+        );
     }
 }

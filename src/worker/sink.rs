@@ -169,7 +169,7 @@ mod tests {
     }
 
     fn drain(rx: &mut mpsc::UnboundedReceiver<Reply>) -> Vec<Reply> {
-        std::iter::from_fn(|| rx.try_next().ok().flatten()).collect()
+        std::iter::from_fn(|| rx.try_recv().ok()).collect()
     }
 
     #[test]

@@ -13,7 +13,9 @@ use futures::task::{ArcWake, waker_ref};
 use gloo_worker::reactor::{ReactorScope, ReactorScoped};
 use lab_spec::tuning::{Algorithm, SearchEvent, TunerConfig};
 use lab_spec::worker::{BackendChoice, BenchModel, DataSource, Reply, Request};
-use lab_spec::{Event, ModelCheckpointConfig, ModelSpec, Normalization, StopReason, TrainingConfig};
+use lab_spec::{
+    Event, ModelCheckpointConfig, ModelSpec, Normalization, StopReason, TrainingConfig,
+};
 
 use super::data::tests::{files, toy};
 use super::serve;
@@ -72,11 +74,13 @@ impl Page {
     }
 
     fn send(&self, request: Request) {
-        self.requests.unbounded_send(request).expect("the reactor listens");
+        self.requests
+            .unbounded_send(request)
+            .expect("the reactor listens");
     }
 
     fn received(&mut self) -> Vec<Reply> {
-        std::iter::from_fn(|| self.replies.try_next().ok().flatten()).collect()
+        std::iter::from_fn(|| self.replies.try_recv().ok()).collect()
     }
 
     /// Sends `request` and returns every reply until the worker is idle.
@@ -171,13 +175,25 @@ fn a_run_streams_its_events_then_its_test_report_and_keeps_its_drill_downs() {
     config.callbacks.model_checkpoint = Some(ModelCheckpointConfig::default());
     let replies = page.ask(Request::Train { run: 4, config });
     let events = run_events(&replies, 4);
-    assert!(matches!(events.first(), Some(Event::Started { epochs: 2, .. })));
-    assert!(events.iter().any(|e| matches!(e, Event::Finished(s) if s.reason == StopReason::Completed)));
-    assert!(matches!(events.last(), Some(Event::Evaluated(r)) if r.confusion_matrix.iter().flatten().sum::<usize>() == 100));
+    assert!(matches!(
+        events.first(),
+        Some(Event::Started { epochs: 2, .. })
+    ));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Finished(s) if s.reason == StopReason::Completed))
+    );
+    assert!(
+        matches!(events.last(), Some(Event::Evaluated(r)) if r.confusion_matrix.iter().flatten().sum::<usize>() == 100)
+    );
     assert_eq!(events.len(), replies.len(), "only run events: {replies:?}");
 
     let replies = page.ask(Request::EvaluateCheckpoint { run: 4 });
-    assert!(matches!(replies[..], [Reply::Checkpoint { run: 4, .. }]), "{replies:?}");
+    assert!(
+        matches!(replies[..], [Reply::Checkpoint { run: 4, .. }]),
+        "{replies:?}"
+    );
     let replies = page.ask(Request::Misclassified {
         run: 4,
         actual: 3,
@@ -191,7 +207,9 @@ fn a_run_streams_its_events_then_its_test_report_and_keeps_its_drill_downs() {
         index: 7,
         normalization: Normalization::Standardize,
     });
-    assert!(matches!(&replies[..], [Reply::Preview { raw, normalized }] if raw.len() == normalized.len()));
+    assert!(
+        matches!(&replies[..], [Reply::Preview { raw, normalized }] if raw.len() == normalized.len())
+    );
 
     let mut without = small_run(1);
     without.validation_split = 0.0;
@@ -227,7 +245,10 @@ fn an_invalid_run_or_search_fails_with_its_field_named() {
     );
     let mut search = TunerConfig::seed_004();
     search.batch_size = 0;
-    let replies = page.ask(Request::Tune { search: 3, config: search });
+    let replies = page.ask(Request::Tune {
+        search: 3,
+        config: search,
+    });
     assert!(
         matches!(&replies[..], [Reply::SearchFailed { search: 3, message }] if message.starts_with("invalid search: ")),
         "{replies:?}"
@@ -264,10 +285,15 @@ fn stop_ends_a_run_between_batches_while_it_trains() {
     });
     // Let the run train until it yields to the event loop, with some batches reported.
     let mut replies = Vec::new();
-    while !replies
-        .iter()
-        .any(|r| matches!(r, Reply::Run { event: Event::Batch(_), .. }))
-    {
+    while !replies.iter().any(|r| {
+        matches!(
+            r,
+            Reply::Run {
+                event: Event::Batch(_),
+                ..
+            }
+        )
+    }) {
         assert!(page.step(), "the run ended before a batch was reported");
         replies.extend(page.received());
     }
@@ -283,14 +309,21 @@ fn stop_ends_a_run_between_batches_while_it_trains() {
         .expect("the run finished");
     assert_eq!(finished.reason, StopReason::UserStop);
     assert!(finished.stopped_epoch < 1000);
-    assert!(matches!(run_events(&replies, 8).last(), Some(Event::Evaluated(_))));
+    assert!(matches!(
+        run_events(&replies, 8).last(),
+        Some(Event::Evaluated(_))
+    ));
 
     // The next run starts with the flag lowered.
     let replies = page.ask(Request::Train {
         run: 9,
         config: small_run(1),
     });
-    assert!(run_events(&replies, 9).iter().any(|e| matches!(e, Event::Finished(s) if s.reason == StopReason::Completed)));
+    assert!(
+        run_events(&replies, 9)
+            .iter()
+            .any(|e| matches!(e, Event::Finished(s) if s.reason == StopReason::Completed))
+    );
 }
 
 #[test]

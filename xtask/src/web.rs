@@ -57,7 +57,9 @@ pub fn ensure_tools(root: &Path) -> Result<()> {
             bail!("installing trunk {TRUNK_VERSION} failed");
         }
     }
-    if !version_of(tool("wasm-bindgen"), "--version").is_some_and(|v| v.contains(WASM_BINDGEN_VERSION)) {
+    if !version_of(tool("wasm-bindgen"), "--version")
+        .is_some_and(|v| v.contains(WASM_BINDGEN_VERSION))
+    {
         eprintln!("xtask: cargo install wasm-bindgen-cli {WASM_BINDGEN_VERSION}");
         // Not --locked: one of its locked dependency versions is not on this registry mirror.
         let ok = Command::new(env!("CARGO"))

@@ -18,10 +18,10 @@ pub use events::{
     BatchProgress, CallbackAction, EpochLogs, Event, History, RunSummary, StopReason,
 };
 pub use metrics::{Averages, ClassMetrics, ClassificationReport};
-pub use objective::Objective;
 pub use model::{
     Activation, InputKind, LayerSpec, ModelSpec, NUM_CLASSES, Padding, Regularizer, Shape, Summary,
 };
+pub use objective::Objective;
 pub use training::{
     CallbacksConfig, EarlyStoppingConfig, Mode, ModelCheckpointConfig, Monitor, Normalization,
     OptimizerConfig, ReduceLrOnPlateauConfig, TrainingConfig,

@@ -76,7 +76,10 @@ mod tests {
 
     #[test]
     fn auto_resolves_as_keras() {
-        assert_eq!(Objective::new(Monitor::ValAccuracy, Mode::Auto).mode, Mode::Max);
+        assert_eq!(
+            Objective::new(Monitor::ValAccuracy, Mode::Auto).mode,
+            Mode::Max
+        );
         assert_eq!(Objective::new(Monitor::ValLoss, Mode::Auto).mode, Mode::Min);
         assert_eq!(Objective::new(Monitor::ValLoss, Mode::Max).mode, Mode::Max);
     }
@@ -101,7 +104,10 @@ mod tests {
         assert_eq!(loss.best([]), None);
         assert_eq!(loss.best([f64::NAN]), None);
         let acc = Objective::new(Monitor::ValAccuracy, Mode::Auto);
-        assert_eq!(acc.best_by([None, Some(0.7), Some(0.9), Some(0.9)]), Some((2, 0.9)));
+        assert_eq!(
+            acc.best_by([None, Some(0.7), Some(0.9), Some(0.9)]),
+            Some((2, 0.9))
+        );
         assert_eq!(acc.worst(), f64::NEG_INFINITY);
     }
 }

@@ -78,7 +78,8 @@ mod tests {
             history,
             seconds: 1.5,
         };
-        let back: Vec<Trial> = serde_json::from_str(&trials_json(&[trial.clone()])).unwrap();
+        let back: Vec<Trial> =
+            serde_json::from_str(&trials_json(std::slice::from_ref(&trial))).unwrap();
         assert_eq!(back, vec![trial]);
     }
 }

@@ -132,7 +132,9 @@ pub fn trial_chart_svg(
                 .configure_mesh()
                 .x_desc("epoch")
                 .y_desc(objective.name())
-                .y_labels(5)
+                .y_labels(6)
+                .label_style(("sans-serif", 11))
+                .axis_desc_style(("sans-serif", 12))
                 .x_labels(max_epoch.min(12) + 1)
                 .x_label_formatter(&epoch_label)
                 .y_label_formatter(&|v| format!("{v:.3}"))
@@ -286,7 +288,7 @@ mod tests {
         }
         let circles = svg.matches("<circle").count();
         assert_eq!(circles, 2 + 2 + 3 + 5);
-        assert!(svg.contains("\nepoch</text>"), "x axis label");
+        assert!(svg.contains(">\nepoch\n</text>"), "x axis label");
         assert!(svg.contains("val_accuracy"), "y axis label");
     }
 
@@ -301,7 +303,7 @@ mod tests {
             };
             assert_eq!(width, expected, "trial {id:?}");
         }
-        assert!(BEST_LINE > LINE);
+        const { assert!(BEST_LINE > LINE) };
     }
 
     #[test]

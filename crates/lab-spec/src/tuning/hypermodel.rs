@@ -168,5 +168,4 @@ impl TunerConfig {
         };
         Ok(c)
     }
-
 }

@@ -147,7 +147,9 @@ pub enum SearchEvent {
     /// A trial ended, with its score and history.
     TrialFinished(Trial),
     /// A trial could not train (its config does not build, ...); the search goes on.
-    TrialFailed { message: String },
+    TrialFailed {
+        message: String,
+    },
     /// The search ended (completed, stopped, or every configuration tried).
     SearchFinished(SearchSummary),
 }
