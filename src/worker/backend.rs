@@ -1,16 +1,11 @@
 //! The compute backend: the WebGPU adapter probe, the choice between WebGPU and the CPU (a
-//! plain decision table), the CPU device per model, the training loop's options per backend,
-//! and the WebGPU warm-up with its cancel.
+//! plain decision table), the CPU device per model and the training loop's options per
+//! backend. The WebGPU warm-up is in `warm_up.rs`.
 
 use burn::tensor::Device;
-use lab_engine::data::Split;
-use lab_engine::training::{RunOptions, fit};
+use lab_engine::training::RunOptions;
 use lab_spec::worker::{BackendChoice, Reply};
-use lab_spec::{LayerSpec, ModelSpec, TrainingConfig};
-use web_time::Instant;
-
-use super::sink::{EventSink, Route, yield_to_event_loop};
-use super::state::WarmUp;
+use lab_spec::{LayerSpec, ModelSpec};
 
 /// The backend the worker trains on.
 #[derive(Clone)]
@@ -72,7 +67,7 @@ pub fn run_options(webgpu: bool) -> RunOptions {
 }
 
 /// True for models with convolutions, which train fastest on flex; dense ones on ndarray.
-fn wants_flex(spec: &ModelSpec) -> bool {
+pub(super) fn wants_flex(spec: &ModelSpec) -> bool {
     spec.layers
         .iter()
         .any(|l| matches!(l, LayerSpec::Conv2D { .. } | LayerSpec::MaxPool2D { .. }))
@@ -174,80 +169,7 @@ pub async fn start(choice: BackendChoice) -> (Backend, Reply) {
     (backend, ready)
 }
 
-/// The warm-up's runs: one epoch of each dense shape the lab starts with (the baseline at
-/// batch 32, the 256-128 MLP at 512), on two batches of synthetic data.
-fn warm_up_runs() -> Vec<(TrainingConfig, Split)> {
-    [
-        (ModelSpec::baseline(), 32),
-        (ModelSpec::mlp(&[256, 128]), 512),
-    ]
-    .into_iter()
-    .map(|(spec, batch)| {
-        let mut config = TrainingConfig::new(spec);
-        config.batch_size = batch;
-        config.epochs = 1;
-        config.validation_split = 0.0;
-        let n = 2 * batch;
-        let split = Split {
-            x: vec![0.5; n * lab_data::PIXELS],
-            y: (0..n).map(|i| (i % 10) as u8).collect(),
-        };
-        (config, split)
-    })
-    .collect()
-}
-
-/// Compiles the WebGPU kernels of the lab's dense models (forward, backward, Adam, validation)
-/// on synthetic data while the learner reads, so that the first real epoch does not wait for
-/// shader compilation. A request for real work cancels it (see [`settle_warm_up`]).
-pub async fn warm_up(device: Device, warm_up: &WarmUp) {
-    warm_up.running.raise();
-    warm_up.cancel.lower();
-    let started = Instant::now();
-    let options = run_options(true);
-    for (config, split) in warm_up_runs() {
-        if warm_up.cancel.is_raised() {
-            break;
-        }
-        let mut quiet = EventSink::new(Route::Nowhere, warm_up.cancel.clone());
-        let trained = fit(
-            &config,
-            &split,
-            Some(&split),
-            &device.clone().autodiff(),
-            &mut quiet,
-            &options,
-        )
-        .await;
-        if let Err(e) = trained {
-            web::warn(&format!("WebGPU warm-up failed: {e}"));
-            break;
-        }
-    }
-    warm_up.running.lower();
-    web::info(&format!(
-        "WebGPU warm-up {} after {:.1} s",
-        if warm_up.cancel.is_raised() {
-            "cut short"
-        } else {
-            "done"
-        },
-        started.elapsed().as_secs_f64()
-    ));
-}
-
-/// Ends the WebGPU warm-up, if one runs, before real work starts on the device.
-pub async fn settle_warm_up(warm_up: &WarmUp) {
-    if !warm_up.running.is_raised() {
-        return;
-    }
-    warm_up.cancel.raise();
-    while warm_up.running.is_raised() {
-        yield_to_event_loop().await;
-    }
-}
-
-/// The browser's side: `navigator.gpu`, the WebGPU device, the console.
+/// The browser's side: `navigator.gpu` and the WebGPU device.
 #[cfg(target_arch = "wasm32")]
 mod web {
     use burn::tensor::Device;
@@ -318,14 +240,6 @@ mod web {
             .await
             .map_err(|e| format!("{e:?}"))
     }
-
-    pub fn info(message: &str) {
-        web_sys::console::info_1(&message.into());
-    }
-
-    pub fn warn(message: &str) {
-        web_sys::console::warn_1(&message.into());
-    }
 }
 
 /// Natively (tests) there is no WebGPU: the worker trains on the CPU.
@@ -341,14 +255,6 @@ mod web {
 
     pub async fn webgpu_device() -> Result<Device, String> {
         Err("this is not a browser".into())
-    }
-
-    pub fn info(message: &str) {
-        eprintln!("{message}");
-    }
-
-    pub fn warn(message: &str) {
-        eprintln!("{message}");
     }
 }
 
@@ -442,24 +348,5 @@ mod tests {
         assert_eq!((target.name, target.cpu), ("cpu (ndarray)", true));
         assert_eq!(target.options.loss_read_every, 1);
         assert_eq!(Backend::Cpu.name(), "cpu");
-    }
-
-    #[test]
-    fn the_warm_up_covers_the_dense_starting_shapes() {
-        let runs = warm_up_runs();
-        assert_eq!(runs.len(), 2);
-        for (config, split) in &runs {
-            assert_eq!(split.len(), 2 * config.batch_size);
-            assert_eq!(split.x.len(), split.len() * lab_data::PIXELS);
-            assert_eq!((config.epochs, config.validation_split), (1, 0.0));
-            assert!(!wants_flex(&config.model));
-        }
-    }
-
-    #[test]
-    fn settling_without_a_warm_up_returns_at_once() {
-        let warm_up = WarmUp::default();
-        futures::executor::block_on(settle_warm_up(&warm_up));
-        assert!(!warm_up.cancel.is_raised());
     }
 }

@@ -13,9 +13,10 @@ use lab_spec::worker::{BenchModel, BenchResult, Reply};
 use lab_spec::{Event, ModelSpec, Normalization, TrainingConfig};
 use web_time::Instant;
 
-use super::backend::{checkpoint_device, run_options, settle_warm_up};
+use super::backend::{checkpoint_device, run_options};
 use super::sink::{EventSink, Outbox, Route};
 use super::state::{Flag, RunStore, State};
+use super::warm_up::settle_warm_up;
 
 /// Misclassified images sent for one confusion-matrix cell.
 pub const CELL_IMAGES: usize = 24;

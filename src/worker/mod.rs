@@ -8,7 +8,7 @@
 //! concurrently inside the reactor's future and post their replies to one [`Outbox`], which
 //! the reactor forwards to the page.
 //!
-//! The files: `backend.rs` (WebGPU or CPU, loop options, warm-up), `data.rs` and
+//! The files: `backend.rs` (WebGPU or CPU, loop options), `warm_up.rs`, `data.rs` and
 //! `download.rs` (the data), `jobs.rs`, `sink.rs` (events and replies), `state.rs`.
 
 mod backend;
@@ -20,6 +20,7 @@ mod sink;
 mod state;
 #[cfg(test)]
 mod tests;
+mod warm_up;
 
 use std::rc::Rc;
 
@@ -95,7 +96,7 @@ async fn handle(request: Request, state: Rc<State>, outbox: Outbox) {
             *state.backend.borrow_mut() = Some(backend.clone());
             outbox.post(ready);
             if let backend::Backend::WebGpu(device) = backend {
-                backend::warm_up(device, &state.warm_up).await;
+                warm_up::warm_up(device, &state.warm_up).await;
             }
         }
         Request::LoadData { source } => match data::load(source, outbox).await {

@@ -12,6 +12,7 @@ use lab_engine::training::Checkpoint;
 use lab_spec::{InputKind, ModelSpec};
 
 use super::backend::Backend;
+use super::warm_up::WarmUp;
 
 /// A shared yes/no: raised by one side (a Stop request, a cancelled warm-up), read by a job
 /// between batches.
@@ -43,14 +44,6 @@ pub struct RunStore {
     pub spec: ModelSpec,
     /// Trained on the CPU (its checkpoint is evaluated there too).
     pub cpu: bool,
-}
-
-/// The WebGPU warm-up: running while the kernels compile; a request for real work raises
-/// `cancel`, and the warm-up ends after its current batch.
-#[derive(Default)]
-pub struct WarmUp {
-    pub running: Flag,
-    pub cancel: Flag,
 }
 
 /// The worker's state.

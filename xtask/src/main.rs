@@ -63,15 +63,19 @@ fn test() -> Result<()> {
     // Fail early, before the long builds, when no browser can be had.
     let chromium = web::ensure_chromium()?;
     cargo(&["fmt", "--all", "--check"])?;
+    // With the worker's code, whose plain parts (backend choice, data summary, jobs, the event
+    // sink, the reactor on a CPU device) compile and are tested natively.
     cargo(&[
         "clippy",
         "--workspace",
         "--all-targets",
+        "--features",
+        "tuning-lab/worker",
         "--",
         "-D",
         "warnings",
     ])?;
-    cargo(&["test", "--workspace"])?;
+    cargo(&["test", "--workspace", "--features", "tuning-lab/worker"])?;
     // The wasm32 lints use their own config, which bans what panics or is missing there.
     let wasm_lints = root.join(".cargo/clippy-wasm");
     cargo_env(

@@ -3,12 +3,15 @@
 //! configs with their validation, training events, classification reports. No burn here: the
 //! page depends on this crate and stays small.
 
+pub mod callbacks;
 pub mod dataset;
 pub mod error;
 pub mod events;
 pub mod metrics;
 pub mod model;
 pub mod objective;
+pub mod optimizer;
+pub mod summary;
 pub mod training;
 pub mod tuning;
 pub mod worker;
