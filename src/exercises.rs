@@ -147,24 +147,18 @@ mod tests {
 
     fn run(step: u8, status: RunStatus, epochs: Vec<EpochLogs>) -> RunView {
         RunView {
-            id: 0,
-            step,
-            label: format!("step {step}"),
-            config: crate::presets::baseline(),
             status,
             total_epochs: epochs.len(),
             epochs,
             batches_per_epoch: 10,
-            progress: None,
-            batch_losses: Vec::new(),
-            actions: Vec::new(),
-            summary: None,
-            report: None,
-            checkpoint_report: None,
-            started_at: 0.0,
-            visible: true,
-            backend: "cpu".into(),
-            restored: false,
+            ..RunView::new(
+                0,
+                step,
+                format!("step {step}"),
+                crate::presets::baseline(),
+                "cpu".into(),
+                0.0,
+            )
         }
     }
 

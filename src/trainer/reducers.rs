@@ -211,20 +211,7 @@ mod tests {
     }
 
     fn trial(id: &str) -> Trial {
-        Trial {
-            id: id.into(),
-            values: Default::default(),
-            bracket: 0,
-            round: 0,
-            initial_epoch: 0,
-            epochs: 2,
-            parent: None,
-            score: None,
-            best_epoch: None,
-            status: TrialStatus::Running,
-            history: History::default(),
-            seconds: 0.0,
-        }
+        Trial::new(id, Default::default(), 2)
     }
 
     #[test]

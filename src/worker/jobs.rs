@@ -212,45 +212,36 @@ pub async fn bench(
 ) -> Result<(), String> {
     settle_warm_up(&state.warm_up).await;
     let (backend, data) = state.ready()?;
-    let mut config = bench_config(model, batch);
+    let config = bench_config(model, batch);
     let target = backend.target(&config.model);
     let autodiff = target.device.clone().autodiff();
-    let mut quiet = EventSink::new(Route::Nowhere, Flag::default());
-    let mut warm = config.clone();
-    warm.subset = Some(batch * 2);
-    let warm_data = prepare(&data.train, &warm);
-    let started = Instant::now();
-    fit(
-        &warm,
-        &warm_data.train,
-        None,
-        &autodiff,
-        &mut quiet,
-        &target.options,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    let warmup_s = started.elapsed().as_secs_f64();
-    config.subset = Some(batch * steps);
-    let prepared = prepare(&data.train, &config);
-    let started = Instant::now();
-    fit(
-        &config,
-        &prepared.train,
-        None,
-        &autodiff,
-        &mut quiet,
-        &target.options,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    let seconds = started.elapsed().as_secs_f64();
+    // Trains `config` on its first `samples` images; returns (samples, seconds).
+    let timed = async |samples: usize| -> Result<(usize, f64), String> {
+        let mut run = config.clone();
+        run.subset = Some(samples);
+        let prepared = prepare(&data.train, &run);
+        let mut quiet = EventSink::new(Route::Nowhere, Flag::default());
+        let started = Instant::now();
+        fit(
+            &run,
+            &prepared.train,
+            None,
+            &autodiff,
+            &mut quiet,
+            &target.options,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        Ok((prepared.train.len(), started.elapsed().as_secs_f64()))
+    };
+    let (_, warmup_s) = timed(batch * 2).await?;
+    let (samples, seconds) = timed(batch * steps).await?;
     outbox.post(Reply::Bench(BenchResult {
         location: "browser".into(),
         backend: target.name.into(),
         model,
         batch,
-        samples_per_s: (prepared.train.len() as f64 / seconds).round(),
+        samples_per_s: (samples as f64 / seconds).round(),
         warmup_s,
     }));
     Ok(())

@@ -177,19 +177,13 @@ impl Oracle {
         parent: Option<usize>,
     ) -> usize {
         let id = self.trials.len();
+        let parent = parent.map(|p| self.trials[p].id.clone());
         self.trials.push(Trial {
-            id: format!("{id:04}"),
-            values,
             bracket,
             round,
             initial_epoch,
-            epochs,
-            parent: parent.map(|p| self.trials[p].id.clone()),
-            score: None,
-            best_epoch: None,
-            status: TrialStatus::Running,
-            history: History::default(),
-            seconds: 0.0,
+            parent,
+            ..Trial::new(format!("{id:04}"), values, epochs)
         });
         id
     }

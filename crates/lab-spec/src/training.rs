@@ -3,11 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::callbacks::yes;
 pub use crate::callbacks::{
     CallbacksConfig, EarlyStoppingConfig, Mode, ModelCheckpointConfig, Monitor,
     ReduceLrOnPlateauConfig,
 };
-use crate::callbacks::yes;
 use crate::error::ConfigError;
 use crate::model::{ModelSpec, NUM_CLASSES};
 pub use crate::optimizer::OptimizerConfig;

@@ -116,7 +116,7 @@ pub struct DataSummary {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Reply {
-    /// The worker has started and listens (requests sent before this are queued by the page).
+    /// The worker has started and listens (gloo queues the requests sent before it).
     Alive,
     /// The backend is ready. `adapter` describes the WebGPU adapter, if any.
     Ready {

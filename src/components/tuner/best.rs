@@ -78,18 +78,10 @@ mod tests {
             values.insert(h.name().to_string(), HpValue::Int(1));
         }
         let best = Trial {
-            id: "0000".into(),
-            values,
-            bracket: 0,
-            round: 0,
-            initial_epoch: 0,
-            epochs: 1,
-            parent: None,
             score: Some(0.8),
             best_epoch: Some(1),
             status: TrialStatus::Completed,
-            history: Default::default(),
-            seconds: 0.0,
+            ..Trial::new("0000", values, 1)
         };
         let rows = best_rows(&config, &best);
         let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();

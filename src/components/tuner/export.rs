@@ -65,18 +65,13 @@ mod tests {
             ..Default::default()
         };
         let trial = Trial {
-            id: "0000".into(),
-            values: Default::default(),
             bracket: 1,
-            round: 0,
-            initial_epoch: 0,
-            epochs: 2,
-            parent: None,
             score: Some(0.85),
             best_epoch: Some(2),
             status: lab_spec::tuning::TrialStatus::Completed,
             history,
             seconds: 1.5,
+            ..Trial::new("0000", Default::default(), 2)
         };
         let back: Vec<Trial> =
             serde_json::from_str(&trials_json(std::slice::from_ref(&trial))).unwrap();

@@ -118,22 +118,15 @@ mod tests {
             ..Default::default()
         };
         Trial {
-            id: id.into(),
-            values: Default::default(),
             bracket: 1,
-            round: 0,
-            initial_epoch: 0,
-            epochs: 2,
-            parent: None,
             score,
-            best_epoch: None,
             status: if score.is_some() {
                 TrialStatus::Completed
             } else {
                 TrialStatus::Running
             },
             history,
-            seconds: 0.0,
+            ..Trial::new(id, Default::default(), 2)
         }
     }
 

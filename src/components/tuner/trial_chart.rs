@@ -220,18 +220,14 @@ mod tests {
             ..Default::default()
         };
         Trial {
-            id: id.into(),
-            values: Default::default(),
             bracket,
             round: usize::from(parent.is_some()),
             initial_epoch,
-            epochs: initial_epoch + values.len(),
             parent: parent.map(Into::into),
             score: values.iter().copied().reduce(f64::max),
-            best_epoch: None,
             status: TrialStatus::Completed,
             history,
-            seconds: 0.0,
+            ..Trial::new(id, Default::default(), initial_epoch + values.len())
         }
     }
 

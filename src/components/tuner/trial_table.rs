@@ -122,18 +122,9 @@ mod tests {
 
     fn trial(id: &str, score: Option<f64>, status: TrialStatus) -> Trial {
         Trial {
-            id: id.into(),
-            values: Default::default(),
-            bracket: 0,
-            round: 0,
-            initial_epoch: 0,
-            epochs: 2,
-            parent: None,
             score,
-            best_epoch: None,
             status,
-            history: Default::default(),
-            seconds: 0.0,
+            ..Trial::new(id, Default::default(), 2)
         }
     }
 

@@ -169,18 +169,12 @@ mod tests {
         values.insert("n_layers".into(), HpValue::Int(1));
         values.insert("units_1".into(), HpValue::Int(256));
         let t = Trial {
-            id: "0000".into(),
-            values,
             bracket: 1,
-            round: 0,
-            initial_epoch: 0,
-            epochs: 2,
-            parent: None,
             score: Some(0.8),
             best_epoch: Some(2),
             status: TrialStatus::Completed,
-            history: Default::default(),
             seconds: 1.0,
+            ..Trial::new("0000", values, 2)
         };
         let csv = trials_csv(&c, &[t]);
         let mut lines = csv.lines();

@@ -58,6 +58,25 @@ pub struct Trial {
 }
 
 impl Trial {
+    /// A trial as the oracle creates it: running, trained up to `epochs`, in bracket 0 round
+    /// 0 from scratch unless the caller says otherwise (`Trial { bracket, .. Trial::new(..) }`).
+    pub fn new(id: impl Into<String>, values: Values, epochs: usize) -> Self {
+        Self {
+            id: id.into(),
+            values,
+            bracket: 0,
+            round: 0,
+            initial_epoch: 0,
+            epochs,
+            parent: None,
+            score: None,
+            best_epoch: None,
+            status: TrialStatus::Running,
+            history: History::default(),
+            seconds: 0.0,
+        }
+    }
+
     /// The values that matter for this trial, in the space's order, as `name=value` text.
     pub fn describe(&self, config: &TunerConfig) -> String {
         config
