@@ -136,13 +136,7 @@ pub async fn fit(
     observer: &mut impl Observer,
     options: &RunOptions,
 ) -> Result<TrainOutcome, TrainError> {
-    let inputs = FitInputs {
-        config,
-        train,
-        val,
-        device,
-    };
-    fit_with(inputs, None, observer, options).await
+    fit_from(config, None, train, val, device, observer, options).await
 }
 
 /// [`fit`], starting from saved `weights` (bytes of [`crate::weights::to_bytes`]) instead of a

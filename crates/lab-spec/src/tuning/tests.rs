@@ -1,7 +1,6 @@
 //! Tests of the search space, the tuner config, the hypermodel, the plan and the CSV export.
 
-#[cfg(test)]
-mod tests {
+mod space_config_and_plan {
     use crate::tuning::*;
 
     #[test]
@@ -187,7 +186,6 @@ mod tests {
     }
 }
 
-#[cfg(test)]
 mod file_tests {
     #[test]
     fn configs_tune_json_is_the_seed_search() {
