@@ -41,6 +41,14 @@ impl Codec for SerdeWasm {
     }
 }
 
+/// The worker bin's start: the panic hook, then the reactor's registration (the page then
+/// connects to it).
+#[cfg(all(target_arch = "wasm32", feature = "worker"))]
+pub fn register_worker() {
+    console_error_panic_hook::set_once();
+    TrainingWorker::registrar().register();
+}
+
 /// The training worker as a gloo reactor: it reads [`Request`]s and streams [`Reply`]s. The
 /// page spawns it (`TrainingWorker::spawner()`), the worker bin registers it
 /// (`TrainingWorker::registrar().register()`); both use [`SerdeWasm`].

@@ -1,4 +1,4 @@
 fn main() {
     #[cfg(all(target_arch = "wasm32", feature = "worker"))]
-    tuning_lab::worker::start();
+    tuning_lab::protocol::register_worker();
 }

@@ -1,4 +1,4 @@
-//! The training worker: a gloo reactor ([`crate::protocol::TrainingWorker`]) that holds the
+//! The training worker: the body of the gloo reactor `protocol::TrainingWorker`; it holds the
 //! backend and the decoded data, runs the engine and streams replies to the page. It runs in
 //! a dedicated Web Worker, so nothing here blocks the page.
 //!
@@ -32,15 +32,6 @@ use lab_spec::worker::{Reply, Request};
 
 use self::sink::Outbox;
 use self::state::State;
-
-/// Starts the worker bin: registers the reactor, which the page then connects to.
-#[cfg(target_arch = "wasm32")]
-pub fn start() {
-    use gloo_worker::Registrable;
-
-    console_error_panic_hook::set_once();
-    crate::protocol::TrainingWorker::registrar().register();
-}
 
 /// The reactor's body: one per page (the page connects once).
 pub async fn serve(scope: ReactorScope<Request, Reply>) {
