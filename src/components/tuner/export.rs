@@ -7,15 +7,7 @@ use wasm_bindgen::JsCast;
 
 /// Makes the browser download `text` as a file `name`.
 fn download(name: &str, mime: &str, text: &str) {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let bag = web_sys::BlobPropertyBag::new();
-    bag.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
+    let url = gloo_file::ObjectUrl::from(gloo_file::Blob::new_with_options(text, Some(mime)));
     if let Some(a) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.create_element("a").ok())
@@ -25,14 +17,8 @@ fn download(name: &str, mime: &str, text: &str) {
         a.set_download(name);
         a.click();
     }
-    // Revoke once the browser has started the download.
-    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
-        let _ = web_sys::Url::revoke_object_url(&url);
-    });
-    if let Some(w) = web_sys::window() {
-        let _ =
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
-    }
+    // The URL is revoked when it drops: keep it until the browser has started the download.
+    gloo_timers::callback::Timeout::new(10_000, move || drop(url)).forget();
 }
 
 /// The trials as pretty JSON (the same objects the search events carry).
