@@ -101,36 +101,34 @@ fn tiny_search() -> TunerConfig {
     c
 }
 
+/// The error of a search that must not start, and the events it sent (none expected).
+fn refused_search(c: &TunerConfig) -> (TrainError, Vec<SearchEvent>) {
+    let mut rec = Recorder::<SearchEvent>::default();
+    let err = block_on(tune(
+        c,
+        &data().train,
+        &Device::flex(),
+        &mut rec,
+        &RunOptions::default(),
+    ))
+    .err()
+    .unwrap();
+    (err, rec.events)
+}
+
 #[test]
 fn tune_refuses_an_invalid_config_naming_the_field() {
     let mut c = tiny_search();
     c.validation_split = 0.0;
-    let mut rec = Recorder::<SearchEvent>::default();
-    let err = block_on(tune(
-        &c,
-        &data().train,
-        &Device::flex(),
-        &mut rec,
-        &RunOptions::default(),
-    ))
-    .err()
-    .unwrap();
+    let (err, events) = refused_search(&c);
     assert_eq!(field(err), "validation_split");
-    assert!(rec.events.is_empty());
+    assert!(events.is_empty());
 
     let mut c = tiny_search();
     c.subset = Some(20); // 16 for training, fewer than a batch
-    let err = block_on(tune(
-        &c,
-        &data().train,
-        &Device::flex(),
-        &mut rec,
-        &RunOptions::default(),
-    ))
-    .err()
-    .unwrap();
+    let (err, events) = refused_search(&c);
     assert_eq!(field(err), "batch_size");
-    assert!(rec.events.is_empty());
+    assert!(events.is_empty());
 }
 
 #[test]
