@@ -22,7 +22,7 @@ pub fn Step1(trainer: Trainer) -> impl IntoView {
                         <tr data-testid="class-row">
                             <td>{c}</td>
                             <td>{CLASS_NAMES[c]}</td>
-                            <td class="digits">{s.samples[c].iter().cloned().map(|px| view! { <Digit pixels=px title=CLASS_NAMES[c] /> }).collect_view()}</td>
+                            <td class="digits">{s.samples[c].iter().map(|px| view! { <Digit pixels=px.to_vec() title=CLASS_NAMES[c] /> }).collect_view()}</td>
                             <td class="num">{s.train_counts[c]}</td>
                             <td class="num">{s.test_counts[c]}</td>
                         </tr>

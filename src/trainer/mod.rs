@@ -232,7 +232,7 @@ impl Trainer {
                 run,
                 actual,
                 predicted,
-                images,
+                images: images.into_iter().map(|i| i.into_vec()).collect(),
             })),
             Reply::Preview { raw, normalized } => self.set.preview.set(Some((raw, normalized))),
             Reply::Bench(result) => self.set.bench.update(|b| b.push(result)),

@@ -5,6 +5,7 @@
 use lab_data::files::FashionMnist;
 use lab_data::{Dataset, FILE_NAMES, NUM_CLASSES};
 use lab_spec::worker::{DataSource, DataSummary};
+use serde_bytes::ByteBuf;
 
 use super::sink::Outbox;
 
@@ -56,12 +57,12 @@ pub fn decode(files: &[Vec<u8>]) -> Result<FashionMnist, String> {
 }
 
 /// The first `per_class` training images of each class: `samples[class]` lists them.
-pub fn samples(train: &Dataset, per_class: usize) -> Vec<Vec<Vec<u8>>> {
+pub fn samples(train: &Dataset, per_class: usize) -> Vec<Vec<ByteBuf>> {
     let mut samples = vec![Vec::new(); NUM_CLASSES];
     for i in 0..train.len() {
         let class = &mut samples[train.labels[i] as usize];
         if class.len() < per_class {
-            class.push(train.image(i).to_vec());
+            class.push(ByteBuf::from(train.image(i)));
         }
         if samples.iter().all(|s| s.len() == per_class) {
             break;
@@ -118,8 +119,8 @@ pub(crate) mod tests {
         assert_eq!(s.len(), NUM_CLASSES);
         assert!(s.iter().all(|c| c.len() == 3));
         // Class 9 comes first: images 0, 1, 2.
-        assert_eq!(s[9][2], vec![2; PIXELS]);
-        assert_eq!(s[0][0], vec![90; PIXELS]);
+        assert_eq!(s[9][2].to_vec(), vec![2; PIXELS]);
+        assert_eq!(s[0][0].to_vec(), vec![90; PIXELS]);
     }
 
     #[test]

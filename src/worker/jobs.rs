@@ -147,7 +147,7 @@ pub fn misclassified(state: &State, outbox: &Outbox, run: u32, actual: u8, predi
                 CELL_IMAGES,
             )
             .into_iter()
-            .map(|i| data.test.image(i).to_vec())
+            .map(|i| serde_bytes::ByteBuf::from(data.test.image(i)))
             .collect(),
             _ => Vec::new(),
         }

@@ -108,8 +108,9 @@ pub struct DataSummary {
     pub train_counts: Vec<usize>,
     pub test_counts: Vec<usize>,
     pub naive_baseline_accuracy: f64,
-    /// A few training images per class: `samples[class]` is a list of 784-byte images.
-    pub samples: Vec<Vec<Vec<u8>>>,
+    /// A few training images per class: `samples[class]` is a list of 784-byte images
+    /// (bytes, so that they cross to the page as one typed array each, not 784 numbers).
+    pub samples: Vec<Vec<serde_bytes::ByteBuf>>,
     /// True when the files came from the browser's cache.
     pub from_cache: bool,
 }
@@ -150,9 +151,10 @@ pub enum Reply {
         run: u32,
         actual: u8,
         predicted: u8,
-        images: Vec<Vec<u8>>,
+        images: Vec<serde_bytes::ByteBuf>,
     },
     Preview {
+        #[serde(with = "serde_bytes")]
         raw: Vec<u8>,
         normalized: Vec<f32>,
     },
