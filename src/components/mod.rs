@@ -1,5 +1,6 @@
 //! Components: thin views over signals and plain types.
 
+pub mod action_note;
 pub mod builder;
 pub mod chart;
 pub mod results;

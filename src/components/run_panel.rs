@@ -4,10 +4,12 @@
 use lab_spec::{StopReason, TrainingConfig};
 use leptos::prelude::*;
 
+use crate::components::action_note::ActionNote;
 use crate::components::builder::{ConfigEditor, Level};
 use crate::components::chart::HistoryChart;
 use crate::components::results::{Results, SummaryTable};
 use crate::logic::{Route, UrlOverrides, encode_config, eta, format_duration};
+use crate::trainer::pending::ActionKind;
 use crate::trainer::{RunStatus, RunView, Trainer, now_ms};
 
 #[component]
@@ -28,8 +30,14 @@ pub fn RunPanel(
     #[prop(into)]
     quick: Signal<UrlOverrides>,
 ) -> impl IntoView {
-    let error = RwSignal::new(None::<String>);
-    let running = Signal::derive(move || trainer.running());
+    let kind = ActionKind::Train(step);
+    // A refused edit of the config (shown by the editor) and a refused Train (shown under the
+    // buttons): two causes, two places, each message once.
+    let config_error = RwSignal::new(None::<String>);
+    let run_error = RwSignal::new(None::<String>);
+    // A run in progress or waiting for the data: the config is frozen, Stop applies.
+    let busy = Signal::derive(move || trainer.busy().is_busy());
+    let can_train = Signal::derive(move || trainer.button(kind).enabled);
     let my_runs = move || {
         trainer.runs.with(|rs| {
             rs.iter()
@@ -55,17 +63,17 @@ pub fn RunPanel(
         let c = match quick.with(|q| config.with(|c| q.apply(c))) {
             Ok(c) => c,
             Err(e) => {
-                error.set(Some(e.to_string()));
+                run_error.set(Some(e.to_string()));
                 return;
             }
         };
         let label = c.name.clone().unwrap_or_else(|| format!("step {step}"));
         match trainer.start(step, label, c.clone()) {
             Ok(_) => {
-                error.set(None);
+                run_error.set(None);
                 set_hash_config(&c);
             }
-            Err(e) => error.set(Some(e)),
+            Err(e) => run_error.set(Some(e)),
         }
     };
     let copied = RwSignal::new(false);
@@ -141,10 +149,19 @@ pub fn RunPanel(
         let checkpoint = r.checkpoint_report.clone().map(|(epoch, rep)| {
             view! { <Results trainer run=id report=rep title=format!("Best checkpoint (epoch {epoch}) on the test set") /> }
         });
+        // Under way until its report (or the reason it failed) arrives.
+        let asked = move || trainer.checkpoint.get().filter(|a| a.run == id);
+        let evaluating = move || asked().is_some_and(|a| a.failed.is_none());
         Some(view! {
             <Results trainer run=id report />
             {has_checkpoint.then(|| view! {
-                <button data-testid="use-checkpoint" on:click=move |_| trainer.evaluate_checkpoint(id)>"Use the best checkpoint"</button>
+                <button data-testid="use-checkpoint" prop:disabled=evaluating on:click=move |_| trainer.evaluate_checkpoint(id)>"Use the best checkpoint"</button>
+                {move || evaluating().then(|| view! {
+                    <span class="note" data-testid="checkpoint-evaluating">" evaluating the best checkpoint on the test set…"</span>
+                })}
+                {move || asked().and_then(|a| a.failed).map(|e| view! {
+                    <p class="error" data-testid="checkpoint-error">{format!("The best checkpoint could not be evaluated: {e}")}</p>
+                })}
             })}
             {checkpoint}
         })
@@ -153,9 +170,14 @@ pub fn RunPanel(
     view! {
         <div class="run-panel">
             <div class="setup">
-                <ConfigEditor config level disabled=running error
-                    on_change=move |c| { error.set(None); on_config.run(c) }
-                    on_error=move |e| error.set(Some(e)) />
+                <ConfigEditor config level disabled=busy error=config_error
+                    on_change=move |c| {
+                        config_error.set(None);
+                        run_error.set(None);
+                        trainer.dismiss(kind);
+                        on_config.run(c)
+                    }
+                    on_error=move |e| config_error.set(Some(e)) />
                 <div class="model">
                     <h4>"Model summary"</h4>
                     {summary}
@@ -170,11 +192,12 @@ pub fn RunPanel(
                 })
             }}
             <div class="controls">
-                <button class="primary" data-testid="train" prop:disabled=running on:click=train>"Train"</button>
-                <button data-testid="stop" prop:disabled=move || !running.get() on:click=move |_| trainer.stop()>"Stop"</button>
+                <button class="primary" data-testid="train" prop:disabled=move || !can_train.get() on:click=train>"Train"</button>
+                <button data-testid="stop" prop:disabled=move || !busy.get() on:click=move |_| trainer.stop()>"Stop"</button>
                 <button data-testid="copy-link" on:click=copy_link>{move || if copied.get() { "Link copied" } else { "Copy link" }}</button>
             </div>
-            {move || error.get().map(|e| view! { <p class="error" data-testid="run-error">{e}</p> })}
+            <ActionNote trainer kind testid="run" />
+            {move || run_error.get().map(|e| view! { <p class="error" data-testid="run-error">{e}</p> })}
             {progress}
             <HistoryChart trainer runs=chart_runs current />
             {actions}

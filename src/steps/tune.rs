@@ -9,7 +9,17 @@ use crate::components::builder::Level;
 use crate::components::run_panel::RunPanel;
 use crate::components::tuner::TunerPanel;
 use crate::logic::UrlOverrides;
+use crate::trainer::pending::{ActionKind, Pending};
 use crate::trainer::{RunView, Trainer};
+
+/// Whether the waiting or dropped action is the retraining (a step-8 run).
+pub fn concerns_retraining(pending: &Pending) -> bool {
+    match pending {
+        Pending::Waiting(a) => a.kind() == ActionKind::Train(8),
+        Pending::Dropped { kind, .. } => *kind == ActionKind::Train(8),
+        Pending::Nothing => false,
+    }
+}
 
 /// The latest run of `step` with a test-set report: its row of the comparison.
 pub fn latest_reported(runs: &[RunView], step: u8) -> Option<&RunView> {
@@ -34,11 +44,16 @@ pub fn Step8(
     let subset = Signal::derive(move || quick.with(|q| q.subset));
     let on_retrain = Callback::new(move |c: TrainingConfig| {
         on_retrain_config.run(c.clone());
-        if let Err(e) = trainer.start(8, "tuned: best of the search".into(), c) {
-            web_sys::console::warn_1(&e.into());
-        }
+        trainer
+            .start(8, "tuned: best of the search".into(), c)
+            .map(|_| ())
     });
-    let has_retrain = move || trainer.runs.with(|rs| rs.iter().any(|r| r.step == 8));
+    // The retraining's panel: once there is a step-8 run, or one waits for the data or was
+    // dropped (its panel says so).
+    let has_retrain = move || {
+        trainer.runs.with(|rs| rs.iter().any(|r| r.step == 8))
+            || trainer.pending.with(concerns_retraining)
+    };
     let comparison = move || {
         let rows = [5u8, 6, 7, 8]
             .into_iter()
@@ -73,5 +88,29 @@ pub fn Step8(
                 <RunPanel trainer step=8 config=retrain on_config=on_retrain_config level=Level::Regularize overlay=vec![5, 6, 7] quick />
             </Show>
         </article>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use lab_spec::tuning::TunerConfig;
+
+    use super::*;
+    use crate::trainer::pending::{Action, dropped};
+
+    #[test]
+    fn the_retraining_panel_shows_a_waiting_or_dropped_retraining_only() {
+        let retrain = Action::Train {
+            step: 8,
+            label: "tuned".into(),
+            config: TrainingConfig::new(lab_spec::ModelSpec::baseline()),
+        };
+        assert!(concerns_retraining(&Pending::Waiting(Box::new(retrain))));
+        assert!(concerns_retraining(&dropped(ActionKind::Train(8), "x")));
+        assert!(!concerns_retraining(&Pending::Waiting(Box::new(
+            Action::Search(TunerConfig::seed_004())
+        ))));
+        assert!(!concerns_retraining(&dropped(ActionKind::Train(5), "x")));
+        assert!(!concerns_retraining(&Pending::Nothing));
     }
 }

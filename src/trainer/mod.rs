@@ -1,22 +1,38 @@
 //! `use_trainer`: the page's handle on the training worker. Components read its signals
 //! (read-only) and call its methods (`start`, `stop`, `tune`, ...); the replies of the worker
-//! change the state through the plain functions of [`reducers`].
+//! change the state through the plain functions of [`reducers`]. A Train or Search asked for
+//! before the data and the backend are ready waits in [`pending`] and starts when they are.
 
 pub mod bridge;
+pub mod pending;
 pub mod reducers;
 pub mod session_storage;
 pub mod views;
 
 use lab_spec::tuning::TunerConfig;
 use lab_spec::worker::{BackendChoice, BenchModel, BenchResult, DataSource, Reply, Request};
-use lab_spec::{ConfigError, Normalization, TrainingConfig};
+use lab_spec::{Normalization, TrainingConfig};
 use leptos::prelude::*;
 
 use self::bridge::Bridge;
+use self::pending::{Action, ActionKind, Busy, Button, Gate, Pending};
 use self::session_storage::Session;
 pub use self::views::{
-    BackendInfo, CellImages, DataState, RunStatus, RunView, SearchStatus, SearchView,
+    BackendInfo, CellImages, CheckpointAsk, DataState, RunStatus, RunView, SearchStatus, SearchView,
 };
+
+/// The run id the worker uses when a benchmark fails (`RunFailed { run: 0 }`); runs are
+/// numbered from 1.
+const BENCH_RUN: u32 = 0;
+
+/// What became of a Train or Search that was accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Started {
+    /// It started: the run's or search's id.
+    Now(u32),
+    /// It waits for the data or the backend, and starts when they are ready.
+    WhenReady,
+}
 
 /// The writable side of the trainer's state: only the trainer itself writes.
 #[derive(Clone, Copy)]
@@ -28,6 +44,9 @@ struct Writers {
     preview: WriteSignal<Option<(Vec<u8>, Vec<f32>)>>,
     bench: WriteSignal<Vec<BenchResult>>,
     search: WriteSignal<Option<SearchView>>,
+    pending: WriteSignal<Pending>,
+    checkpoint: WriteSignal<Option<CheckpointAsk>>,
+    bench_error: WriteSignal<Option<String>>,
 }
 
 /// The page's handle on the worker: read-only signals and the requests it can make.
@@ -40,6 +59,12 @@ pub struct Trainer {
     pub preview: ReadSignal<Option<(Vec<u8>, Vec<f32>)>>,
     pub bench: ReadSignal<Vec<BenchResult>>,
     pub search: ReadSignal<Option<SearchView>>,
+    /// A Train or Search waiting for the data, or why the last one did not start.
+    pub pending: ReadSignal<Pending>,
+    /// "Use the best checkpoint" being evaluated, or why it could not be.
+    pub checkpoint: ReadSignal<Option<CheckpointAsk>>,
+    /// Why a benchmark failed.
+    pub bench_error: ReadSignal<Option<String>>,
     set: Writers,
     bridge: StoredValue<Option<Bridge>, LocalStorage>,
     next_id: StoredValue<u32>,
@@ -69,24 +94,76 @@ impl Trainer {
                 .with(|s| s.as_ref().is_some_and(SearchView::is_running))
     }
 
+    /// What occupies the worker: a run or search in progress, or an action waiting (tracked).
+    pub fn busy(&self) -> Busy {
+        self.runs.with(|runs| {
+            self.search
+                .with(|s| self.pending.with(|p| Busy::of(runs, s.as_ref(), p)))
+        })
+    }
+
+    /// The button that asks for `kind`: enabled or not, and what it says beside it (tracked).
+    pub fn button(&self, kind: ActionKind) -> Button {
+        let busy = self.busy();
+        let backend_ready = self.backend.with(Option::is_some);
+        self.data.with(|d| {
+            self.pending
+                .with(|p| pending::button(kind, d, backend_ready, busy, p))
+        })
+    }
+
     /// The number of training images of the loaded data (0 while loading).
     pub fn available(&self) -> usize {
         self.data.with_untracked(DataState::train_images)
     }
 
-    /// What a run or a search needs before it starts: nothing else running, the data loaded,
-    /// a valid config. Returns a fresh id and the backend's name.
-    fn begin(
+    /// Starts a search, or accepts it to start when the data is ready; the previous search's
+    /// trials are replaced when it starts.
+    pub fn tune(&self, config: TunerConfig) -> Result<Started, String> {
+        self.ask(Action::Search(config))
+    }
+
+    /// Starts a run of `step`, or accepts it to start when the data is ready; or the reason it
+    /// cannot be accepted.
+    pub fn start(
         &self,
-        validate: impl FnOnce(usize) -> Result<(), ConfigError>,
-    ) -> Result<(u32, String), String> {
-        if self.running() {
-            return Err("a run is already in progress: stop it first".into());
+        step: u8,
+        label: String,
+        config: TrainingConfig,
+    ) -> Result<Started, String> {
+        self.ask(Action::Train {
+            step,
+            label,
+            config,
+        })
+    }
+
+    fn ask(&self, action: Action) -> Result<Started, String> {
+        let busy = self.runs.with_untracked(|runs| {
+            self.search.with_untracked(|s| {
+                self.pending
+                    .with_untracked(|p| Busy::of(runs, s.as_ref(), p))
+            })
+        });
+        let backend_ready = self.backend.with_untracked(Option::is_some);
+        let gate: Gate = self
+            .data
+            .with_untracked(|d| pending::gate(d, backend_ready, busy));
+        let mut p = self.pending.get_untracked();
+        let now = pending::request(&mut p, action, gate)?;
+        self.set.pending.set(p);
+        match now {
+            Some(action) => self.launch(action).map(Started::Now),
+            None => Ok(Started::WhenReady),
         }
-        if !matches!(self.data.get_untracked(), DataState::Ready(_)) {
-            return Err("the data is not loaded yet".into());
-        }
-        validate(self.available()).map_err(|e| e.to_string())?;
+    }
+
+    /// Carries out `action` on the loaded data: checks its config against the data, gives it
+    /// a fresh id and sends it to the worker.
+    fn launch(&self, action: Action) -> Result<u32, String> {
+        action
+            .validate(Some(self.available()))
+            .map_err(|e| e.to_string())?;
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         let backend = self
@@ -94,17 +171,52 @@ impl Trainer {
             .get_untracked()
             .map(|b| b.name)
             .unwrap_or_default();
-        Ok((id, backend))
+        match action {
+            Action::Train {
+                step,
+                label,
+                config,
+            } => {
+                let view = RunView::new(id, step, label, config.clone(), backend, now_ms());
+                self.set.runs.update(|runs| runs.push(view));
+                self.send(&Request::Train { run: id, config });
+            }
+            Action::Search(config) => {
+                self.set
+                    .search
+                    .set(Some(SearchView::new(id, config.clone(), backend, now_ms())));
+                self.send(&Request::Tune { search: id, config });
+            }
+        }
+        Ok(id)
     }
 
-    /// Starts a search; the previous one's trials are replaced.
-    pub fn tune(&self, config: TunerConfig) -> Result<(), String> {
-        let (id, backend) = self.begin(|available| config.validate(Some(available)))?;
-        self.set
-            .search
-            .set(Some(SearchView::new(id, config.clone(), backend, now_ms())));
-        self.send(&Request::Tune { search: id, config });
-        Ok(())
+    /// The data or the backend changed: starts the waiting action once both are ready, or
+    /// drops it if the data failed.
+    fn settle(&self) {
+        let backend_ready = self.backend.with_untracked(Option::is_some);
+        let mut p = self.pending.get_untracked();
+        let now = self
+            .data
+            .with_untracked(|d| pending::settle(&mut p, d, backend_ready));
+        if let Some(action) = now {
+            let kind = action.kind();
+            if let Err(reason) = self.launch(action) {
+                p = pending::dropped(kind, &reason);
+            }
+        }
+        if self.pending.with_untracked(|old| *old != p) {
+            self.set.pending.set(p);
+        }
+    }
+
+    /// The learner edits the settings of `kind`: the message of its dropped action goes.
+    pub fn dismiss(&self, kind: ActionKind) {
+        let mut p = self.pending.get_untracked();
+        pending::dismiss(&mut p, kind);
+        if self.pending.with_untracked(|old| *old != p) {
+            self.set.pending.set(p);
+        }
     }
 
     /// The fastest training speed seen in this session (samples/s), for estimates.
@@ -115,15 +227,6 @@ impl Trainer {
         })
     }
 
-    /// Starts a run of `step`; returns its id, or the reason it cannot start.
-    pub fn start(&self, step: u8, label: String, config: TrainingConfig) -> Result<u32, String> {
-        let (id, backend) = self.begin(|available| config.validate(Some(available)))?;
-        let view = RunView::new(id, step, label, config.clone(), backend, now_ms());
-        self.set.runs.update(|runs| runs.push(view));
-        self.send(&Request::Train { run: id, config });
-        Ok(id)
-    }
-
     pub fn bench(&self, model: BenchModel, batch: usize, steps: usize) {
         self.send(&Request::Bench {
             model,
@@ -132,11 +235,22 @@ impl Trainer {
         });
     }
 
+    /// Stop: cancels a waiting Train or Search, else stops what runs.
     pub fn stop(&self) {
-        self.send(&Request::Stop);
+        let mut p = self.pending.get_untracked();
+        if pending::cancel(&mut p) {
+            self.set.pending.set(p);
+        } else {
+            self.send(&Request::Stop);
+        }
     }
 
+    /// Evaluates `run`'s best checkpoint on the test set; [`Trainer::checkpoint`] says it is
+    /// under way until the report (or the reason it failed) arrives.
     pub fn evaluate_checkpoint(&self, run: u32) {
+        self.set
+            .checkpoint
+            .set(Some(CheckpointAsk { run, failed: None }));
         self.send(&Request::EvaluateCheckpoint { run });
     }
 
@@ -156,7 +270,7 @@ impl Trainer {
     }
 
     pub fn load_default_data(&self) {
-        self.set.data.set(DataState::Loading {
+        self.set_data(DataState::Loading {
             loaded: 0,
             total: 0,
         });
@@ -166,7 +280,7 @@ impl Trainer {
     }
 
     pub fn load_files(&self, files: Vec<Vec<u8>>) {
-        self.set.data.set(DataState::Loading {
+        self.set_data(DataState::Loading {
             loaded: 0,
             total: 0,
         });
@@ -177,7 +291,13 @@ impl Trainer {
 
     /// The data could not be read on the page's side (a picked file, ...).
     pub fn report_data_error(&self, message: String) {
-        self.set.data.set(DataState::Failed(message));
+        self.set_data(DataState::Failed(message));
+    }
+
+    /// The data's new state; what waits for the data follows it.
+    fn set_data(&self, data: DataState) {
+        self.set.data.set(data);
+        self.settle();
     }
 
     pub fn toggle_visible(&self, run: u32) {
@@ -207,21 +327,35 @@ impl Trainer {
                 backend,
                 adapter,
                 note,
-            } => self.set.backend.set(Some(BackendInfo {
-                name: backend,
-                adapter,
-                note,
-            })),
+            } => {
+                self.set.backend.set(Some(BackendInfo {
+                    name: backend,
+                    adapter,
+                    note,
+                }));
+                self.settle();
+            }
             Reply::DataProgress { loaded, total } => {
-                self.set.data.set(DataState::Loading { loaded, total })
+                self.set_data(DataState::Loading { loaded, total })
             }
-            Reply::DataReady(summary) => self.set.data.set(DataState::Ready(summary)),
-            Reply::DataFailed { message } => self.set.data.set(DataState::Failed(message)),
-            Reply::RunFailed { run, message } => {
-                self.update_run(run, |r| r.status = RunStatus::Failed(message))
+            Reply::DataReady(summary) => self.set_data(DataState::Ready(summary)),
+            Reply::DataFailed { message } => self.set_data(DataState::Failed(message)),
+            Reply::RunFailed { run, message } if run == BENCH_RUN => {
+                self.set.bench_error.set(Some(message))
             }
+            Reply::RunFailed { run, message } => self.set.runs.update(|runs| {
+                self.set
+                    .checkpoint
+                    .update(|ask| reducers::fail_run(runs, ask, run, message))
+            }),
             Reply::Checkpoint { run, epoch, report } => {
-                self.update_run(run, |r| r.checkpoint_report = Some((epoch, report)))
+                self.update_run(run, |r| r.checkpoint_report = Some((epoch, report)));
+                if self
+                    .checkpoint
+                    .with_untracked(|a| a.as_ref().is_some_and(|a| a.run == run))
+                {
+                    self.set.checkpoint.set(None);
+                }
             }
             Reply::Images {
                 run,
@@ -252,8 +386,27 @@ impl Trainer {
                 .search
                 .update(|s| reducers::fail_running(runs, s.as_mut(), &message))
         });
-        if !matches!(self.data.get_untracked(), DataState::Ready(_)) {
-            self.set.data.set(DataState::Failed(message));
+        if self
+            .checkpoint
+            .with_untracked(|a| a.as_ref().is_some_and(|a| a.failed.is_none()))
+        {
+            self.set.checkpoint.update(|a| {
+                if let Some(a) = a {
+                    a.failed = Some(message.clone());
+                }
+            });
+        }
+        self.set.bench_error.set(Some(message.clone()));
+        let mut p = self.pending.get_untracked();
+        pending::drop_waiting(&mut p, &message);
+        if self.pending.with_untracked(|old| *old != p) {
+            self.set.pending.set(p);
+        }
+        if !self
+            .data
+            .with_untracked(|d| matches!(d, DataState::Ready(_)))
+        {
+            self.set_data(DataState::Failed(message));
         }
     }
 }
@@ -273,6 +426,9 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
     let (preview_r, preview_w) = signal(None);
     let (bench_r, bench_w) = signal(Vec::new());
     let (search_r, search_w) = signal(session.search);
+    let (pending_r, pending_w) = signal(Pending::Nothing);
+    let (checkpoint_r, checkpoint_w) = signal(None);
+    let (bench_error_r, bench_error_w) = signal(None);
     let trainer = Trainer {
         backend: backend_r,
         data: data_r,
@@ -281,6 +437,9 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
         preview: preview_r,
         bench: bench_r,
         search: search_r,
+        pending: pending_r,
+        checkpoint: checkpoint_r,
+        bench_error: bench_error_r,
         set: Writers {
             backend: backend_w,
             data: data_w,
@@ -289,6 +448,9 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
             preview: preview_w,
             bench: bench_w,
             search: search_w,
+            pending: pending_w,
+            checkpoint: checkpoint_w,
+            bench_error: bench_error_w,
         },
         bridge: StoredValue::new_local(None),
         next_id: StoredValue::new(next_id),
@@ -300,7 +462,7 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
     ) {
         Ok(bridge) => trainer.bridge.set_value(Some(bridge)),
         Err(message) => {
-            trainer.set.data.set(DataState::Failed(message));
+            trainer.set_data(DataState::Failed(message));
             return trainer;
         }
     }

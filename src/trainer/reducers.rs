@@ -4,7 +4,7 @@
 use lab_spec::tuning::SearchEvent;
 use lab_spec::{CallbackAction, Event, StopReason};
 
-use super::views::{RunStatus, RunView, SearchStatus, SearchView};
+use super::views::{CheckpointAsk, RunStatus, RunView, SearchStatus, SearchView};
 
 /// A run's event. The run stays "running" after `Finished` until the test-set evaluation
 /// arrives.
@@ -69,6 +69,24 @@ pub fn apply_search_event(s: &mut SearchView, event: SearchEvent) {
         }
         SearchEvent::TrialFailed { message } => s.messages.push(message),
         SearchEvent::NanLoss { .. } => {}
+    }
+}
+
+/// The worker's `RunFailed`: while the best checkpoint of that (finished) run is being
+/// evaluated, the evaluation failed, not the run; otherwise the run failed.
+pub fn fail_run(
+    runs: &mut [RunView],
+    checkpoint: &mut Option<CheckpointAsk>,
+    run: u32,
+    message: String,
+) {
+    if let Some(ask) = checkpoint
+        .as_mut()
+        .filter(|a| a.run == run && a.failed.is_none())
+    {
+        ask.failed = Some(message);
+    } else if let Some(r) = runs.iter_mut().find(|r| r.id == run) {
+        r.status = RunStatus::Failed(message);
     }
 }
 
@@ -264,6 +282,27 @@ mod tests {
             RunStatus::Failed("the worker crashed".into())
         );
         assert_eq!(s.status, SearchStatus::Failed("the worker crashed".into()));
+    }
+
+    #[test]
+    fn a_failed_checkpoint_evaluation_leaves_the_finished_run_alone() {
+        let mut done = run();
+        done.status = RunStatus::Finished(StopReason::Completed);
+        let mut runs = vec![done.clone()];
+        let mut ask = Some(CheckpointAsk {
+            run: 1,
+            failed: None,
+        });
+        fail_run(&mut runs, &mut ask, 1, "no checkpoint was kept".into());
+        assert_eq!(runs[0], done);
+        assert_eq!(
+            ask.and_then(|a| a.failed).as_deref(),
+            Some("no checkpoint was kept")
+        );
+        // Without a checkpoint asked for, the run itself failed.
+        let mut ask = None;
+        fail_run(&mut runs, &mut ask, 1, "out of memory".into());
+        assert_eq!(runs[0].status, RunStatus::Failed("out of memory".into()));
     }
 
     #[test]

@@ -159,6 +159,15 @@ impl SearchView {
     }
 }
 
+/// "Use the best checkpoint" pressed for `run`: evaluating on the test set while `failed` is
+/// `None`, else why it could not be evaluated. Not part of the run, so a failure leaves the
+/// finished run as it was.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckpointAsk {
+    pub run: u32,
+    pub failed: Option<String>,
+}
+
 /// Misclassified test images sent for one confusion-matrix cell.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CellImages {

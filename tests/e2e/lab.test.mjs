@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { launch, Lab } from './lab.mjs';
+import { launch, Lab, BASE } from './lab.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -222,4 +222,87 @@ test('step 8: Stop keeps the finished trials; a tiny Hyperband search fills the 
     await lab.testid('compare-8').waitFor();
     await lab.shot('step-8-retrained');
   });
+});
+
+// A fresh page whose data file `file` is held back until `release('load')` (or answered 404
+// once by `release('fail')`): the data is still loading for as long as the test needs (the
+// worker's fetches go through the context's routes).
+async function openHeld(hash, file = /train-images-idx3-ubyte/) {
+  const context = await browser.newContext({ viewport: { width: 1300, height: 1000 } });
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  let failed = false;
+  await context.route(file, async (route) => {
+    if ((await held) === 'fail' && !failed) {
+      failed = true;
+      await route.fulfill({ status: 404, body: 'held back by the test' });
+    } else {
+      await route.continue();
+    }
+  });
+  const lab = new Lab(await context.newPage());
+  await lab.page.goto(BASE + hash);
+  return { lab, release };
+}
+
+test('Train pressed while the data loads is accepted, says it waits, and runs once the data is ready', async () => {
+  const { lab, release } = await openHeld('#/step/5?subset=2000&epochs=2&backend=cpu');
+  try {
+    await lab.testid('train').waitFor();
+    await lab.testid('data-loading').waitFor();
+    assert.equal(await lab.testid('train').isDisabled(), false, 'Train can be pressed while the data loads');
+    assert.match(await lab.testid('run-will-wait').textContent(), /starts when the data is ready/);
+    await lab.train();
+    // Accepted: the panel says so, with the loading progress, and Stop would cancel it.
+    assert.match(await lab.testid('run-waiting').textContent(), /The run starts when the data is ready.*Stop cancels it/);
+    assert.equal(await lab.testid('run-waiting').locator('progress').count(), 1);
+    assert.equal(await lab.testid('train').isDisabled(), true);
+    assert.equal(await lab.testid('stop').isDisabled(), false);
+    assert.equal(await lab.testid('data-ready').count(), 0, 'the data is still loading');
+    await lab.shot('step-5-train-waits-for-the-data');
+    release('load');
+    await lab.results(300_000);
+    assert.equal(await lab.epochs(), 2);
+    assert.ok((await lab.testAccuracy()) > 0.4);
+    // Nothing stale: no waiting line, no error, and no "not loaded" anywhere.
+    for (const id of ['run-waiting', 'run-will-wait', 'run-dropped', 'run-error', 'config-error']) {
+      assert.equal(await lab.testid(id).count(), 0, `${id} is gone`);
+    }
+    assert.doesNotMatch(await lab.page.locator('main').textContent(), /not loaded/);
+    assert.deepEqual(lab.errors, [], 'no console errors');
+  } finally {
+    release('load');
+    await lab.close();
+  }
+});
+
+test('Stop cancels a Train that waits for the data; if the data fails, the waiting run is dropped with the reason', async () => {
+  const { lab, release } = await openHeld('#/step/5?subset=2000&epochs=2&backend=cpu', /train-labels-idx1-ubyte/);
+  try {
+    await lab.testid('train').waitFor();
+    await lab.train();
+    await lab.testid('run-waiting').waitFor();
+    await lab.testid('stop').click();
+    assert.equal(await lab.testid('run-waiting').count(), 0, 'cancelled');
+    assert.equal(await lab.testid('train').isDisabled(), false);
+    assert.equal(await lab.testid('stop').isDisabled(), true);
+    await lab.train();
+    await lab.testid('run-waiting').waitFor();
+    release('fail');
+    await lab.testid('data-error').waitFor({ timeout: 90_000 });
+    assert.match(await lab.testid('run-dropped').textContent(), /The run did not start: the data could not be loaded/);
+    assert.equal(await lab.testid('run-waiting').count(), 0);
+    assert.equal(await lab.testid('train').isDisabled(), true, 'no data: Train waits for a retry');
+    assert.equal(await lab.testid('progress').count(), 0, 'no run was started');
+    // The message goes with its cause: Retry loads the data again.
+    await lab.testid('data-retry').click();
+    await lab.dataReady();
+    assert.equal(await lab.testid('run-dropped').count(), 0);
+    assert.equal(await lab.testid('train').isDisabled(), false);
+    // The failed file is the browser's answer to the test, not the lab's error.
+    assert.deepEqual(lab.errors.filter((e) => !/404|Failed to load resource/.test(e)), [], 'no console errors');
+  } finally {
+    release('load');
+    await lab.close();
+  }
 });

@@ -5,6 +5,10 @@ use lab_spec::TrainingConfig;
 use lab_spec::tuning::{Trial, TunerConfig};
 use leptos::prelude::*;
 
+use crate::components::action_note::ActionNote;
+use crate::trainer::Trainer;
+use crate::trainer::pending::ActionKind;
+
 /// The best trial's active values as (name, value) rows, in the space's order.
 fn best_rows(config: &TunerConfig, best: &Trial) -> Vec<(String, String)> {
     config
@@ -20,16 +24,19 @@ fn best_rows(config: &TunerConfig, best: &Trial) -> Vec<(String, String)> {
 }
 
 /// The best values of a search; "Retrain best" hands their training config (with the quick-run
-/// subset) to `on_retrain`, or reports why it cannot be built in `error`.
+/// subset) to `on_retrain`, or reports in `error` why it cannot be built or was refused.
 #[component]
 pub(super) fn BestValues(
+    trainer: Trainer,
     config: TunerConfig,
     best: Trial,
     #[prop(into)] subset: Signal<Option<usize>>,
-    on_retrain: Callback<TrainingConfig>,
+    on_retrain: Callback<TrainingConfig, Result<(), String>>,
     error: RwSignal<Option<String>>,
-    #[prop(into)] running: Signal<bool>,
 ) -> impl IntoView {
+    // The retraining is a step-8 run.
+    let kind = ActionKind::Train(8);
+    let enabled = Signal::derive(move || trainer.button(kind).enabled);
     let rows = best_rows(&config, &best)
         .into_iter()
         .map(|(n, v)| view! { <tr><td><code>{n}</code></td><td>{v}</td></tr> })
@@ -51,7 +58,7 @@ pub(super) fn BestValues(
             if let Some(n) = subset.get_untracked() {
                 c.subset = Some(n);
             }
-            on_retrain.run(c);
+            error.set(on_retrain.run(c).err());
         }
         Err(e) => error.set(Some(e.to_string())),
     };
@@ -59,9 +66,10 @@ pub(super) fn BestValues(
         <h3>"Best hyperparameters"</h3>
         <p>{summary}</p>
         <table class="best" data-testid="best-values"><tbody>{rows}</tbody></table>
-        <button class="primary" data-testid="retrain-best" prop:disabled=move || running.get() on:click=retrain>
+        <button class="primary" data-testid="retrain-best" prop:disabled=move || !enabled.get() on:click=retrain>
             {label}
         </button>
+        <ActionNote trainer kind testid="retrain" only_before=true />
     }
 }
 

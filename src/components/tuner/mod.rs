@@ -15,7 +15,9 @@ use lab_spec::TrainingConfig;
 use lab_spec::tuning::TunerConfig;
 use leptos::prelude::*;
 
-use crate::trainer::Trainer;
+use crate::components::action_note::ActionNote;
+use crate::trainer::pending::ActionKind;
+use crate::trainer::{DataState, Trainer};
 use best::BestValues;
 use export::ExportButtons;
 use plan::PlanView;
@@ -25,7 +27,8 @@ use status::SearchProgress;
 use trial_chart::TrialChart;
 use trial_table::TrialTable;
 
-/// The search part of step 8. `on_retrain` receives the best values' training config.
+/// The search part of step 8. `on_retrain` receives the best values' training config and
+/// answers whether the retraining was accepted.
 #[component]
 pub fn TunerPanel(
     trainer: Trainer,
@@ -33,11 +36,13 @@ pub fn TunerPanel(
     /// Quick-run subset from the URL, applied to the search and the retraining.
     #[prop(into)]
     subset: Signal<Option<usize>>,
-    on_retrain: Callback<TrainingConfig>,
+    on_retrain: Callback<TrainingConfig, Result<(), String>>,
 ) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let run_error = RwSignal::new(None::<String>);
-    let running = Signal::derive(move || trainer.running());
+    // A run or search in progress, or one waiting for the data: the form is frozen.
+    let busy = Signal::derive(move || trainer.busy().is_busy());
+    let can_search = Signal::derive(move || trainer.button(ActionKind::Search).enabled);
     let effective = Signal::derive(move || {
         let mut c = config.get();
         if let Some(s) = subset.get() {
@@ -46,7 +51,7 @@ pub fn TunerPanel(
         c
     });
     let invalid = move || {
-        let available = trainer.available();
+        let available = trainer.data.with(DataState::train_images);
         effective
             .get()
             .validate((available > 0).then_some(available))
@@ -54,7 +59,7 @@ pub fn TunerPanel(
             .map(|e| e.to_string())
     };
     let start = move |_| match trainer.tune(effective.get_untracked()) {
-        Ok(()) => run_error.set(None),
+        Ok(_) => run_error.set(None),
         Err(e) => run_error.set(Some(e)),
     };
     let search = Signal::derive(move || trainer.search.get());
@@ -64,7 +69,7 @@ pub fn TunerPanel(
             return None;
         }
         let best = s.best().cloned().map(|best| {
-            view! { <BestValues config=s.config.clone() best subset on_retrain error=run_error running /> }
+            view! { <BestValues trainer config=s.config.clone() best subset on_retrain error=run_error /> }
         });
         Some(view! {
             <div class="search-end">
@@ -76,17 +81,18 @@ pub fn TunerPanel(
     view! {
         <div class="tuner">
             <h3>"Search space"</h3>
-            <SpaceEditor config error disabled=running />
-            <SearchSettings config error disabled=running />
+            <SpaceEditor config error disabled=busy />
+            <SearchSettings config error disabled=busy />
             {move || error.get().map(|e| view! { <p class="error" data-testid="space-error">{e}</p> })}
             {move || invalid().map(|e| view! { <p class="error" data-testid="search-invalid">{e}</p> })}
             {move || subset.get().map(|s| view! { <p class="quick" data-testid="quick-run">{format!("Quick run from the URL: subset={s}")}</p> })}
             <h3>"Plan"</h3>
             <PlanView trainer config=effective />
             <div class="controls">
-                <button class="primary" data-testid="search" prop:disabled=move || running.get() || invalid().is_some() on:click=start>"Search"</button>
-                <button data-testid="stop-search" prop:disabled=move || !running.get() on:click=move |_| trainer.stop()>"Stop"</button>
+                <button class="primary" data-testid="search" prop:disabled=move || !can_search.get() || invalid().is_some() on:click=start>"Search"</button>
+                <button data-testid="stop-search" prop:disabled=move || !busy.get() on:click=move |_| trainer.stop()>"Stop"</button>
             </div>
+            <ActionNote trainer kind=ActionKind::Search testid="search" />
             {move || run_error.get().map(|e| view! { <p class="error" data-testid="search-error">{e}</p> })}
             <SearchProgress search />
             <TrialChart search />
