@@ -118,7 +118,10 @@ pub fn decode_config(token: &str) -> Result<TrainingConfig, ConfigError> {
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token.trim())
         .map_err(|_| ConfigError::new("cfg", "the link's config is not valid base64url"))?;
-    serde_json::from_slice::<TrainingConfig>(&json)
+    // From a str, as every other JSON the page reads: one deserializer to compile, not two.
+    let json = String::from_utf8(json)
+        .map_err(|_| ConfigError::new("cfg", "the link's config is not valid UTF-8 JSON"))?;
+    serde_json::from_str::<TrainingConfig>(&json)
         .map_err(|e| ConfigError::new("cfg", format!("the link's config is invalid: {e}")))
 }
 

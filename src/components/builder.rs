@@ -181,7 +181,7 @@ fn LayersEditor(
                         <label class="inline">"activation "
                             <select prop:value=format!("{activation:?}").to_lowercase() prop:disabled=move || disabled.get()
                                 on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |c| {
-                                    let a: Activation = serde_json::from_value(serde_json::Value::String(v.clone()))
+                                    let a: Activation = serde_json::from_str(&serde_json::to_string(&v).unwrap_or_default())
                                         .map_err(|_| ConfigError::new(format!("model.layers[{i}].activation"), format!("unknown activation {v:?}")))?;
                                     if let Some(LayerSpec::Dense { activation, .. }) = c.model.layers.get_mut(i) { *activation = a; }
                                     Ok(())

@@ -1,6 +1,11 @@
-//! Project tasks: `cargo xtask <data|test|bench>`.
+//! Project tasks: `cargo xtask <serve|dist|data|test|bench|publish|serve-dist>`.
 
 mod data;
+#[cfg(test)]
+mod pages_workflow;
+mod publish;
+mod serve;
+mod wasm_strip;
 mod web;
 
 use std::path::{Path, PathBuf};
@@ -119,6 +124,19 @@ fn bench(extra: &[String]) -> Result<()> {
     web::run_node(&root, "bench.mjs", &url, &chromium)
 }
 
+/// A folder (default dist/) and an address (default 127.0.0.1:8080) in any order: what
+/// parses as a socket address is the address.
+fn dir_and_addr(args: &[String]) -> (PathBuf, String) {
+    let addr = args
+        .iter()
+        .find(|a| a.parse::<std::net::SocketAddr>().is_ok());
+    let dir = args.iter().find(|a| Some(*a) != addr);
+    (
+        dir.map_or_else(|| root().join("dist"), PathBuf::from),
+        addr.map_or("127.0.0.1:8080", String::as_str).to_owned(),
+    )
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -133,13 +151,14 @@ fn main() -> Result<()> {
                 args.get(1).map_or("127.0.0.1:8080", String::as_str),
             )
         }
-        Some("serve-dist") => web::serve(
-            &root().join("dist"),
-            args.get(1).map_or("127.0.0.1:8080", String::as_str),
-        ),
+        Some("serve-dist") => {
+            let (dir, addr) = dir_and_addr(&args[1..]);
+            web::serve(&dir, &addr)
+        }
+        Some("publish") => publish::publish(&dir_and_addr(&args[1..]).0),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  serve  set everything up, build the lab (release) and serve it on http://127.0.0.1:8080\n  dist   the release build of the lab into dist/\n  data   write the Fashion-MNIST IDX files to static/data/fashion-mnist/\n  test   run every test (what CI runs)\n  bench  training throughput (samples/s) natively"
+                "usage: cargo xtask <command>\n\n  serve  set everything up, build the lab (release) and serve it on http://127.0.0.1:8080\n  dist   the release build of the lab into dist/\n  data   write the Fashion-MNIST IDX files to static/data/fashion-mnist/\n  test   run every test (what CI runs)\n  bench  training throughput (samples/s) natively\n\n  serve-dist [DIR] [ADDR]  serve a built lab (default dist/, 127.0.0.1:8080) as it will be hosted\n  publish [DIR]            the hosting post-processing of a built lab alone (dist does it after Trunk)"
             );
             std::process::exit(2)
         }

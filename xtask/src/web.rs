@@ -1,12 +1,13 @@
-//! Building and serving the lab: the pinned tools (Trunk, wasm-bindgen-cli, wasm-opt), the
-//! release build into dist/, and a small static file server.
+//! Building the lab: the pinned tools (Trunk, wasm-bindgen-cli, wasm-opt), the release build
+//! into dist/ (then `publish`'s post-processing), and running the end-to-end tests against it
+//! (served by `serve`).
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+
+pub use crate::serve::{serve, serve_in_background};
 
 pub const TRUNK_VERSION: &str = "0.21.14";
 /// Must equal the wasm-bindgen version in Cargo.lock (and Trunk.toml).
@@ -113,7 +114,7 @@ fn path_with_tools(root: &Path) -> String {
     )
 }
 
-/// `trunk build --release` into dist/.
+/// `trunk build --release` into dist/, then the hosting post-processing (`publish`).
 pub fn dist(root: &Path) -> Result<()> {
     crate::data::ensure_data(root)?;
     ensure_tools(root)?;
@@ -133,104 +134,7 @@ pub fn dist(root: &Path) -> Result<()> {
     if !ok {
         bail!("trunk build failed");
     }
-    Ok(())
-}
-
-fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "js" => "text/javascript; charset=utf-8",
-        "wasm" => "application/wasm",
-        "css" => "text/css; charset=utf-8",
-        "json" => "application/json",
-        "png" => "image/png",
-        "svg" => "image/svg+xml",
-        _ => "application/octet-stream",
-    }
-}
-
-fn respond(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 || header == "\r\n" || header == "\n" {
-            break;
-        }
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or("");
-    let target = parts.next().unwrap_or("/");
-    let path = target.split(['?', '#']).next().unwrap_or("/");
-    let mut file = dir.to_path_buf();
-    for seg in path.split('/').filter(|s| !s.is_empty()) {
-        if seg == ".." {
-            return write!(
-                stream,
-                "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            );
-        }
-        file.push(seg);
-    }
-    if file.is_dir() {
-        file.push("index.html");
-    }
-    match std::fs::read(&file) {
-        Ok(body) => {
-            write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
-                content_type(&file),
-                body.len()
-            )?;
-            if method != "HEAD" {
-                stream.write_all(&body)?;
-            }
-            Ok(())
-        }
-        Err(_) => {
-            let body = b"not found";
-            write!(
-                stream,
-                "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            )?;
-            stream.write_all(body)
-        }
-    }
-}
-
-/// Serves `dir` on `addr` until killed.
-pub fn serve(dir: &Path, addr: &str) -> Result<()> {
-    let listener = TcpListener::bind(addr).with_context(|| format!("binding {addr}"))?;
-    eprintln!(
-        "xtask: the lab is at http://{addr}/ (serving {}; Ctrl-C stops)",
-        dir.display()
-    );
-    serve_on(listener, dir);
-    Ok(())
-}
-
-/// Serves `dir` on `listener`, one thread per connection, until the process ends.
-#[allow(clippy::disallowed_methods)] // xtask is native: threads are fine here
-pub fn serve_on(listener: TcpListener, dir: &Path) {
-    for stream in listener.incoming().flatten() {
-        let dir = dir.to_path_buf();
-        std::thread::spawn(move || {
-            let _ = respond(stream, &dir);
-        });
-    }
-}
-
-/// Serves `dir` on a free local port in the background; returns the base URL.
-#[allow(clippy::disallowed_methods)] // xtask is native: threads are fine here
-pub fn serve_in_background(dir: &Path) -> Result<String> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let url = format!("http://{}/", listener.local_addr()?);
-    let dir = dir.to_path_buf();
-    std::thread::spawn(move || serve_on(listener, &dir));
-    Ok(url)
+    crate::publish::publish(&root.join("dist"))
 }
 
 /// Chromium on PATH or at /usr/bin/chromium; installs Debian's package when it can.
@@ -318,7 +222,7 @@ pub fn run_e2e(root: &Path, url: &str, chromium: &Path) -> Result<()> {
     npm_ci(&dir)?;
     eprintln!("xtask: end-to-end tests against {url}");
     let ok = Command::new("npm")
-        .args(["test", "--silent", "--", "lab.test.mjs"])
+        .args(["test", "--silent", "--", "lab.test.mjs", "hosting.test.mjs"])
         .env("LAB_URL", url)
         .env("LAB_DIST", root.join("dist/"))
         .env("CHROMIUM", chromium)
