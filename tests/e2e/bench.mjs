@@ -5,8 +5,10 @@
 import { launch, BASE } from './lab.mjs';
 
 const browser = await launch();
+// BENCH=load: only the time from load to "data ready".
+const full = process.env.BENCH !== 'load';
 try {
-  for (const backend of ['cpu', 'webgpu']) {
+  for (const backend of full ? ['cpu', 'webgpu'] : []) {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${BASE}#/bench?backend=${backend}`);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=bench-results]')?.dataset.count) >= 3, null, { timeout: 600_000 });
@@ -27,6 +29,12 @@ try {
   console.log(JSON.stringify({ where: 'browser', what: 'load_to_data_ready_ms', first_visit: Math.round(cold), cached_reload: cached, from_cache: fromCache }));
   await page.context().close();
 
+  if (full) await trainingFigures();
+} finally {
+  await browser.close();
+}
+
+async function trainingFigures() {
   // WebGPU: time to the first epoch of the baseline, with the kernels warmed up while the
   // learner reads (waiting for the warm-up) and without (training at once).
   for (const wait of [true, false]) {
@@ -56,6 +64,4 @@ try {
   await t.locator('[data-testid=test-accuracy]').waitFor({ timeout: 600_000 });
   console.log(JSON.stringify({ where: 'browser', backend: 'cpu', what: 'hyperband_seed_004_subset_12000', search_ms: searchMs, best, retrain_ms: Date.now() - r0, test_accuracy: Number(await t.locator('[data-testid=test-accuracy]').textContent()) }));
   await t.context().close();
-} finally {
-  await browser.close();
 }

@@ -3,8 +3,10 @@
 mod data;
 #[cfg(test)]
 mod pages_workflow;
+mod phases;
 mod publish;
 mod serve;
+mod sizes;
 mod wasm_strip;
 mod web;
 
@@ -70,48 +72,71 @@ fn test() -> Result<()> {
     cargo(&["fmt", "--all", "--check"])?;
     // With the worker's code, whose plain parts (backend choice, data summary, jobs, the event
     // sink, the reactor on a CPU device) compile and are tested natively.
-    cargo(&[
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--features",
-        "tuning-lab/worker",
-        "--",
-        "-D",
-        "warnings",
-    ])?;
-    cargo(&["test", "--workspace", "--features", "tuning-lab/worker"])?;
-    // The wasm32 lints use their own config, which bans what panics or is missing there.
-    let wasm_lints = root.join(".cargo/clippy-wasm");
-    cargo_env(
-        &[("CLIPPY_CONF_DIR", wasm_lints.to_str().unwrap_or_default())],
-        &[
+    phases::timed("clippy (native)", || {
+        cargo(&[
             "clippy",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "lab-engine",
-            "-p",
-            "tuning-lab",
+            "--workspace",
+            "--all-targets",
             "--features",
             "tuning-lab/worker",
-            "--bins",
             "--",
             "-D",
             "warnings",
-        ],
-    )?;
+        ])
+    })?;
+    phases::timed("native tests", || {
+        cargo(&["test", "--workspace", "--features", "tuning-lab/worker"])
+    })?;
+    // The wasm32 lints use their own config, which bans what panics or is missing there.
+    let wasm_lints = root.join(".cargo/clippy-wasm");
+    phases::timed("clippy (wasm32)", || {
+        cargo_env(
+            &[("CLIPPY_CONF_DIR", wasm_lints.to_str().unwrap_or_default())],
+            &[
+                "clippy",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "lab-engine",
+                "-p",
+                "tuning-lab",
+                "--features",
+                "tuning-lab/worker",
+                "--bins",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )
+    })?;
     web::dist(&root)?;
     let url = web::serve_in_background(&root.join("dist"))?;
-    web::run_e2e(&root, &url, &chromium)?;
+    phases::timed("end-to-end tests", || web::run_e2e(&root, &url, &chromium))?;
     eprintln!("xtask: all tests passed");
     Ok(())
 }
 
 /// Training throughput natively (`lab bench`) and in headless Chromium (CPU and WebGPU), one
 /// JSON object per line.
+///
+/// `--setup`: the set-up's phases as last recorded (see `phases.rs`) and the built files'
+/// sizes. `--load`: the sizes and load → data ready (first visit, cached) only.
 fn bench(extra: &[String]) -> Result<()> {
     let root = root();
+    if extra.iter().any(|a| a == "--setup") {
+        phases::print();
+        return sizes::print(&root.join("dist"));
+    }
+    let load_only = extra.iter().any(|a| a == "--load");
+    if load_only {
+        let chromium = web::ensure_chromium()?;
+        if !root.join("dist/index.html").is_file() {
+            web::dist(&root)?;
+        }
+        sizes::print(&root.join("dist"))?;
+        let url = web::serve_in_background(&root.join("dist"))?;
+        return web::run_node_with(&root, "bench.mjs", &url, &chromium, &[("BENCH", "load")]);
+    }
     data::ensure_data(&root)?;
     let mut args = vec!["run", "--release", "-q", "-p", "lab-cli", "--", "bench"];
     args.extend(extra.iter().map(String::as_str));
@@ -120,6 +145,7 @@ fn bench(extra: &[String]) -> Result<()> {
     if !root.join("dist/index.html").is_file() {
         web::dist(&root)?;
     }
+    sizes::print(&root.join("dist"))?;
     let url = web::serve_in_background(&root.join("dist"))?;
     web::run_node(&root, "bench.mjs", &url, &chromium)
 }
@@ -158,7 +184,7 @@ fn main() -> Result<()> {
         Some("publish") => publish::publish(&dir_and_addr(&args[1..]).0),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  serve  set everything up, build the lab (release) and serve it on http://127.0.0.1:8080\n  dist   the release build of the lab into dist/\n  data   write the Fashion-MNIST IDX files to static/data/fashion-mnist/\n  test   run every test (what CI runs)\n  bench  training throughput (samples/s) natively\n\n  serve-dist [DIR] [ADDR]  serve a built lab (default dist/, 127.0.0.1:8080) as it will be hosted\n  publish [DIR]            the hosting post-processing of a built lab alone (dist does it after Trunk)"
+                "usage: cargo xtask <command>\n\n  serve  set everything up, build the lab (release) and serve it on http://127.0.0.1:8080\n  dist   the release build of the lab into dist/\n  data   write the Fashion-MNIST IDX files to static/data/fashion-mnist/\n  test   run every test (what CI runs)\n  bench  throughput natively and in Chromium, load → data ready, wasm sizes (--load: only load and sizes; --setup: the set-up's phases and sizes)\n\n  serve-dist [DIR] [ADDR]  serve a built lab (default dist/, 127.0.0.1:8080) as it will be hosted\n  publish [DIR]            the hosting post-processing of a built lab alone (dist does it after Trunk)"
             );
             std::process::exit(2)
         }

@@ -7,6 +7,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use crate::phases::timed;
 pub use crate::serve::{serve, serve_in_background};
 
 pub const TRUNK_VERSION: &str = "0.21.14";
@@ -50,10 +51,12 @@ pub fn ensure_tools(root: &Path) -> Result<()> {
     crate::ensure_wasm_target()?;
     if !version_of(tool("trunk"), "--version").is_some_and(|v| v.contains(TRUNK_VERSION)) {
         eprintln!("xtask: cargo install trunk {TRUNK_VERSION} (a few minutes, once)");
-        let ok = Command::new(env!("CARGO"))
-            .args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"])
-            .status()?
-            .success();
+        let ok = timed("install trunk", || {
+            Ok(Command::new(env!("CARGO"))
+                .args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"])
+                .status()?
+                .success())
+        })?;
         if !ok {
             bail!("installing trunk {TRUNK_VERSION} failed");
         }
@@ -63,15 +66,17 @@ pub fn ensure_tools(root: &Path) -> Result<()> {
     {
         eprintln!("xtask: cargo install wasm-bindgen-cli {WASM_BINDGEN_VERSION}");
         // Not --locked: one of its locked dependency versions is not on this registry mirror.
-        let ok = Command::new(env!("CARGO"))
-            .args([
-                "install",
-                "wasm-bindgen-cli",
-                "--version",
-                WASM_BINDGEN_VERSION,
-            ])
-            .status()?
-            .success();
+        let ok = timed("install wasm-bindgen-cli", || {
+            Ok(Command::new(env!("CARGO"))
+                .args([
+                    "install",
+                    "wasm-bindgen-cli",
+                    "--version",
+                    WASM_BINDGEN_VERSION,
+                ])
+                .status()?
+                .success())
+        })?;
         if !ok {
             bail!("installing wasm-bindgen-cli {WASM_BINDGEN_VERSION} failed");
         }
@@ -83,18 +88,20 @@ pub fn ensure_tools(root: &Path) -> Result<()> {
     {
         eprintln!("xtask: npm install binaryen@{BINARYEN_VERSION} (wasm-opt)");
         std::fs::create_dir_all(&tools)?;
-        let ok = Command::new("npm")
-            .args([
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--silent",
-                &format!("binaryen@{BINARYEN_VERSION}"),
-            ])
-            .current_dir(&tools)
-            .status()
-            .context("running npm (is Node.js installed?)")?
-            .success();
+        let ok = timed("install wasm-opt (npm binaryen)", || {
+            Ok(Command::new("npm")
+                .args([
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--silent",
+                    &format!("binaryen@{BINARYEN_VERSION}"),
+                ])
+                .current_dir(&tools)
+                .status()
+                .context("running npm (is Node.js installed?)")?
+                .success())
+        })?;
         if !ok {
             bail!("npm install binaryen@{BINARYEN_VERSION} failed");
         }
@@ -116,25 +123,29 @@ fn path_with_tools(root: &Path) -> String {
 
 /// `trunk build --release` into dist/, then the hosting post-processing (`publish`).
 pub fn dist(root: &Path) -> Result<()> {
-    crate::data::ensure_data(root)?;
+    timed("data", || crate::data::ensure_data(root))?;
     ensure_tools(root)?;
     // Trunk builds offline (it must not download tools), so every crate of both targets must
     // be in cargo's cache first: on a fresh machine the wasm-only ones never were.
-    crate::cargo(&["fetch"])?;
+    timed("cargo fetch", || crate::cargo(&["fetch"]))?;
     eprintln!("xtask: trunk build --release");
-    let ok = Command::new(tool("trunk"))
-        .args(["build", "--release"])
-        .env("PATH", path_with_tools(root))
-        .env("TRUNK_OFFLINE", "true")
-        .env("TRUNK_SKIP_VERSION_CHECK", "true")
-        .current_dir(root)
-        .status()
-        .context("running trunk")?
-        .success();
+    let ok = timed("trunk build (both wasm)", || {
+        Ok(Command::new(tool("trunk"))
+            .args(["build", "--release"])
+            .env("PATH", path_with_tools(root))
+            .env("TRUNK_OFFLINE", "true")
+            .env("TRUNK_SKIP_VERSION_CHECK", "true")
+            .current_dir(root)
+            .status()
+            .context("running trunk")?
+            .success())
+    })?;
     if !ok {
         bail!("trunk build failed");
     }
-    crate::publish::publish(&root.join("dist"))
+    timed("publish (CSP, sw.js, precompression)", || {
+        crate::publish::publish(&root.join("dist"))
+    })
 }
 
 /// Chromium on PATH or at /usr/bin/chromium; installs Debian's package when it can.
@@ -200,10 +211,22 @@ fn npm_ci(dir: &Path) -> Result<()> {
 
 /// Runs a script of tests/e2e with node against `url`.
 pub fn run_node(root: &Path, script: &str, url: &str, chromium: &Path) -> Result<()> {
+    run_node_with(root, script, url, chromium, &[])
+}
+
+/// [`run_node`] with extra environment variables.
+pub fn run_node_with(
+    root: &Path,
+    script: &str,
+    url: &str,
+    chromium: &Path,
+    env: &[(&str, &str)],
+) -> Result<()> {
     let dir = root.join("tests/e2e");
     npm_ci(&dir)?;
     let ok = Command::new("node")
         .arg(script)
+        .envs(env.iter().copied())
         .env("LAB_URL", url)
         .env("CHROMIUM", chromium)
         .current_dir(&dir)
