@@ -286,8 +286,8 @@ fn DataStatus(trainer: Trainer) -> impl IntoView {
             }.into_any(),
             DataState::Ready(s) => view! {
                 <div class="data-status ok" data-testid="data-ready">
-                    {format!("Fashion-MNIST ready: {} training and {} test images{}", s.train_counts.iter().sum::<usize>(), s.test_counts.iter().sum::<usize>(),
-                        if s.from_cache { " (from the browser cache)" } else { "" })}
+                    {format!("Fashion-MNIST ready: {} training and {} test images from {}{}", s.train_counts.iter().sum::<usize>(), s.test_counts.iter().sum::<usize>(),
+                        s.source, if s.from_cache { ", read from the browser cache" } else { "" })}
                 </div>
             }.into_any(),
             DataState::Failed(message) => view! {

@@ -95,6 +95,7 @@ mod tests {
             naive_baseline_accuracy: 0.1,
             samples: vec![],
             from_cache: true,
+            source: "files you picked".into(),
         });
         assert_eq!(
             status(&ready, false, 0, None),

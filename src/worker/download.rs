@@ -1,16 +1,24 @@
 //! The browser's side of loading the data: the four files downloaded with progress replies,
-//! kept in the Cache API for the next visit (a copy that does not decode is deleted).
+//! kept in the Cache API for the next visit. A copy that does not decode (or cannot be read)
+//! is deleted, so Retry downloads it afresh. A download that receives nothing for
+//! [`STALL_SECONDS`], or more than [`MAX_DOWNLOAD_BYTES`], is aborted. Failures reach the learner in plain words (`fetch_error.rs`).
 
+use std::future::Future;
+use std::pin::pin;
+
+use futures::future::{Either, select};
+use gloo_timers::future::TimeoutFuture;
 use js_sys::{Reflect, Uint8Array};
 use lab_data::FILE_NAMES;
 use lab_data::files::FashionMnist;
 use lab_spec::worker::Reply;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Cache, DedicatedWorkerGlobalScope, Response};
+use web_sys::{AbortController, Cache, DedicatedWorkerGlobalScope, RequestInit, Response};
 use web_time::Instant;
 
 use super::data::decode;
+use super::fetch_error::{self, MAX_DOWNLOAD_BYTES, STALL_SECONDS};
 use super::sink::Outbox;
 
 const CACHE_NAME: &str = "tuning-lab-data-v1";
@@ -23,6 +31,10 @@ fn scope() -> DedicatedWorkerGlobalScope {
 
 /// Downloads the four files under `base` (or takes them from the cache), decodes them and
 /// updates the cache. Returns the data and whether all of it came from the cache.
+///
+/// The files are decoded in full before anything is cached; when they do not decode, all four
+/// cached copies are deleted (downloaded or cached ones alike), so Retry and a reload fetch
+/// them afresh instead of failing on the same bytes again.
 pub async fn fetch(base: &str, outbox: &Outbox) -> Result<(FashionMnist, bool), String> {
     let cache = open_cache().await;
     let (files, from_cache) = fetch_files(base, cache.as_ref(), outbox).await?;
@@ -71,6 +83,24 @@ async fn open_cache() -> Option<Cache> {
         .ok()
 }
 
+/// The cached copy of `url`, if there is one that can be read. One that cannot is deleted
+/// (and downloaded again).
+async fn cached(cache: &Cache, url: &str) -> Option<Vec<u8>> {
+    let hit = JsFuture::from(cache.match_with_str(url)).await.ok()?;
+    let response = hit.dyn_into::<Response>().ok()?;
+    let read = match response.array_buffer() {
+        Ok(promise) => JsFuture::from(promise).await,
+        Err(e) => Err(e),
+    };
+    match read {
+        Ok(buffer) => Some(Uint8Array::new(&buffer).to_vec()),
+        Err(_) => {
+            let _ = JsFuture::from(cache.delete_with_str(url)).await;
+            None
+        }
+    }
+}
+
 /// Downloads the four files (or takes them from the cache). Returns (bytes, all from cache).
 async fn fetch_files(
     base: &str,
@@ -87,33 +117,13 @@ async fn fetch_files(
     for name in FILE_NAMES {
         let url = format!("{base}{name}");
         if let Some(cache) = cache
-            && let Ok(hit) = JsFuture::from(cache.match_with_str(&url)).await
-            && let Ok(response) = hit.dyn_into::<Response>()
+            && let Some(bytes) = cached(cache, &url).await
         {
-            let buffer = JsFuture::from(response.array_buffer().map_err(|e| format!("{e:?}"))?)
-                .await
-                .map_err(|e| format!("{name}: reading the cached copy failed: {e:?}"))?;
-            files.push(Uint8Array::new(&buffer).to_vec());
+            files.push(bytes);
             continue;
         }
         all_cached = false;
-        let response: Response = JsFuture::from(scope().fetch_with_str(&url))
-            .await
-            .map_err(|e| format!("{name}: download failed ({e:?})"))?
-            .dyn_into()
-            .map_err(|_| format!("{name}: not a response"))?;
-        if !response.ok() {
-            return Err(format!(
-                "{name}: the server answered {} {} for {url}",
-                response.status(),
-                response.status_text()
-            ));
-        }
-        files.push(
-            read_body(&response, &mut progress, outbox)
-                .await
-                .map_err(|e| format!("{name}: {e}"))?,
-        );
+        files.push(download(name, &url, &mut progress, outbox).await?);
     }
     // The end: all bytes are in (a content-length may differ from the decoded body's).
     progress.loaded = progress.total.max(progress.loaded);
@@ -121,13 +131,69 @@ async fn fetch_files(
     Ok((files, all_cached))
 }
 
+/// The JavaScript error's `name` (`TypeError`, `AbortError`, ...): all a message needs of it.
+fn error_name(error: &JsValue) -> Option<String> {
+    get(error, "name").as_string()
+}
+
+/// `future`, unless nothing settles it for [`STALL_SECONDS`]: then the request is aborted
+/// (its body stream too) and `None` is returned.
+async fn unless_stalled<F: Future>(
+    future: F,
+    abort: Option<&AbortController>,
+) -> Option<F::Output> {
+    let timeout = TimeoutFuture::new(STALL_SECONDS * 1000);
+    match select(pin!(future), timeout).await {
+        Either::Left((output, _)) => Some(output),
+        Either::Right(_) => {
+            if let Some(abort) = abort {
+                abort.abort();
+            }
+            None
+        }
+    }
+}
+
+/// Downloads one file, aborting it when it stalls.
+async fn download(
+    name: &str,
+    url: &str,
+    progress: &mut Progress,
+    outbox: &Outbox,
+) -> Result<Vec<u8>, String> {
+    let abort = AbortController::new().ok();
+    let init = RequestInit::new();
+    if let Some(abort) = &abort {
+        init.set_signal(Some(&abort.signal()));
+    }
+    let request = JsFuture::from(scope().fetch_with_str_and_init(url, &init));
+    let response: Response = unless_stalled(request, abort.as_ref())
+        .await
+        .ok_or_else(|| fetch_error::stalled(name))?
+        .map_err(|e| fetch_error::request_failed(name, error_name(&e).as_deref()))?
+        .dyn_into()
+        .map_err(|_| fetch_error::request_failed(name, None))?;
+    if !response.ok() {
+        return Err(fetch_error::http_status(
+            name,
+            url,
+            response.status(),
+            &response.status_text(),
+        ));
+    }
+    read_body(name, &response, abort.as_ref(), progress, outbox).await
+}
+
 fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Reads a response's body chunk by chunk, posting progress at most every 100 ms.
+/// Reads a response's body chunk by chunk, posting progress at most every 100 ms; aborts when
+/// no chunk arrives for [`STALL_SECONDS`].
 async fn read_body(
+    name: &str,
     response: &Response,
+    abort: Option<&AbortController>,
     progress: &mut Progress,
     outbox: &Outbox,
 ) -> Result<Vec<u8>, String> {
@@ -139,23 +205,33 @@ async fn read_body(
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     progress.total += length;
-    let body = response.body().ok_or("the response has no body")?;
+    let interrupted =
+        |e: Option<&JsValue>| fetch_error::body_failed(name, e.and_then(error_name).as_deref());
+    let body = response.body().ok_or_else(|| interrupted(None))?;
     let reader: web_sys::ReadableStreamDefaultReader = body
         .get_reader()
         .dyn_into()
-        .map_err(|_| "cannot read the response")?;
-    let mut out = Vec::with_capacity(length as usize);
+        .map_err(|_| interrupted(None))?;
+    // The announced length only sizes the buffer up to the largest file there is.
+    let mut out = Vec::with_capacity(length.min(64 << 20) as usize);
     progress.last_post = Instant::now();
     loop {
-        let chunk = JsFuture::from(reader.read())
+        let chunk = unless_stalled(JsFuture::from(reader.read()), abort)
             .await
-            .map_err(|e| format!("download interrupted: {e:?}"))?;
+            .ok_or_else(|| fetch_error::stalled(name))?
+            .map_err(|e| interrupted(Some(&e)))?;
         if get(&chunk, "done").as_bool().unwrap_or(true) {
             break;
         }
         let bytes = Uint8Array::new(&get(&chunk, "value"));
         progress.loaded += bytes.length() as u64;
         out.extend(bytes.to_vec());
+        if out.len() > MAX_DOWNLOAD_BYTES {
+            if let Some(abort) = abort {
+                abort.abort();
+            }
+            return Err(fetch_error::too_large(name));
+        }
         if progress.last_post.elapsed().as_millis() > PROGRESS_EVERY_MS {
             progress.post(outbox);
         }

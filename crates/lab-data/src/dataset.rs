@@ -16,38 +16,109 @@ pub struct Dataset {
     pub labels: Vec<u8>,
 }
 
+/// Which file of an image/label pair an error is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PairFile {
+    Images,
+    Labels,
+    /// Both, as when they disagree on the number of items.
+    Both,
+}
+
+/// An error in an image/label pair, with the file at fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PairError {
+    pub file: PairFile,
+    pub error: IdxError,
+}
+
+impl PairError {
+    fn images(error: IdxError) -> Self {
+        Self {
+            file: PairFile::Images,
+            error,
+        }
+    }
+
+    fn labels(error: IdxError) -> Self {
+        Self {
+            file: PairFile::Labels,
+            error,
+        }
+    }
+
+    /// The message naming the file at fault: `"{images}: {error}"`, `"{labels}: {error}"`,
+    /// or `"{images} / {labels}: {error}"` when both are.
+    pub fn message(&self, images: &str, labels: &str) -> String {
+        match self.file {
+            PairFile::Images => format!("{images}: {}", self.error),
+            PairFile::Labels => format!("{labels}: {}", self.error),
+            PairFile::Both => format!("{images} / {labels}: {}", self.error),
+        }
+    }
+}
+
+impl std::fmt::Display for PairError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message("the image file", "the label file"))
+    }
+}
+
+impl std::error::Error for PairError {}
+
+/// Checks that `array` holds exactly the data its dimensions announce.
+fn check_data(array: &IdxArray) -> Result<usize, IdxError> {
+    let expected = idx::data_bytes(&array.dims)?;
+    let found = array.data.len();
+    if found < expected {
+        return Err(IdxError::Truncated { expected, found });
+    }
+    if found > expected {
+        return Err(IdxError::TrailingBytes { expected, found });
+    }
+    Ok(expected)
+}
+
 impl Dataset {
     /// Builds a dataset from an IDX image array (`[n, 28, 28]`) and an IDX label array (`[n]`).
-    pub fn from_idx(images: IdxArray, labels: IdxArray) -> Result<Self, IdxError> {
-        if images.dims.len() != 3 || images.dims[1] != SIDE || images.dims[2] != SIDE {
-            return Err(IdxError::WrongShape {
-                expected: "[n, 28, 28] images".into(),
+    /// Nothing about the arrays is trusted: their shapes, their sizes (checked arithmetic,
+    /// capped at [`idx::MAX_ITEMS`] items), their data lengths and the labels are checked, and
+    /// the error names the file at fault.
+    pub fn from_idx(images: IdxArray, labels: IdxArray) -> Result<Self, PairError> {
+        let &[n, SIDE, SIDE] = images.dims.as_slice() else {
+            return Err(PairError::images(IdxError::WrongShape {
+                expected: "n×28×28 images".into(),
                 found: images.dims,
-            });
-        }
-        if labels.dims.len() != 1 {
-            return Err(IdxError::WrongShape {
-                expected: "[n] labels".into(),
+            }));
+        };
+        check_data(&images).map_err(PairError::images)?;
+        let &[m] = labels.dims.as_slice() else {
+            return Err(PairError::labels(IdxError::WrongShape {
+                expected: "n labels".into(),
                 found: labels.dims,
-            });
-        }
-        if images.dims[0] != labels.dims[0] {
-            return Err(IdxError::CountMismatch {
-                images: images.dims[0],
-                labels: labels.dims[0],
+            }));
+        };
+        check_data(&labels).map_err(PairError::labels)?;
+        if n != m {
+            return Err(PairError {
+                file: PairFile::Both,
+                error: IdxError::CountMismatch {
+                    images: n,
+                    labels: m,
+                },
             });
         }
         if let Some((index, &label)) = labels
             .data
             .iter()
             .enumerate()
-            .find(|(_, l)| **l as usize >= NUM_CLASSES)
+            .find(|(_, l)| usize::from(**l) >= NUM_CLASSES)
         {
-            return Err(IdxError::BadLabel {
+            return Err(PairError::labels(IdxError::BadLabel {
                 index,
                 label,
                 classes: NUM_CLASSES,
-            });
+            }));
         }
         Ok(Self {
             images: images.data,
@@ -55,9 +126,12 @@ impl Dataset {
         })
     }
 
-    /// Parses an image file and a label file (gzip or plain IDX).
-    pub fn from_idx_bytes(images: &[u8], labels: &[u8]) -> Result<Self, IdxError> {
-        Self::from_idx(idx::parse(images)?, idx::parse(labels)?)
+    /// Parses an image file and a label file (gzip or plain IDX). Never panics: any bytes give
+    /// a dataset or an error naming the file at fault.
+    pub fn from_idx_bytes(images: &[u8], labels: &[u8]) -> Result<Self, PairError> {
+        let images = idx::parse(images).map_err(PairError::images)?;
+        let labels = idx::parse(labels).map_err(PairError::labels)?;
+        Self::from_idx(images, labels)
     }
 
     /// The two IDX arrays of this dataset.
@@ -216,25 +290,117 @@ mod tests {
         let err = Dataset::from_idx(imgs.clone(), labels).unwrap_err();
         assert_eq!(
             err,
-            IdxError::CountMismatch {
-                images: 20,
-                labels: 19
+            PairError {
+                file: PairFile::Both,
+                error: IdxError::CountMismatch {
+                    images: 20,
+                    labels: 19
+                }
             }
+        );
+        assert_eq!(
+            err.message("a.gz", "b.gz"),
+            "a.gz / b.gz: the image file holds 20 images but the label file holds 19 labels"
         );
         let (_, mut labels) = d.to_idx();
         labels.data[3] = 12;
+        let err = Dataset::from_idx(imgs.clone(), labels.clone()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                PairError {
+                    file: PairFile::Labels,
+                    error: IdxError::BadLabel {
+                        index: 3,
+                        label: 12,
+                        ..
+                    }
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.message("a.gz", "b.gz"),
+            "b.gz: label 12 at index 3 is not a class (expected 0..9)"
+        );
+        // A label file given where the images belong.
+        let err = Dataset::from_idx(labels.clone(), labels).unwrap_err();
+        assert_eq!(err.file, PairFile::Images);
+        assert_eq!(
+            err.message("a.gz", "b.gz"),
+            "a.gz: unexpected IDX shape 20, expected n×28×28 images"
+        );
+    }
+
+    /// `IdxArray`'s fields are public: an array whose data disagrees with its dimensions is
+    /// refused, never indexed.
+    #[test]
+    fn arrays_whose_data_disagree_with_their_dims_are_refused() {
+        let d = toy(2);
+        let (mut imgs, labels) = d.to_idx();
+        imgs.data.truncate(304);
+        let err = Dataset::from_idx(imgs, labels.clone()).unwrap_err();
+        assert_eq!(
+            err,
+            PairError {
+                file: PairFile::Images,
+                error: IdxError::Truncated {
+                    expected: 20 * PIXELS,
+                    found: 304
+                }
+            }
+        );
+        let (imgs, mut labels) = d.to_idx();
+        labels.data.push(0);
         assert!(matches!(
-            Dataset::from_idx(imgs.clone(), labels.clone()),
-            Err(IdxError::BadLabel {
-                index: 3,
-                label: 12,
-                ..
+            Dataset::from_idx(imgs, labels),
+            Err(PairError {
+                file: PairFile::Labels,
+                error: IdxError::TrailingBytes { .. }
             })
         ));
-        // A label file given where the images belong.
-        assert!(matches!(
-            Dataset::from_idx(labels.clone(), labels),
-            Err(IdxError::WrongShape { .. })
-        ));
+        // The wasm32 wrap: 5478275 × 784 is 304 modulo 2^32, and the data is 304 bytes.
+        let imgs = IdxArray {
+            dims: vec![5_478_275, SIDE, SIDE],
+            data: vec![0; 304],
+        };
+        let labels = IdxArray {
+            dims: vec![5_478_275],
+            data: vec![0; 5_478_275],
+        };
+        assert_eq!(
+            Dataset::from_idx(imgs, labels).unwrap_err(),
+            PairError {
+                file: PairFile::Images,
+                error: IdxError::TooManyItems {
+                    items: 5_478_275,
+                    max: idx::MAX_ITEMS
+                }
+            }
+        );
+    }
+
+    /// The pair seen in the wild: an image file of 5478275×28×28 holding 304 bytes and a label
+    /// file of the same count. An error naming the image file, not a panic.
+    #[test]
+    fn the_crafted_pair_is_an_error_naming_the_image_file() {
+        let mut images = vec![0, 0, 8, 3];
+        for d in [5_478_275u32, 28, 28] {
+            images.extend_from_slice(&d.to_be_bytes());
+        }
+        images.extend_from_slice(&[0; 304]);
+        let mut labels = vec![0, 0, 8, 1];
+        labels.extend_from_slice(&5_478_275u32.to_be_bytes());
+        labels.extend(std::iter::repeat_n(0, 5_478_275));
+        let err = Dataset::from_idx_bytes(&images, &labels).unwrap_err();
+        assert_eq!(err.file, PairFile::Images);
+        assert_eq!(
+            err.message(FILE_NAMES[0], FILE_NAMES[1]),
+            "train-images-idx3-ubyte.gz: corrupt IDX header: it announces 5478275 items, more than the 1000000 this lab accepts (Fashion-MNIST's largest file has 60000)"
+        );
+        // A good image file with that label file: the label file is named.
+        let (good, _) = toy(1).to_idx();
+        let err = Dataset::from_idx_bytes(&idx::to_bytes(&good), &labels).unwrap_err();
+        assert_eq!(err.file, PairFile::Labels);
     }
 }

@@ -22,7 +22,8 @@ pub fn find(dir: &Path, name: &str) -> Option<PathBuf> {
     plain.is_file().then_some(plain)
 }
 
-/// Reads the four official files from `dir`; the message names the file at fault.
+/// Reads the four official files from `dir`; the message names the file at fault (both files
+/// of a pair when they disagree on the number of items).
 pub fn load_dir(dir: &Path) -> Result<FashionMnist, String> {
     let mut bytes = Vec::new();
     for name in FILE_NAMES {
@@ -40,10 +41,9 @@ pub fn load_dir(dir: &Path) -> Result<FashionMnist, String> {
     }
     let pair = |i: usize| {
         Dataset::from_idx_bytes(&bytes[i].1, &bytes[i + 1].1).map_err(|e| {
-            format!(
-                "{} / {}: {e}",
-                bytes[i].0.display(),
-                bytes[i + 1].0.display()
+            e.message(
+                &bytes[i].0.display().to_string(),
+                &bytes[i + 1].0.display().to_string(),
             )
         })
     };

@@ -6,5 +6,7 @@ pub mod files;
 pub mod idx;
 pub mod npm;
 
-pub use dataset::{CLASS_NAMES, Dataset, FILE_NAMES, NUM_CLASSES, PIXELS, SIDE};
+pub use dataset::{
+    CLASS_NAMES, Dataset, FILE_NAMES, NUM_CLASSES, PIXELS, PairError, PairFile, SIDE,
+};
 pub use idx::IdxError;

@@ -113,6 +113,9 @@ pub struct DataSummary {
     pub samples: Vec<Vec<serde_bytes::ByteBuf>>,
     /// True when the files came from the browser's cache.
     pub from_cache: bool,
+    /// Where the files came from, in words: "this site (data/fashion-mnist/)", a URL such as
+    /// "https://other.example/data/", or "files you picked".
+    pub source: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
