@@ -15,18 +15,36 @@ use wasm_bindgen::JsValue;
 
 /// gloo-worker's messages as plain JS values (serde-wasm-bindgen). gloo's default, bincode,
 /// cannot read our internally tagged enums (`#[serde(tag = "...")]`); byte buffers travel as
-/// `Uint8Array`s. A message that does not (de)serialize is a bug of this build (both ends are
-/// compiled from the same types): it throws a JS exception, which in the worker reaches the
-/// page as a crash.
+/// `Uint8Array`s. 64-bit integers (`u64`, `usize`: a seed, a sample count) travel as `BigInt`s,
+/// so every value crosses exactly: a plain JS number holds integers only up to 2^53, and
+/// serde-wasm-bindgen refuses a larger one. Its deserializer reads a `u64`/`usize` from a
+/// `BigInt` as well as from a plain number (`deserialize_u64`; `deserialize_any`, which
+/// internally tagged enums use, turns a `BigInt` into an `i64` or `u64`), while `u8`–`u32`
+/// stay plain numbers. NaN and ±Infinity are plain JS numbers here (and names in JSON, see
+/// `lab_spec::finite`).
+///
+/// [`encode`] says why a value cannot be encoded; the page encodes every request with it
+/// before handing it to gloo (see `trainer::bridge`), because gloo's `Codec::encode` has no way
+/// to fail but throwing a JS exception, which would leave the page's handler half done. A reply
+/// the worker cannot encode throws in the worker, and the page sees that as a crash.
 #[derive(Debug)]
 pub struct SerdeWasm;
+
+/// The codec's serializer: 64-bit integers as `BigInt`s, the rest serde-wasm-bindgen's defaults.
+const SERIALIZER: serde_wasm_bindgen::Serializer =
+    serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+
+/// `value` as the JS value the worker's messages travel as, or why it cannot be one.
+pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, String> {
+    value.serialize(&SERIALIZER).map_err(|e| e.to_string())
+}
 
 impl Codec for SerdeWasm {
     fn encode<I>(input: I) -> JsValue
     where
         I: Serialize,
     {
-        serde_wasm_bindgen::to_value(&input).unwrap_or_else(|e| {
+        encode(&input).unwrap_or_else(|e| {
             wasm_bindgen::throw_str(&format!("cannot encode a worker message: {e}"))
         })
     }

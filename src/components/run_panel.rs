@@ -1,7 +1,7 @@
 //! A step's training panel: config editor, model summary, Train / Stop, progress, the live
 //! chart (with the runs it overlays), callback actions and the test-set results.
 
-use lab_spec::{StopReason, TrainingConfig};
+use lab_spec::TrainingConfig;
 use leptos::prelude::*;
 
 use crate::components::action_note::ActionNote;
@@ -10,7 +10,7 @@ use crate::components::chart::HistoryChart;
 use crate::components::results::{Results, SummaryTable};
 use crate::logic::{Route, UrlOverrides, encode_config, eta, format_duration};
 use crate::trainer::pending::ActionKind;
-use crate::trainer::{RunStatus, RunView, Trainer, now_ms};
+use crate::trainer::{RunView, Trainer, now_ms};
 
 #[component]
 pub fn RunPanel(
@@ -105,20 +105,7 @@ pub fn RunPanel(
         } else {
             "–".into()
         };
-        let reason_text = |reason: StopReason| match reason {
-            StopReason::Completed => "finished",
-            StopReason::EarlyStopping => "stopped early",
-            StopReason::UserStop => "stopped by you",
-            StopReason::TerminatedOnNan => "terminated: the loss became NaN",
-        };
-        let status = match &r.status {
-            RunStatus::Running => match &r.summary {
-                Some(s) => format!("{} · evaluating on the test set…", reason_text(s.reason)),
-                None => "training".to_string(),
-            },
-            RunStatus::Finished(reason) => reason_text(*reason).to_string(),
-            RunStatus::Failed(e) => format!("failed: {e}"),
-        };
+        let status = r.status_text();
         Some(view! {
             <div class="progress" data-testid="progress">
                 <progress max="1" value=done.min(1.0)></progress>

@@ -6,12 +6,18 @@
 //! does not load) fires `error` on the `Worker` object. gloo keeps that object to itself, so
 //! [`spawn_watched`] sees it being constructed: for the one synchronous call that spawns the
 //! worker, the global `Worker` constructor is wrapped in a `Proxy` whose `construct` trap
-//! keeps the new worker (and a constructor's exception), then put back.
+//! keeps the new worker (and a constructor's exception), then put back. Dropping a [`Bridge`]
+//! ends its worker: the page replaces a crashed worker with a fresh one (see `trainer`).
+//!
+//! [`Bridge::send`] encodes a request before gloo sees it: gloo's codec can only fail by
+//! throwing a JS exception out of the page's handler, so a request that cannot be encoded is
+//! refused here with the reason instead.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures::StreamExt;
+use futures::future::{AbortHandle, abortable};
 use gloo_worker::Spawnable;
 use gloo_worker::reactor::ReactorBridge;
 use js_sys::{Array, Function, Object, Proxy, Reflect};
@@ -20,19 +26,25 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::Worker;
 
-use crate::protocol::TrainingWorker;
+use crate::protocol::{self, TrainingWorker};
 
 /// The worker's loader: Trunk's `data-loader-shim` of the `worker` bin (a classic script that
 /// loads the `no-modules` wasm-bindgen output), see index.html.
 const WORKER_URL: &str = "./worker_loader.js";
 
-/// A running training worker.
+/// A running training worker; dropping it ends the worker.
 pub struct Bridge {
     bridge: Rc<RefCell<ReactorBridge<TrainingWorker>>>,
+    /// The worker, when it was seen being constructed.
+    worker: Option<Worker>,
+    /// Ends the loop that hands the replies to `on_reply`.
+    replies: AbortHandle,
 }
 
 impl Bridge {
-    /// Starts the worker; `on_reply` gets each reply, `on_crash` the message of a crash.
+    /// Starts the worker; `on_reply` gets each reply, `on_crash` what the crash said (the
+    /// error's text, such as "Uncaught RuntimeError: unreachable"). Neither is called once the
+    /// bridge is dropped.
     pub fn spawn(
         on_reply: impl Fn(Reply) + 'static,
         on_crash: impl Fn(String) + 'static,
@@ -43,26 +55,29 @@ impl Bridge {
                 .as_module(false)
                 .spawn(WORKER_URL)
         });
-        match worker {
+        let worker = match worker {
             Some(Ok(worker)) => {
                 let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event| {
-                    on_crash(format!(
-                        "the training worker crashed: {}",
-                        error_message(&event)
-                    ))
+                    on_crash(error_message(&event))
                 });
                 worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+                // Kept for the page's life: it may be running when the bridge is dropped
+                // (a crash replaces the worker), and `Drop` unhooks it.
                 on_error.forget();
+                Some(worker)
             }
             Some(Err(e)) => return Err(format!("the training worker could not start: {e:?}")),
-            None => web_sys::console::warn_1(
-                &"the training worker's crashes will not be reported (its Worker was not seen)"
-                    .into(),
-            ),
-        }
+            None => {
+                web_sys::console::warn_1(
+                    &"the training worker's crashes will not be reported (its Worker was not seen)"
+                        .into(),
+                );
+                None
+            }
+        };
         let bridge = Rc::new(RefCell::new(bridge));
         let replies = bridge.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        let (forward, handle) = abortable(async move {
             // The borrow lasts one poll, so `send` can run between replies.
             let mut replies =
                 futures::stream::poll_fn(move |cx| replies.borrow_mut().poll_next_unpin(cx));
@@ -70,12 +85,33 @@ impl Bridge {
                 on_reply(reply);
             }
         });
-        Ok(Self { bridge })
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = forward.await;
+        });
+        Ok(Self {
+            bridge,
+            worker,
+            replies: handle,
+        })
     }
 
-    /// Sends a request (gloo queues it until the worker listens).
-    pub fn send(&self, request: &Request) {
+    /// Sends a request (gloo queues it until the worker listens), or says why it cannot be
+    /// encoded: it is encoded here first, so that gloo never meets a value it cannot encode.
+    pub fn send(&self, request: &Request) -> Result<(), String> {
+        protocol::encode(request)?;
         self.bridge.borrow().send_input(request.clone());
+        Ok(())
+    }
+}
+
+impl Drop for Bridge {
+    /// Ends the worker: no reply nor crash of it reaches the page afterwards.
+    fn drop(&mut self) {
+        self.replies.abort();
+        if let Some(worker) = &self.worker {
+            worker.set_onerror(None);
+            worker.terminate();
+        }
     }
 }
 

@@ -2,6 +2,11 @@
 //! (read-only) and call its methods (`start`, `stop`, `tune`, ...); the replies of the worker
 //! change the state through the plain functions of [`reducers`]. A Train or Search asked for
 //! before the data and the backend are ready waits in [`pending`] and starts when they are.
+//!
+//! Nothing the worker does can wedge the page: a request that cannot be encoded is refused
+//! with the reason (no run is left "training"), and a worker that crashes (a panic, running
+//! out of memory) fails what was running and, once it had loaded the data, is replaced by a
+//! fresh one started with the same backend choice and data source (`Trainer::restart`).
 
 pub mod bridge;
 pub mod pending;
@@ -65,10 +70,17 @@ pub struct Trainer {
     pub checkpoint: ReadSignal<Option<CheckpointAsk>>,
     /// Why a benchmark failed.
     pub bench_error: ReadSignal<Option<String>>,
+    /// Why the runs saved in this tab could not be restored after a reload (what was saved is
+    /// kept under `session_storage::UNREADABLE_KEY`).
+    pub session_error: ReadSignal<Option<String>>,
     set: Writers,
     bridge: StoredValue<Option<Bridge>, LocalStorage>,
     next_id: StoredValue<u32>,
     data_base: StoredValue<String>,
+    /// The backend asked for, and where the data was last loaded from: a fresh worker that
+    /// replaces a crashed one starts with them.
+    choice: StoredValue<BackendChoice>,
+    source: StoredValue<DataSource>,
 }
 
 pub fn now_ms() -> f64 {
@@ -79,12 +91,19 @@ pub fn now_ms() -> f64 {
 }
 
 impl Trainer {
-    fn send(&self, request: &Request) {
-        self.bridge.with_value(|b| {
-            if let Some(b) = b {
-                b.send(request);
-            }
-        });
+    /// Sends `request` to the worker, or says why it cannot be sent.
+    fn send(&self, request: &Request) -> Result<(), String> {
+        self.bridge.with_value(|b| match b {
+            Some(b) => b.send(request),
+            None => Err("the training worker is not running".into()),
+        })
+    }
+
+    /// Sends a request whose failure has no place of its own on the page (Stop, a preview).
+    fn send_or_log(&self, request: &Request) {
+        if let Err(e) = self.send(request) {
+            web_sys::console::error_1(&format!("a request to the training worker: {e}").into());
+        }
     }
 
     pub fn running(&self) -> bool {
@@ -159,7 +178,8 @@ impl Trainer {
     }
 
     /// Carries out `action` on the loaded data: checks its config against the data, gives it
-    /// a fresh id and sends it to the worker.
+    /// a fresh id and sends it to the worker. It is shown as running only once it was sent: a
+    /// request that cannot be sent is refused with the reason.
     fn launch(&self, action: Action) -> Result<u32, String> {
         action
             .validate(Some(self.available()))
@@ -177,15 +197,23 @@ impl Trainer {
                 label,
                 config,
             } => {
-                let view = RunView::new(id, step, label, config.clone(), backend, now_ms());
+                let request = Request::Train {
+                    run: id,
+                    config: config.clone(),
+                };
+                self.send(&request).map_err(unsendable)?;
+                let view = RunView::new(id, step, label, config, backend, now_ms());
                 self.set.runs.update(|runs| runs.push(view));
-                self.send(&Request::Train { run: id, config });
             }
             Action::Search(config) => {
+                let request = Request::Tune {
+                    search: id,
+                    config: config.clone(),
+                };
+                self.send(&request).map_err(unsendable)?;
                 self.set
                     .search
-                    .set(Some(SearchView::new(id, config.clone(), backend, now_ms())));
-                self.send(&Request::Tune { search: id, config });
+                    .set(Some(SearchView::new(id, config, backend, now_ms())));
             }
         }
         Ok(id)
@@ -228,11 +256,14 @@ impl Trainer {
     }
 
     pub fn bench(&self, model: BenchModel, batch: usize, steps: usize) {
-        self.send(&Request::Bench {
+        let request = Request::Bench {
             model,
             batch,
             steps,
-        });
+        };
+        if let Err(e) = self.send(&request) {
+            self.set.bench_error.set(Some(unsendable(e)));
+        }
     }
 
     /// Stop: cancels a waiting Train or Search, else stops what runs.
@@ -241,21 +272,22 @@ impl Trainer {
         if pending::cancel(&mut p) {
             self.set.pending.set(p);
         } else {
-            self.send(&Request::Stop);
+            self.send_or_log(&Request::Stop);
         }
     }
 
     /// Evaluates `run`'s best checkpoint on the test set; [`Trainer::checkpoint`] says it is
     /// under way until the report (or the reason it failed) arrives.
     pub fn evaluate_checkpoint(&self, run: u32) {
-        self.set
-            .checkpoint
-            .set(Some(CheckpointAsk { run, failed: None }));
-        self.send(&Request::EvaluateCheckpoint { run });
+        let failed = self
+            .send(&Request::EvaluateCheckpoint { run })
+            .err()
+            .map(unsendable);
+        self.set.checkpoint.set(Some(CheckpointAsk { run, failed }));
     }
 
     pub fn misclassified(&self, run: u32, actual: u8, predicted: u8) {
-        self.send(&Request::Misclassified {
+        self.send_or_log(&Request::Misclassified {
             run,
             actual,
             predicted,
@@ -263,30 +295,35 @@ impl Trainer {
     }
 
     pub fn preview(&self, index: usize, normalization: Normalization) {
-        self.send(&Request::Preview {
+        self.send_or_log(&Request::Preview {
             index,
             normalization,
         });
     }
 
     pub fn load_default_data(&self) {
-        self.set_data(DataState::Loading {
-            loaded: 0,
-            total: 0,
-        });
-        self.send(&Request::LoadData {
-            source: DataSource::Url(self.data_base.get_value()),
-        });
+        self.load(DataSource::Url(self.data_base.get_value()));
     }
 
     pub fn load_files(&self, files: Vec<Vec<u8>>) {
+        self.load(DataSource::Files(
+            files.into_iter().map(serde_bytes::ByteBuf::from).collect(),
+        ));
+    }
+
+    /// Loads the data from `source`, which a fresh worker would load again.
+    fn load(&self, source: DataSource) {
         self.set_data(DataState::Loading {
             loaded: 0,
             total: 0,
         });
-        self.send(&Request::LoadData {
-            source: DataSource::Files(files.into_iter().map(serde_bytes::ByteBuf::from).collect()),
+        let sent = self.send(&Request::LoadData {
+            source: source.clone(),
         });
+        self.source.set_value(source);
+        if let Err(e) = sent {
+            self.set_data(DataState::Failed(unsendable(e)));
+        }
     }
 
     /// The data could not be read on the page's side (a picked file, ...).
@@ -380,11 +417,27 @@ impl Trainer {
         }
     }
 
-    fn on_crash(&self, message: String) {
+    /// The worker crashed, saying `detail`: what was running failed, and a fresh worker
+    /// replaces it once it had loaded the data (a waiting action then keeps waiting for the
+    /// fresh one); otherwise the data is marked failed and the waiting action dropped.
+    fn on_crash(&self, detail: String) {
+        let restarted = self.data.with_untracked(reducers::restarts_after_crash)
+            && self.restart().map_or_else(
+                |e| {
+                    let e = format!("a fresh training worker could not start: {e}");
+                    web_sys::console::error_1(&e.into());
+                    false
+                },
+                |()| true,
+            );
+        let message = reducers::crash_message(&detail, restarted);
         self.set.runs.update(|runs| {
             self.set
                 .search
-                .update(|s| reducers::fail_running(runs, s.as_mut(), &message))
+                .update(|s| reducers::fail_running(runs, s.as_mut(), &message));
+            if restarted {
+                reducers::worker_replaced(runs);
+            }
         });
         if self
             .checkpoint
@@ -397,24 +450,53 @@ impl Trainer {
             });
         }
         self.set.bench_error.set(Some(message.clone()));
-        let mut p = self.pending.get_untracked();
-        pending::drop_waiting(&mut p, &message);
-        if self.pending.with_untracked(|old| *old != p) {
-            self.set.pending.set(p);
-        }
-        if !self
-            .data
-            .with_untracked(|d| matches!(d, DataState::Ready(_)))
-        {
+        if !restarted {
+            let mut p = self.pending.get_untracked();
+            pending::drop_waiting(&mut p, &message);
+            if self.pending.with_untracked(|old| *old != p) {
+                self.set.pending.set(p);
+            }
             self.set_data(DataState::Failed(message));
         }
     }
+
+    /// Replaces the worker with a fresh one (the old one is ended first, so none of its
+    /// replies arrive after this), started with the same backend choice and data source. The
+    /// runs and search stay as they are; a waiting action starts once the fresh worker is
+    /// ready, as at the page's start.
+    fn restart(&self) -> Result<(), String> {
+        self.bridge.set_value(None);
+        self.set.backend.set(None);
+        self.set_data(DataState::Loading {
+            loaded: 0,
+            total: 0,
+        });
+        self.bridge.set_value(Some(spawn_bridge(*self)?));
+        self.send(&Request::Init {
+            backend: self.choice.get_value(),
+        })?;
+        let source = self.source.get_value();
+        self.send(&Request::LoadData { source })
+    }
+}
+
+/// Why a request could not be sent, as the place that asked for it shows it.
+fn unsendable(reason: String) -> String {
+    format!("the training worker could not be sent this request: {reason}")
+}
+
+/// Starts a worker whose replies and crash go to `trainer`.
+fn spawn_bridge(trainer: Trainer) -> Result<Bridge, String> {
+    Bridge::spawn(
+        move |reply| trainer.on_reply(reply),
+        move |detail| trainer.on_crash(detail),
+    )
 }
 
 /// Starts the worker (once) and returns the trainer handle. `data_base` is the URL of the
 /// folder holding the four data files.
 pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
-    let session: Session = session_storage::restore();
+    let (session, session_error): (Session, _) = session_storage::restore();
     let next_id = session.next_id();
     let (backend_r, backend_w) = signal(None);
     let (data_r, data_w) = signal(DataState::Loading {
@@ -429,6 +511,8 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
     let (pending_r, pending_w) = signal(Pending::Nothing);
     let (checkpoint_r, checkpoint_w) = signal(None);
     let (bench_error_r, bench_error_w) = signal(None);
+    let (session_error_r, _) = signal(session_error);
+    let source = DataSource::Url(data_base.clone());
     let trainer = Trainer {
         backend: backend_r,
         data: data_r,
@@ -440,6 +524,7 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
         pending: pending_r,
         checkpoint: checkpoint_r,
         bench_error: bench_error_r,
+        session_error: session_error_r,
         set: Writers {
             backend: backend_w,
             data: data_w,
@@ -455,11 +540,10 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
         bridge: StoredValue::new_local(None),
         next_id: StoredValue::new(next_id),
         data_base: StoredValue::new(data_base),
+        choice: StoredValue::new(backend),
+        source: StoredValue::new(source),
     };
-    match Bridge::spawn(
-        move |reply| trainer.on_reply(reply),
-        move |message| trainer.on_crash(message),
-    ) {
+    match spawn_bridge(trainer) {
         Ok(bridge) => trainer.bridge.set_value(Some(bridge)),
         Err(message) => {
             trainer.set_data(DataState::Failed(message));
@@ -467,7 +551,10 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
         }
     }
     session_storage::keep(trainer.runs, trainer.search);
-    trainer.send(&Request::Init { backend });
+    if let Err(e) = trainer.send(&Request::Init { backend }) {
+        trainer.set_data(DataState::Failed(unsendable(e)));
+        return trainer;
+    }
     trainer.load_default_data();
     trainer
 }

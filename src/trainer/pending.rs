@@ -312,6 +312,7 @@ mod tests {
             naive_baseline_accuracy: 0.1,
             samples: vec![],
             from_cache: false,
+            source: "files you picked".into(),
         })
     }
 

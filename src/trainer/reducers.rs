@@ -1,10 +1,10 @@
 //! How the worker's replies change what the page knows: plain functions over the views, so
 //! every transition is tested natively.
 
-use lab_spec::tuning::SearchEvent;
-use lab_spec::{CallbackAction, Event, StopReason};
+use lab_spec::tuning::{SearchEvent, TrialStatus};
+use lab_spec::{Event, StopReason};
 
-use super::views::{CheckpointAsk, RunStatus, RunView, SearchStatus, SearchView};
+use super::views::{CheckpointAsk, DataState, RunStatus, RunView, SearchStatus, SearchView};
 
 /// A run's event. The run stays "running" after `Finished` until the test-set evaluation
 /// arrives.
@@ -27,9 +27,11 @@ pub fn apply_event(r: &mut RunView, event: Event) {
         }
         Event::Epoch(logs) => r.epochs.push(logs),
         Event::Callback(action) => r.actions.push(action),
-        Event::NanLoss { epoch, batch } => r
-            .actions
-            .push(CallbackAction::TerminatedOnNan { epoch, batch }),
+        // TerminateOnNaN is off (else the run ends with its callback action): the first NaN
+        // is said in the status; the engine reports it again in each later epoch.
+        Event::NanLoss { epoch, batch } => {
+            r.nan_loss.get_or_insert((epoch, batch));
+        }
         Event::Finished(summary) => r.summary = Some(summary),
         Event::Evaluated(report) => {
             r.report = Some(report);
@@ -90,10 +92,18 @@ pub fn fail_run(
     }
 }
 
-/// A search that could not start or crashed.
+/// A search that could not start or crashed: its running trial ends as failed.
 pub fn fail_search(s: &mut SearchView, message: String) {
     s.status = SearchStatus::Failed(message);
     s.current = None;
+    s.progress = None;
+    for t in s
+        .trials
+        .iter_mut()
+        .filter(|t| t.status == TrialStatus::Running)
+    {
+        t.status = TrialStatus::Failed;
+    }
 }
 
 /// The worker is gone: whatever was running failed with `message`.
@@ -103,6 +113,37 @@ pub fn fail_running(runs: &mut [RunView], search: Option<&mut SearchView>, messa
     }
     if let Some(s) = search.filter(|s| s.is_running()) {
         fail_search(s, message.to_string());
+    }
+}
+
+/// Whether the page replaces a crashed worker with a fresh one: yes when the crashed one had
+/// loaded the data (the fresh one loads it again, from the browser's cache), so that the
+/// next run works. A worker that crashed before that would likely crash again: the data is
+/// marked failed instead, and a reload starts over.
+pub fn restarts_after_crash(data: &DataState) -> bool {
+    matches!(data, DataState::Ready(_))
+}
+
+/// What the learner reads when the worker crashed: `detail` is what the browser said (a
+/// panic and running out of memory both end in "RuntimeError: unreachable").
+pub fn crash_message(detail: &str, restarted: bool) -> String {
+    let next = if restarted {
+        "a fresh worker has been started, so you can train again (a smaller model or batch size needs less memory)"
+    } else {
+        "reload the page to start it again"
+    };
+    format!(
+        "the training worker crashed (out of memory, or an internal error: {detail}); {next}",
+        detail = detail.trim()
+    )
+}
+
+/// A fresh worker replaced the crashed one: it holds no run's predictions nor checkpoint, so
+/// every run is marked as such (as after a reload).
+pub fn worker_replaced(runs: &mut [RunView]) {
+    for r in runs {
+        r.restored = true;
+        r.progress = None;
     }
 }
 
@@ -212,13 +253,37 @@ mod tests {
     }
 
     #[test]
-    fn a_nan_loss_is_shown_among_the_callback_actions() {
+    fn a_nan_loss_with_terminate_on_nan_off_is_said_once_in_the_status() {
         let mut r = run();
         apply_event(&mut r, Event::NanLoss { epoch: 1, batch: 3 });
+        apply_event(&mut r, Event::Epoch(logs(1)));
+        apply_event(&mut r, Event::NanLoss { epoch: 2, batch: 1 });
+        assert!(r.actions.is_empty(), "not a TerminateOnNaN action");
+        assert_eq!(r.nan_loss, Some((1, 3)), "the first one");
         assert_eq!(
-            r.actions,
-            vec![CallbackAction::TerminatedOnNan { epoch: 1, batch: 3 }]
+            r.status_text(),
+            "training · the loss became NaN at epoch 1, batch 3 (TerminateOnNaN is off, so training went on)"
         );
+        apply_event(&mut r, Event::Finished(summary(StopReason::Completed)));
+        apply_event(&mut r, Event::Evaluated(report()));
+        let text = r.status_text();
+        assert!(
+            text.starts_with("finished · the loss became NaN at epoch 1, batch 3"),
+            "{text}"
+        );
+        assert_eq!(text.matches("NaN").count(), 2, "{text}");
+        // TerminateOnNaN on: its action ends the run, and the status says it.
+        let mut t = run();
+        apply_event(
+            &mut t,
+            Event::Callback(lab_spec::CallbackAction::TerminatedOnNan { epoch: 1, batch: 3 }),
+        );
+        apply_event(
+            &mut t,
+            Event::Finished(summary(StopReason::TerminatedOnNan)),
+        );
+        apply_event(&mut t, Event::Evaluated(report()));
+        assert_eq!(t.status_text(), "terminated: the loss became NaN");
         apply_event(
             &mut r,
             Event::Failed {
@@ -273,15 +338,62 @@ mod tests {
         a.status = RunStatus::Finished(StopReason::Completed);
         let mut b = run();
         b.id = 2;
+        b.epochs.push(logs(1));
         let mut runs = vec![a.clone(), b];
         let mut s = SearchView::new(3, TunerConfig::seed_004(), "cpu".into(), 0.0);
+        let mut done = trial("0000");
+        done.status = TrialStatus::Completed;
+        s.trials = vec![done.clone(), trial("0001")];
+        s.current = Some(1);
         fail_running(&mut runs, Some(&mut s), "the worker crashed");
         assert_eq!(runs[0], a);
         assert_eq!(
             runs[1].status,
             RunStatus::Failed("the worker crashed".into())
         );
+        assert_eq!(runs[1].epochs.len(), 1, "its curves are kept");
+        assert_eq!(runs[1].status_text(), "failed: the worker crashed");
         assert_eq!(s.status, SearchStatus::Failed("the worker crashed".into()));
+        assert_eq!(s.current, None);
+        assert_eq!(s.trials[0], done, "a finished trial is kept");
+        assert_eq!(
+            s.trials[1].status,
+            TrialStatus::Failed,
+            "no trial stays running"
+        );
+    }
+
+    #[test]
+    fn a_crashed_worker_is_replaced_once_it_had_the_data() {
+        let ready = DataState::Ready(lab_spec::worker::DataSummary {
+            train_counts: vec![6000; 10],
+            test_counts: vec![1000; 10],
+            naive_baseline_accuracy: 0.1,
+            samples: vec![],
+            from_cache: true,
+            source: "this site (data/fashion-mnist/)".into(),
+        });
+        assert!(restarts_after_crash(&ready));
+        // Crashed while loading (a fresh one would likely crash again): no restart.
+        assert!(!restarts_after_crash(&DataState::Loading {
+            loaded: 1,
+            total: 2
+        }));
+        assert!(!restarts_after_crash(&DataState::Failed("x".into())));
+        assert_eq!(
+            crash_message("Uncaught RuntimeError: unreachable\n", true),
+            "the training worker crashed (out of memory, or an internal error: Uncaught RuntimeError: unreachable); a fresh worker has been started, so you can train again (a smaller model or batch size needs less memory)"
+        );
+        assert!(crash_message("x", false).ends_with("reload the page to start it again"));
+
+        // The runs stay; none of them has predictions or a checkpoint in the fresh worker.
+        let mut a = run();
+        a.status = RunStatus::Finished(StopReason::Completed);
+        a.progress = Some(batch(1, 1, 1, 500.0));
+        let mut runs = vec![a.clone()];
+        worker_replaced(&mut runs);
+        assert!(runs[0].restored && runs[0].progress.is_none());
+        assert_eq!((&runs[0].status, &runs[0].epochs), (&a.status, &a.epochs));
     }
 
     #[test]

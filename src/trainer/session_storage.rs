@@ -1,5 +1,8 @@
 //! What survives a reload: the tab's runs and search, kept in sessionStorage (per tab, gone
 //! when the tab closes). Saved when an epoch ends or a status changes, not on every batch.
+//! NaN and ±Infinity (a loss that diverged) are saved by name and read back
+//! (`lab_spec::finite`). A saved session that cannot be read is never overwritten silently:
+//! it is copied under [`UNREADABLE_KEY`] first, and [`restore`] says so.
 
 use gloo_storage::{SessionStorage, Storage};
 use lab_spec::tuning::TrialStatus;
@@ -9,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::views::{RunStatus, RunView, SearchStatus, SearchView};
 
 const SESSION_KEY: &str = "tuning-lab.session.v1";
+
+/// Where a saved session that could not be read is kept (the next save replaces the other).
+pub const UNREADABLE_KEY: &str = "tuning-lab.session.v1.unreadable";
 
 /// The runs and search of a tab.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -83,11 +89,37 @@ impl Session {
     }
 }
 
-/// The tab's session before this load, as it comes back after a reload.
-pub fn restore() -> Session {
-    SessionStorage::get::<Session>(SESSION_KEY)
-        .unwrap_or_default()
-        .after_reload()
+/// The saved text of a session, read back; an empty session and the reason when it cannot be
+/// read (nothing saved is no reason).
+pub fn parse(saved: Option<&str>) -> Result<Session, String> {
+    saved.map_or(Ok(Session::default()), |text| {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    })
+}
+
+/// What [`restore`] says when the saved session could not be read.
+pub fn unreadable_message(reason: &str) -> String {
+    format!(
+        "The runs saved in this tab could not be restored ({reason}). They are kept in sessionStorage under \"{UNREADABLE_KEY}\"."
+    )
+}
+
+/// The tab's session before this load, as it comes back after a reload, and a message when
+/// what was saved could not be read (it is kept under [`UNREADABLE_KEY`] first, so that the
+/// next save does not erase it).
+pub fn restore() -> (Session, Option<String>) {
+    let saved = SessionStorage::raw().get_item(SESSION_KEY).ok().flatten();
+    match parse(saved.as_deref()) {
+        Ok(session) => (session.after_reload(), None),
+        Err(reason) => {
+            if let Some(text) = &saved {
+                let _ = SessionStorage::raw().set_item(UNREADABLE_KEY, text);
+            }
+            let message = unreadable_message(&reason);
+            web_sys::console::warn_1(&message.as_str().into());
+            (Session::default(), Some(message))
+        }
+    }
 }
 
 /// Saves the session whenever its [`Session::signature`] changes.
@@ -166,6 +198,73 @@ mod tests {
         assert_eq!(session.runs[1].batch_losses, vec![(0.1, 2.0)]);
         let search = session.search.unwrap();
         assert!(matches!(&search.status, SearchStatus::Failed(m) if m.contains("after 0 trials")));
+    }
+
+    #[test]
+    fn a_session_with_nan_and_infinite_values_is_restored_as_it_was() {
+        let mut r = run(1);
+        r.status = RunStatus::Finished(lab_spec::StopReason::Completed);
+        r.batch_losses = vec![(0.5, 2.3), (1.0, f64::NAN), (1.5, f64::INFINITY)];
+        r.nan_loss = Some((1, 7));
+        let logs = lab_spec::EpochLogs {
+            epoch: 1,
+            loss: f64::NAN,
+            accuracy: 0.1,
+            val_loss: Some(f64::NAN),
+            val_accuracy: Some(0.1),
+            lr: 10.0,
+            regularization_loss: 0.0,
+            seconds: 2.0,
+        };
+        r.epochs = vec![logs.clone()];
+        let mut history = lab_spec::History::default();
+        history.push(&logs);
+        r.summary = Some(lab_spec::RunSummary {
+            history,
+            epochs: vec![logs],
+            reason: lab_spec::StopReason::Completed,
+            stopped_epoch: 1,
+            best_epoch: None,
+            weights_epoch: 1,
+            saw_nan: true,
+        });
+        let saved = serde_json::to_string(&Session {
+            runs: vec![r],
+            search: None,
+        })
+        .unwrap();
+        assert!(saved.contains(r#""loss":"NaN""#), "{saved}");
+        let back = parse(Some(&saved)).unwrap().after_reload();
+        let r = &back.runs[0];
+        assert!(r.epochs[0].loss.is_nan() && r.epochs[0].val_loss.is_some_and(f64::is_nan));
+        assert!(r.batch_losses[1].1.is_nan());
+        assert_eq!(r.batch_losses[2], (1.5, f64::INFINITY));
+        let summary = r.summary.as_ref().unwrap();
+        assert!(summary.history.loss[0].is_nan() && summary.history.val_loss[0].is_nan());
+        assert_eq!(r.nan_loss, Some((1, 7)));
+        assert!(
+            r.status_text()
+                .starts_with("finished · the loss became NaN")
+        );
+    }
+
+    #[test]
+    fn a_session_saved_with_null_for_nan_is_restored_and_an_unreadable_one_is_reported() {
+        // What an earlier build saved for a NaN loss.
+        let mut value = serde_json::to_value(Session {
+            runs: vec![run(2)],
+            search: None,
+        })
+        .unwrap();
+        value["runs"][0]["batch_losses"] = serde_json::json!([[0.5, null]]);
+        let back = parse(Some(&value.to_string())).unwrap();
+        assert!(back.runs[0].batch_losses[0].1.is_nan());
+
+        assert_eq!(parse(None), Ok(Session::default()), "nothing saved");
+        let reason = parse(Some(r#"{"runs": 3}"#)).unwrap_err();
+        let message = unreadable_message(&reason);
+        assert!(message.contains("could not be restored"), "{message}");
+        assert!(message.contains(UNREADABLE_KEY), "{message}");
     }
 
     #[test]

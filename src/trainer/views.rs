@@ -52,16 +52,23 @@ pub struct RunView {
     pub total_epochs: usize,
     pub batches_per_epoch: usize,
     pub progress: Option<BatchProgress>,
-    /// Running training loss within epochs: (fractional epoch, loss).
+    /// Running training loss within epochs: (fractional epoch, loss); NaN and ±Infinity are
+    /// kept (also in sessionStorage).
+    #[serde(with = "lab_spec::finite::pairs")]
     pub batch_losses: Vec<(f64, f64)>,
     pub actions: Vec<CallbackAction>,
+    /// Where the loss first became NaN (or infinite) while TerminateOnNaN was off, so training
+    /// went on: (epoch, batch). Said once, in the status.
+    #[serde(default)]
+    pub nan_loss: Option<(usize, usize)>,
     pub summary: Option<RunSummary>,
     pub report: Option<ClassificationReport>,
     pub checkpoint_report: Option<(usize, ClassificationReport)>,
     pub started_at: f64,
     pub visible: bool,
     pub backend: String,
-    /// Restored after a reload: the worker no longer holds its predictions or checkpoint.
+    /// Restored after a reload, or kept while a crashed worker was replaced: the worker no
+    /// longer holds its predictions or checkpoint.
     #[serde(default)]
     pub restored: bool,
 }
@@ -88,6 +95,7 @@ impl RunView {
             progress: None,
             batch_losses: Vec::new(),
             actions: Vec::new(),
+            nan_loss: None,
             summary: None,
             report: None,
             checkpoint_report: None,
@@ -100,6 +108,31 @@ impl RunView {
 
     pub fn is_running(&self) -> bool {
         self.status == RunStatus::Running
+    }
+
+    /// The run's status in words, as its progress line shows it: "training", "finished",
+    /// "failed: …", with a NaN loss said once when training went on after it.
+    pub fn status_text(&self) -> String {
+        let reason_text = |reason: StopReason| match reason {
+            StopReason::Completed => "finished",
+            StopReason::EarlyStopping => "stopped early",
+            StopReason::UserStop => "stopped by you",
+            StopReason::TerminatedOnNan => "terminated: the loss became NaN",
+        };
+        let status = match &self.status {
+            RunStatus::Running => match &self.summary {
+                Some(s) => format!("{} · evaluating on the test set…", reason_text(s.reason)),
+                None => "training".to_string(),
+            },
+            RunStatus::Finished(reason) => reason_text(*reason).to_string(),
+            RunStatus::Failed(e) => return format!("failed: {e}"),
+        };
+        match self.nan_loss {
+            Some((epoch, batch)) => format!(
+                "{status} · the loss became NaN at epoch {epoch}, batch {batch} (TerminateOnNaN is off, so training went on)"
+            ),
+            None => status,
+        }
     }
 }
 

@@ -31,7 +31,7 @@ pub async fn train(
     settle_warm_up(&state.warm_up).await;
     let (backend, data) = state.ready()?;
     let target = backend.target(&config.model);
-    state.stop.lower();
+    // The stop flag was lowered when the request was read: a Stop during the warm-up counts.
     let mut sink = EventSink::new(Route::Run(run, outbox.clone()), state.stop.clone());
     let RunResult {
         outcome,
@@ -73,7 +73,6 @@ pub async fn tune(
     config.validate(Some(data.train.len())).map_err(invalid)?;
     let base = config.training_config(&Values::new(), 1).map_err(invalid)?;
     let target = backend.target(&base.model);
-    state.stop.lower();
     let mut sink = EventSink::new(Route::Search(search, outbox.clone()), state.stop.clone());
     session::tune(
         &config,

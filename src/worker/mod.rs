@@ -4,7 +4,9 @@
 //!
 //! [`serve`] reads the requests as they come, even while jobs run: `Stop` raises the stop
 //! flag at once (a run or a search ends after its current batch, as the event sink yields to
-//! the event loop every ~30 ms); every other request starts a job ([`jobs`]). The jobs run
+//! the event loop every ~30 ms); every other request starts a job ([`jobs`]). A `Train` or
+//! `Tune` lowers the flag as it is read, not when its job gets going: a Stop sent after it
+//! stops it in every phase, also while its job still waits for the WebGPU warm-up. The jobs run
 //! concurrently inside the reactor's future and post their replies to one [`Outbox`], which
 //! the reactor forwards to the page.
 //!
@@ -15,6 +17,8 @@ mod backend;
 mod data;
 #[cfg(target_arch = "wasm32")]
 mod download;
+#[cfg(any(target_arch = "wasm32", test))]
+mod fetch_error;
 mod jobs;
 mod sink;
 mod state;
@@ -73,7 +77,13 @@ async fn handle_requests(
         let Some(request) = next else { break };
         match request {
             Request::Stop => state.stop.raise(),
-            request => jobs.push(handle(request, state.clone(), outbox.clone())),
+            request => {
+                if matches!(request, Request::Train { .. } | Request::Tune { .. }) {
+                    // A new run or search: an earlier Stop is not for it, a later one is.
+                    state.stop.lower();
+                }
+                jobs.push(handle(request, state.clone(), outbox.clone()))
+            }
         }
     }
 }

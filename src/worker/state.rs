@@ -52,7 +52,8 @@ pub struct State {
     pub backend: RefCell<Option<Backend>>,
     pub data: RefCell<Option<Rc<FashionMnist>>>,
     pub runs: RefCell<HashMap<u32, RunStore>>,
-    /// Raised by `Request::Stop`; lowered when a run or a search starts.
+    /// Raised by `Request::Stop`; lowered when a `Train` or `Tune` request is read (before
+    /// its job waits for the warm-up), so that a Stop sent after it is never cleared.
     pub stop: Flag,
     pub warm_up: WarmUp,
 }

@@ -339,3 +339,70 @@ fn a_benchmark_reports_the_cpu_backend_it_ran_on() {
         "{replies:?}"
     );
 }
+
+/// The summary of run `id`'s `Finished` event.
+fn finished(replies: &[Reply], id: u32) -> lab_spec::RunSummary {
+    run_events(replies, id)
+        .into_iter()
+        .find_map(|e| match e {
+            Event::Finished(summary) => Some(summary.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("run {id} did not finish: {replies:?}"))
+}
+
+#[test]
+fn a_stop_sent_right_after_train_stops_that_run_before_its_job_gets_going() {
+    let mut page = Page::ready();
+    // Both arrive before the run's job is first polled (on WebGPU it would still be waiting
+    // for the warm-up then): the Stop is for this run.
+    page.send(Request::Train {
+        run: 3,
+        config: small_run(3),
+    });
+    page.send(Request::Stop);
+    page.run_until_idle();
+    let replies = page.received();
+    let summary = finished(&replies, 3);
+    assert_eq!(summary.reason, StopReason::UserStop);
+    assert!(summary.stopped_epoch <= 1, "{summary:?}");
+    assert!(matches!(
+        run_events(&replies, 3).last(),
+        Some(Event::Evaluated(_))
+    ));
+
+    // A Stop sent before a run (nothing was running) is not for the next one.
+    page.ask(Request::Stop);
+    let replies = page.ask(Request::Train {
+        run: 4,
+        config: small_run(2),
+    });
+    let summary = finished(&replies, 4);
+    assert_eq!(
+        (summary.reason, summary.stopped_epoch),
+        (StopReason::Completed, 2)
+    );
+}
+
+#[test]
+fn a_stop_sent_right_after_a_search_ends_it_before_its_first_trial() {
+    let mut page = Page::ready();
+    let mut config = TunerConfig::seed_004();
+    config.algorithm = Algorithm::RandomSearch {
+        max_trials: 3,
+        epochs: 2,
+    };
+    config.batch_size = 32;
+    page.send(Request::Tune { search: 5, config });
+    page.send(Request::Stop);
+    page.run_until_idle();
+    let replies = page.received();
+    assert!(
+        matches!(
+            &replies[..],
+            [Reply::Search { search: 5, event: SearchEvent::SearchFinished(s) }]
+                if s.reason == "stopped" && s.epochs_trained == 0
+        ),
+        "{replies:?}"
+    );
+}

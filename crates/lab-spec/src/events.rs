@@ -1,6 +1,8 @@
 //! What a training run tells its caller: batch progress, epoch logs, callback actions, the end.
 //! The same values travel from the worker to the page and are printed by the CLI. (A search's
 //! events are `tuning::SearchEvent`; they use these types, never the other way round.)
+//! A loss can become NaN or infinite: every number here keeps such a value through JSON
+//! ([`crate::finite`]), so a history with a NaN reads back as it was.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,17 +14,30 @@ pub struct EpochLogs {
     /// 1-based, as Keras prints it.
     pub epoch: usize,
     /// Mean training loss over the epoch's batches, including the regularization penalty.
+    #[serde(with = "crate::finite")]
     pub loss: f64,
+    #[serde(with = "crate::finite")]
     pub accuracy: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::finite::option"
+    )]
     pub val_loss: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::finite::option"
+    )]
     pub val_accuracy: Option<f64>,
     /// The learning rate used during the epoch.
+    #[serde(with = "crate::finite")]
     pub lr: f64,
     /// The regularization penalty's share of `loss` (0 without regularizers).
+    #[serde(with = "crate::finite")]
     pub regularization_loss: f64,
     /// Wall time of the epoch, validation included.
+    #[serde(with = "crate::finite")]
     pub seconds: f64,
 }
 
@@ -41,11 +56,17 @@ impl EpochLogs {
 /// Keras' `History.history`: one list per key.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct History {
+    #[serde(with = "crate::finite::vec")]
     pub loss: Vec<f64>,
+    #[serde(with = "crate::finite::vec")]
     pub accuracy: Vec<f64>,
+    #[serde(with = "crate::finite::vec")]
     pub val_loss: Vec<f64>,
+    #[serde(with = "crate::finite::vec")]
     pub val_accuracy: Vec<f64>,
+    #[serde(with = "crate::finite::vec")]
     pub lr: Vec<f64>,
+    #[serde(with = "crate::finite::vec")]
     pub seconds: Vec<f64>,
 }
 
@@ -87,8 +108,11 @@ pub struct BatchProgress {
     pub batch: usize,
     pub batches: usize,
     /// Running mean of the training loss over the epoch so far.
+    #[serde(with = "crate::finite")]
     pub loss: f64,
+    #[serde(with = "crate::finite")]
     pub samples_per_s: f64,
+    #[serde(with = "crate::finite")]
     pub ms_per_batch: f64,
 }
 
@@ -100,6 +124,7 @@ pub enum CallbackAction {
     CheckpointSaved {
         epoch: usize,
         monitor: String,
+        #[serde(with = "crate::finite")]
         value: f64,
     },
     /// EarlyStopping ended the run.
@@ -111,10 +136,17 @@ pub enum CallbackAction {
     RestoredBestWeights {
         epoch: usize,
         monitor: String,
+        #[serde(with = "crate::finite")]
         value: f64,
     },
     /// ReduceLROnPlateau lowered the learning rate.
-    ReducedLearningRate { epoch: usize, from: f64, to: f64 },
+    ReducedLearningRate {
+        epoch: usize,
+        #[serde(with = "crate::finite")]
+        from: f64,
+        #[serde(with = "crate::finite")]
+        to: f64,
+    },
     /// TerminateOnNaN ended the run.
     TerminatedOnNan { epoch: usize, batch: usize },
 }
@@ -214,4 +246,128 @@ pub enum Event {
     Failed {
         message: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Averages;
+
+    /// Equal, NaN included (`NaN != NaN`).
+    fn same(a: f64, b: f64) -> bool {
+        a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+    }
+
+    fn json<T: Serialize + for<'de> Deserialize<'de>>(value: &T) -> T {
+        serde_json::from_str(&serde_json::to_string(value).unwrap()).unwrap()
+    }
+
+    fn logs() -> EpochLogs {
+        EpochLogs {
+            epoch: 2,
+            loss: f64::NAN,
+            accuracy: 0.1,
+            val_loss: Some(f64::INFINITY),
+            val_accuracy: Some(0.1),
+            lr: 10.0,
+            regularization_loss: f64::NEG_INFINITY,
+            seconds: 1.5,
+        }
+    }
+
+    #[test]
+    fn epoch_logs_and_history_keep_nan_and_infinities_through_json() {
+        let l = logs();
+        let text = serde_json::to_string(&l).unwrap();
+        assert!(
+            text.contains(r#""loss":"NaN""#) && text.contains(r#""val_loss":"Infinity""#),
+            "{text}"
+        );
+        let back = json(&l);
+        assert!(back.loss.is_nan());
+        assert_eq!(back.val_loss, Some(f64::INFINITY));
+        assert_eq!(back.regularization_loss, f64::NEG_INFINITY);
+        assert_eq!((back.epoch, back.accuracy, back.lr), (2, 0.1, 10.0));
+
+        let mut history = History::default();
+        history.push(&EpochLogs {
+            epoch: 1,
+            loss: 2.3,
+            ..logs()
+        });
+        history.push(&l);
+        let back = json(&history);
+        assert_eq!(back.epochs(), 2);
+        assert!(back.loss[1].is_nan() && same(back.loss[0], 2.3));
+        assert_eq!(back.val_loss, vec![f64::INFINITY, f64::INFINITY]);
+    }
+
+    #[test]
+    fn events_summaries_and_reports_keep_non_finite_values_through_json() {
+        // Internally tagged enums buffer their fields before reading them: the names survive.
+        let Event::Epoch(back) = json(&Event::Epoch(logs())) else {
+            panic!("an epoch event")
+        };
+        assert!(back.loss.is_nan());
+        let batch = BatchProgress {
+            epoch: 1,
+            batch: 3,
+            batches: 4,
+            loss: f64::NAN,
+            samples_per_s: f64::INFINITY,
+            ms_per_batch: 0.0,
+        };
+        let Event::Batch(back) = json(&Event::Batch(batch)) else {
+            panic!("a batch event")
+        };
+        assert!(back.loss.is_nan() && back.samples_per_s.is_infinite());
+        let action = CallbackAction::ReducedLearningRate {
+            epoch: 1,
+            from: f64::INFINITY,
+            to: f64::NAN,
+        };
+        assert!(matches!(
+            json(&Event::Callback(action)),
+            Event::Callback(CallbackAction::ReducedLearningRate { from, to, .. })
+                if from == f64::INFINITY && to.is_nan()
+        ));
+
+        let mut history = History::default();
+        history.push(&logs());
+        let summary = RunSummary {
+            history,
+            epochs: vec![logs()],
+            reason: StopReason::Completed,
+            stopped_epoch: 1,
+            best_epoch: None,
+            weights_epoch: 1,
+            saw_nan: true,
+        };
+        let back = json(&Event::Finished(summary));
+        let Event::Finished(back) = back else {
+            panic!("a finished event")
+        };
+        assert!(back.history.loss[0].is_nan() && back.epochs[0].loss.is_nan());
+        assert!(back.saw_nan);
+
+        let avg = Averages {
+            precision: f64::NAN,
+            recall: 0.1,
+            f1: 0.0,
+            support: 10,
+        };
+        let report = ClassificationReport {
+            accuracy: 0.1,
+            loss: Some(f64::NAN),
+            confusion_matrix: vec![vec![10]],
+            per_class: vec![],
+            macro_avg: avg.clone(),
+            weighted_avg: avg,
+        };
+        let Event::Evaluated(back) = json(&Event::Evaluated(report)) else {
+            panic!("an evaluated event")
+        };
+        assert!(back.loss.is_some_and(f64::is_nan) && back.macro_avg.precision.is_nan());
+        assert_eq!(back.confusion_matrix, vec![vec![10]]);
+    }
 }

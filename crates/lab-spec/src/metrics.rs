@@ -6,24 +6,35 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClassMetrics {
     pub name: String,
+    #[serde(with = "crate::finite")]
     pub precision: f64,
+    #[serde(with = "crate::finite")]
     pub recall: f64,
+    #[serde(with = "crate::finite")]
     pub f1: f64,
     pub support: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Averages {
+    #[serde(with = "crate::finite")]
     pub precision: f64,
+    #[serde(with = "crate::finite")]
     pub recall: f64,
+    #[serde(with = "crate::finite")]
     pub f1: f64,
     pub support: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClassificationReport {
+    #[serde(with = "crate::finite")]
     pub accuracy: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::finite::option"
+    )]
     pub loss: Option<f64>,
     /// `confusion_matrix[true][predicted]`, as scikit-learn lays it out.
     pub confusion_matrix: Vec<Vec<usize>>,
