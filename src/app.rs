@@ -186,6 +186,7 @@ pub fn App() -> impl IntoView {
             <nav><ol>{nav}</ol></nav>
             <main>
                 {move || url_error().map(|e| view! { <p class="error" data-testid="url-error">{e}</p> })}
+                {move || trainer.session_error.get().map(|e| view! { <p class="error" data-testid="session-error">{e}</p> })}
                 <DataStatus trainer />
                 {page}
             </main>

@@ -79,14 +79,17 @@ impl Route {
 
 fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16);
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
+        // Bytes, not a slice of the str: `%a` before a multi-byte character is no escape
+        // (slicing there would split the character and panic).
         if bytes[i] == b'%'
             && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+            && let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
         {
-            out.push(b);
+            out.push((hi * 16 + lo) as u8);
             i += 3;
             continue;
         }
@@ -113,7 +116,8 @@ pub fn encode_config(config: &TrainingConfig) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }
 
-/// The config of a share link; the message names what is wrong.
+/// The config of a share link, valid and within the lab's limits; the message names what is
+/// wrong (a link's field as `cfg.<field>`). It never panics, whatever the token.
 pub fn decode_config(token: &str) -> Result<TrainingConfig, ConfigError> {
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token.trim())
@@ -121,8 +125,12 @@ pub fn decode_config(token: &str) -> Result<TrainingConfig, ConfigError> {
     // From a str, as every other JSON the page reads: one deserializer to compile, not two.
     let json = String::from_utf8(json)
         .map_err(|_| ConfigError::new("cfg", "the link's config is not valid UTF-8 JSON"))?;
-    serde_json::from_str::<TrainingConfig>(&json)
-        .map_err(|e| ConfigError::new("cfg", format!("the link's config is invalid: {e}")))
+    let config = serde_json::from_str::<TrainingConfig>(&json)
+        .map_err(|e| ConfigError::new("cfg", format!("the link's config is invalid: {e}")))?;
+    config
+        .validate(None)
+        .map_err(|e| ConfigError::new(format!("cfg.{}", e.field), e.message))?;
+    Ok(config)
 }
 
 /// What the URL asks of a step's run: quick-run overrides and the backend.
@@ -375,5 +383,105 @@ mod tests {
         assert_eq!(format_duration(3.4), "3 s");
         assert_eq!(eta(1, 2, 5, 10, 5.0), Some(15.0));
         assert_eq!(eta(1, 2, 0, 10, 0.0), None);
+    }
+
+    #[test]
+    fn links_past_the_limits_are_refused_naming_the_field() {
+        let mut c = TrainingConfig::new(ModelSpec::mlp(&[64]));
+        c.seed = 9_007_199_254_740_993;
+        let err = decode_config(&encode_config(&c)).unwrap_err();
+        assert_eq!(err.field, "cfg.seed");
+        assert!(
+            err.message.starts_with("must be at most 9007199254740991"),
+            "{err}"
+        );
+        c.seed = 9_007_199_254_740_991;
+        assert_eq!(decode_config(&encode_config(&c)), Ok(c));
+        // A hash with `%` before a multi-byte character is read, not a panic.
+        assert_eq!(Route::parse("#/step/5?a=%aé&b=%4").get("a"), Some("%aé"));
+        assert_eq!(Route::parse("#/step/5?b=%4").get("b"), Some("%4"));
+        assert_eq!(Route::parse("#/step/5?c=%41%2b").get("c"), Some("A+"));
+    }
+
+    mod never_panics {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A real config's JSON with one number replaced by any number's text.
+        fn mutated_link() -> impl Strategy<Value = String> {
+            let json = serde_json::to_string(&TrainingConfig::new(ModelSpec::small_cnn()))
+                .expect("a config serializes");
+            let numbers: Vec<(usize, usize)> = {
+                let b = json.as_bytes();
+                let mut spans = Vec::new();
+                let mut i = 0;
+                while i < b.len() {
+                    if b[i].is_ascii_digit() {
+                        let start = i;
+                        while i < b.len() && (b[i].is_ascii_digit() || b".eE+-".contains(&b[i])) {
+                            i += 1;
+                        }
+                        spans.push((start, i));
+                    }
+                    i += 1;
+                }
+                spans
+            };
+            let number = prop_oneof![
+                any::<u64>().prop_map(|n| n.to_string()),
+                any::<i64>().prop_map(|n| n.to_string()),
+                any::<f64>().prop_map(|f| f.to_string()),
+                prop::sample::select(vec![
+                    "18446744073709551615",
+                    "18446744073709551616",
+                    "9007199254740993",
+                    "4294967295",
+                    "1e308",
+                    "1e309",
+                    "-0",
+                    "NaN",
+                    "0.0",
+                    "1001",
+                    "\"x\"",
+                    "null",
+                ])
+                .prop_map(String::from),
+            ];
+            (any::<prop::sample::Index>(), number).prop_map(move |(at, n)| {
+                let (a, b) = numbers[at.index(numbers.len())];
+                let text = format!("{}{n}{}", &json[..a], &json[b..]);
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn decode_config_never_panics(
+                token in prop_oneof![
+                    any::<String>(),
+                    "[A-Za-z0-9_=-]{0,200}",
+                    prop::collection::vec(any::<u8>(), 0..300).prop_map(|b| {
+                        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+                    }),
+                    mutated_link(),
+                ]
+            ) {
+                if let Ok(c) = decode_config(&token) {
+                    // What a link yields is a config the lab can train.
+                    prop_assert!(c.validate(None).is_ok());
+                }
+            }
+
+            #[test]
+            fn url_parameters_never_panic(hash in any::<String>(), cfg in mutated_link()) {
+                let _ = url_overrides(&Route::parse(&hash));
+                let route = Route::parse(&format!("#/step/6?cfg={cfg}&{hash}"));
+                if let Ok(o) = url_overrides(&route) {
+                    let _ = o.apply(&TrainingConfig::new(ModelSpec::baseline()));
+                }
+            }
+        }
     }
 }

@@ -1,7 +1,13 @@
 //! The config editor: model layers, optimizer, learning rate, batch size, epochs, and (step 7)
-//! the callbacks. Every edit is parsed and validated before it is applied; an invalid value is
-//! refused with a message naming the field, and the config stays as it was.
+//! the callbacks. Every edit is parsed and validated (the lab's limits included) before it is
+//! applied, and the config stays valid. A text field is checked as the learner types: a value
+//! that would be refused shows its message beside the field, and the field keeps what the
+//! learner typed until it is corrected; it never snaps back.
 
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use lab_spec::limits::{MAX_EPOCHS, MAX_UNITS, seed_message};
 use lab_spec::{
     Activation, ConfigError, EarlyStoppingConfig, LayerSpec, ModelCheckpointConfig,
     OptimizerConfig, Regularizer, TrainingConfig,
@@ -19,15 +25,293 @@ pub enum Level {
     Regularize,
 }
 
-fn parse<T: std::str::FromStr>(field: &str, v: &str) -> Result<T, ConfigError> {
+/// A text field of the editor: which value of the config it edits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Knob {
+    Epochs,
+    BatchSize,
+    LearningRate,
+    ValidationSplit,
+    Seed,
+    /// A Dense layer's units.
+    Units(usize),
+    /// A Dropout layer's rate.
+    Rate(usize),
+    /// A Dense layer's L1 kernel regularization.
+    L1(usize),
+    /// A Dense layer's L2 kernel regularization.
+    L2(usize),
+    Patience,
+    MinDelta,
+}
+
+impl Knob {
+    /// The input's `data-testid`; the message beside it is `<testid>-error`.
+    pub fn testid(self) -> String {
+        match self {
+            Knob::Epochs => "epochs".into(),
+            Knob::BatchSize => "batch-size".into(),
+            Knob::LearningRate => "learning-rate".into(),
+            Knob::ValidationSplit => "validation-split".into(),
+            Knob::Seed => "seed".into(),
+            Knob::Units(i) => format!("layer-{i}-units"),
+            Knob::Rate(i) => format!("layer-{i}-rate"),
+            Knob::L1(i) => format!("layer-{i}-l1"),
+            Knob::L2(i) => format!("layer-{i}-l2"),
+            Knob::Patience => "patience".into(),
+            Knob::MinDelta => "min-delta".into(),
+        }
+    }
+
+    /// The config field, named as `ConfigError` names it.
+    pub fn field(self) -> String {
+        match self {
+            Knob::Epochs => "epochs".into(),
+            Knob::BatchSize => "batch_size".into(),
+            Knob::LearningRate => "optimizer.learning_rate".into(),
+            Knob::ValidationSplit => "validation_split".into(),
+            Knob::Seed => "seed".into(),
+            Knob::Units(i) => format!("model.layers[{i}].units"),
+            Knob::Rate(i) => format!("model.layers[{i}].rate"),
+            Knob::L1(i) => format!("model.layers[{i}].kernel_regularizer.l1"),
+            Knob::L2(i) => format!("model.layers[{i}].kernel_regularizer.l2"),
+            Knob::Patience => "callbacks.early_stopping.patience".into(),
+            Knob::MinDelta => "callbacks.early_stopping.min_delta".into(),
+        }
+    }
+
+    /// The value in force, as the field shows it.
+    pub fn shown(self, c: &TrainingConfig) -> String {
+        let layer = |i: usize| c.model.layers.get(i);
+        let reg = |i: usize| match layer(i) {
+            Some(LayerSpec::Dense {
+                kernel_regularizer, ..
+            }) => kernel_regularizer.unwrap_or_default(),
+            _ => Regularizer::default(),
+        };
+        let es = || c.callbacks.early_stopping.clone().unwrap_or_default();
+        match self {
+            Knob::Epochs => c.epochs.to_string(),
+            Knob::BatchSize => c.batch_size.to_string(),
+            Knob::LearningRate => c.optimizer.learning_rate().to_string(),
+            Knob::ValidationSplit => c.validation_split.to_string(),
+            Knob::Seed => c.seed.to_string(),
+            Knob::Units(i) => match layer(i) {
+                Some(LayerSpec::Dense { units, .. }) => units.to_string(),
+                _ => String::new(),
+            },
+            Knob::Rate(i) => match layer(i) {
+                Some(LayerSpec::Dropout { rate }) => rate.to_string(),
+                _ => String::new(),
+            },
+            Knob::L1(i) => reg(i).l1.to_string(),
+            Knob::L2(i) => reg(i).l2.to_string(),
+            Knob::Patience => es().patience.to_string(),
+            Knob::MinDelta => es().min_delta.to_string(),
+        }
+    }
+
+    /// Writes the typed text into `c`, or says why it is not a value of this field.
+    fn set(self, c: &mut TrainingConfig, v: &str) -> Result<(), ConfigError> {
+        let field = self.field();
+        let field = field.as_str();
+        match self {
+            Knob::Epochs => {
+                c.epochs = whole(field, v, |v| {
+                    format!("must be between 1 and {MAX_EPOCHS} (got {v})")
+                })?
+            }
+            Knob::BatchSize => {
+                c.batch_size = whole(field, v, |v| {
+                    format!("{v} is larger than any batch the lab allows")
+                })?
+            }
+            Knob::LearningRate => {
+                let lr = number(field, v)?;
+                match &mut c.optimizer {
+                    OptimizerConfig::Sgd { learning_rate, .. }
+                    | OptimizerConfig::Adam { learning_rate, .. }
+                    | OptimizerConfig::RmsProp { learning_rate, .. } => *learning_rate = lr,
+                }
+            }
+            Knob::ValidationSplit => c.validation_split = number(field, v)?,
+            Knob::Seed => c.seed = whole(field, v, seed_message)?,
+            Knob::Units(i) => {
+                let n = whole(field, v, |v| {
+                    format!("at most {MAX_UNITS} units fit a browser lab (got {v})")
+                })?;
+                if let Some(LayerSpec::Dense { units, .. }) = c.model.layers.get_mut(i) {
+                    *units = n;
+                }
+            }
+            Knob::Rate(i) => {
+                let r = number(field, v)?;
+                if let Some(LayerSpec::Dropout { rate }) = c.model.layers.get_mut(i) {
+                    *rate = r;
+                }
+            }
+            Knob::L1(i) => set_reg(c, i, Some(number(field, v)?), None),
+            Knob::L2(i) => set_reg(c, i, None, Some(number(field, v)?)),
+            Knob::Patience => {
+                let p = whole(field, v, |v| {
+                    format!("must be at most {} (got {v})", usize::MAX)
+                })?;
+                if let Some(es) = &mut c.callbacks.early_stopping {
+                    es.patience = p;
+                }
+            }
+            Knob::MinDelta => {
+                let d = number(field, v)?;
+                if let Some(es) = &mut c.callbacks.early_stopping {
+                    es.min_delta = d;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A number typed in a field.
+fn number(field: &str, v: &str) -> Result<f64, ConfigError> {
     v.trim()
-        .parse::<T>()
+        .parse()
         .map_err(|_| ConfigError::new(field, format!("{v:?} is not a valid number")))
 }
 
+/// A whole number typed in a field. Digits too many for the type get `too_large`'s message,
+/// with the number as typed.
+fn whole<T: FromStr>(
+    field: &str,
+    v: &str,
+    too_large: impl Fn(&str) -> String,
+) -> Result<T, ConfigError> {
+    let t = v.trim();
+    t.parse().map_err(|_| {
+        if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+            ConfigError::new(field, too_large(t))
+        } else {
+            ConfigError::new(field, format!("must be a whole number ≥ 0 (got {v:?})"))
+        }
+    })
+}
+
+/// The config with `v` typed in `knob`'s field, if the whole config is still valid (the lab's
+/// limits included); else the error naming the field at fault.
+pub fn try_knob(
+    config: &TrainingConfig,
+    knob: Knob,
+    v: &str,
+) -> Result<TrainingConfig, ConfigError> {
+    try_edit(config, |c| knob.set(c, v))
+}
+
+/// The config after `f`, if the whole config is still valid.
+fn try_edit(
+    config: &TrainingConfig,
+    f: impl FnOnce(&mut TrainingConfig) -> Result<(), ConfigError>,
+) -> Result<TrainingConfig, ConfigError> {
+    let mut draft = config.clone();
+    f(&mut draft)?;
+    draft.validate(None)?;
+    Ok(draft)
+}
+
+/// What the learner typed in a text field and is not applied yet.
+#[derive(Clone, Debug, PartialEq)]
+struct Typed {
+    text: String,
+    /// Why it would be refused, or `None` while it is valid but not yet committed.
+    error: Option<String>,
+}
+
+/// The typed text of every text field that holds one, by the field's test id.
+type TypedTexts = RwSignal<BTreeMap<String, Typed>>;
+
+/// A text field of the editor: checked at every keystroke (the message beside it), applied
+/// when committed (Enter or leaving it) if valid; a refused value stays as typed.
+#[component]
+fn KnobInput(
+    knob: Knob,
+    config: Signal<TrainingConfig>,
+    typed: TypedTexts,
+    disabled: Signal<bool>,
+    on_change: Callback<TrainingConfig>,
+    /// `small` inside a layer row.
+    #[prop(optional)]
+    class: &'static str,
+) -> impl IntoView {
+    let key = knob.testid();
+    let text = {
+        let key = key.clone();
+        move || {
+            typed
+                .with(|m| m.get(&key).map(|t| t.text.clone()))
+                .unwrap_or_else(|| config.with(|c| knob.shown(c)))
+        }
+    };
+    let message = {
+        let key = key.clone();
+        move || typed.with(|m| m.get(&key).and_then(|t| t.error.clone()))
+    };
+    let judge = move |v: &str| config.with_untracked(|c| try_knob(c, knob, v));
+    let on_input = {
+        let key = key.clone();
+        move |ev| {
+            let text = event_target_value(&ev);
+            let error = judge(&text).err().map(|e| e.to_string());
+            typed.update(|m| {
+                m.insert(key.clone(), Typed { text, error });
+            });
+        }
+    };
+    let on_commit = {
+        let key = key.clone();
+        move |ev| {
+            let text = event_target_value(&ev);
+            match judge(&text) {
+                Ok(c) => {
+                    on_change.run(c);
+                    typed.update(|m| {
+                        m.remove(&key);
+                    });
+                }
+                Err(e) => typed.update(|m| {
+                    let error = Some(e.to_string());
+                    m.insert(key.clone(), Typed { text, error });
+                }),
+            }
+        }
+    };
+    // Leaving a field whose text is valid but was not committed (typed back to the value in
+    // force, so no change event): the field shows the config again.
+    let on_blur = {
+        let key = key.clone();
+        move |_| {
+            if typed.with_untracked(|m| m.get(&key).is_some_and(|t| t.error.is_none())) {
+                typed.update(|m| {
+                    m.remove(&key);
+                });
+            }
+        }
+    };
+    let error_id = format!("{key}-error");
+    view! {
+        <input type="text" class=class data-testid=key prop:value=text
+            prop:disabled=move || disabled.get()
+            on:input=on_input on:change=on_commit on:blur=on_blur />
+        {move || message().map(|e| view! {
+            <span class="error" style="max-width: 18rem" data-testid=error_id.clone()>{e}</span>
+        })}
+    }
+}
+
+/// An edit that is not typed (a select, a checkbox, adding or removing a layer).
+type Edit = Box<dyn FnOnce(&mut TrainingConfig) -> Result<(), ConfigError>>;
+
 /// The editor of a step's config. It never writes the config itself: a valid edit goes to
-/// `on_change`, a refused one's message to `on_error` (and the inputs show the values still
-/// in force again).
+/// `on_change`. A text field's refused value shows its message beside the field and stays as
+/// typed; another refused edit's message goes to `on_error` (shown under the editor), and the
+/// controls show the config still in force.
 #[component]
 pub fn ConfigEditor(
     #[prop(into)] config: Signal<TrainingConfig>,
@@ -39,71 +323,46 @@ pub fn ConfigEditor(
     #[prop(into)] on_change: Callback<TrainingConfig>,
     #[prop(into)] on_error: Callback<String>,
 ) -> impl IntoView {
-    // Re-renders the inputs with the values still in force after a refused edit.
+    // Re-renders the selects and checkboxes with the values still in force after a refused
+    // edit.
     let refresh = Trigger::new();
     let config = Signal::derive(move || {
         refresh.track();
         config.get()
     });
-    // Applies an edit to a copy; keeps it only if the whole config is still valid.
-    let edit = move |f: Edit| {
-        let mut draft = config.get_untracked();
-        match f(&mut draft).and_then(|_| draft.validate(None)) {
-            Ok(()) => on_change.run(draft),
-            Err(e) => {
-                on_error.run(e.to_string());
-                refresh.notify();
-            }
+    let typed: TypedTexts = RwSignal::new(BTreeMap::new());
+    // A committed edit (typed or not) that adds or removes layers moves the rows: what was
+    // typed in a row's field no longer belongs to it.
+    let on_change = Callback::new(move |c: TrainingConfig| {
+        let rows_moved =
+            config.with_untracked(|old| old.model.layers.len() != c.model.layers.len());
+        if rows_moved {
+            typed.update(|m| m.retain(|k, _| !k.starts_with("layer-")));
+        }
+        on_change.run(c);
+    });
+    let edit = move |f: Edit| match config.with_untracked(|c| try_edit(c, f)) {
+        Ok(c) => on_change.run(c),
+        Err(e) => {
+            on_error.run(e.to_string());
+            refresh.notify();
         }
     };
-    let field =
-        move |label: &'static str,
-              testid: &'static str,
-              get: fn(&TrainingConfig) -> String,
-              set: fn(&mut TrainingConfig, &str) -> Result<(), ConfigError>| {
-            view! {
-                <label class="field">
-                    <span>{label}</span>
-                    <input
-                        type="text"
-                        data-testid=testid
-                        prop:value=move || config.with(get)
-                        prop:disabled=move || disabled.get()
-                        on:change=move |ev| {
-                            let v = event_target_value(&ev);
-                            edit(Box::new(move |c| set(c, &v)));
-                        }
-                    />
-                </label>
-            }
-        };
+    let field = move |label: &'static str, knob: Knob| {
+        view! {
+            <label class="field">
+                <span>{label}</span>
+                <KnobInput knob config typed disabled on_change />
+            </label>
+        }
+    };
     let training = view! {
         <div class="fields">
-            {field("epochs", "epochs", |c| c.epochs.to_string(), |c, v| {
-                c.epochs = parse("epochs", v)?;
-                Ok(())
-            })}
-            {field("batch size", "batch-size", |c| c.batch_size.to_string(), |c, v| {
-                c.batch_size = parse("batch_size", v)?;
-                Ok(())
-            })}
-            {field("learning rate", "learning-rate", |c| c.optimizer.learning_rate().to_string(), |c, v| {
-                let lr: f64 = parse("optimizer.learning_rate", v)?;
-                match &mut c.optimizer {
-                    OptimizerConfig::Sgd { learning_rate, .. }
-                    | OptimizerConfig::Adam { learning_rate, .. }
-                    | OptimizerConfig::RmsProp { learning_rate, .. } => *learning_rate = lr,
-                }
-                Ok(())
-            })}
-            {field("validation split", "validation-split", |c| c.validation_split.to_string(), |c, v| {
-                c.validation_split = parse("validation_split", v)?;
-                Ok(())
-            })}
-            {field("seed", "seed", |c| c.seed.to_string(), |c, v| {
-                c.seed = parse("seed", v)?;
-                Ok(())
-            })}
+            {field("epochs", Knob::Epochs)}
+            {field("batch size", Knob::BatchSize)}
+            {field("learning rate", Knob::LearningRate)}
+            {field("validation split", Knob::ValidationSplit)}
+            {field("seed", Knob::Seed)}
             <label class="field">
                 <span>"optimizer"</span>
                 <select
@@ -131,9 +390,9 @@ pub fn ConfigEditor(
         </div>
     };
     let layers = (level != Level::Baseline)
-        .then(|| view! { <LayersEditor config level disabled edit=edit /> });
+        .then(|| view! { <LayersEditor config level disabled typed on_change edit=edit /> });
     let callbacks = (level == Level::Regularize)
-        .then(|| view! { <CallbacksEditor config disabled edit=edit /> });
+        .then(|| view! { <CallbacksEditor config disabled typed on_change edit=edit /> });
     view! {
         <div class="editor">
             {layers}
@@ -144,17 +403,35 @@ pub fn ConfigEditor(
     }
 }
 
-type Edit = Box<dyn FnOnce(&mut TrainingConfig) -> Result<(), ConfigError>>;
-
 #[component]
 fn LayersEditor(
     config: Signal<TrainingConfig>,
     level: Level,
     #[prop(into)] disabled: Signal<bool>,
+    typed: TypedTexts,
+    on_change: Callback<TrainingConfig>,
     edit: impl Fn(Edit) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
+    let input = move |label: &'static str, knob: Knob| {
+        view! {
+            <label class="inline">{label}<KnobInput knob config typed disabled on_change class="small" /></label>
+        }
+    };
+    // The rows follow the layers' kinds only: a committed value does not rebuild them (which
+    // would take the focus from the field being typed in); each field shows its own value.
+    let kinds = Memo::new(move |_| {
+        config.with(|c| {
+            c.model
+                .layers
+                .iter()
+                .map(std::mem::discriminant)
+                .collect::<Vec<_>>()
+        })
+    });
     let rows = move || {
-        config.with(|c| c.model.layers.clone()).into_iter().enumerate().map(move |(i, layer)| {
+        // Read (not only tracked): a memo is lazy, and only a read keeps it up to date.
+        let _ = kinds.get();
+        config.with_untracked(|c| c.model.layers.clone()).into_iter().enumerate().map(move |(i, layer)| {
             let remove = move |_| edit(Box::new(move |c: &mut TrainingConfig| {
                 if i < c.model.layers.len() {
                     c.model.layers.remove(i);
@@ -162,27 +439,23 @@ fn LayersEditor(
                 Ok(())
             }));
             let body = match layer {
-                LayerSpec::Dense { units, activation, kernel_regularizer } => {
-                    let r = kernel_regularizer.unwrap_or_default();
+                LayerSpec::Dense { .. } => {
                     let reg = (level == Level::Regularize).then(|| view! {
-                        <label class="inline">"L1 "<input type="text" class="small" data-testid=format!("layer-{i}-l1") prop:value=r.l1.to_string() prop:disabled=move || disabled.get()
-                            on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |c| set_reg(c, i, Some(parse(&format!("model.layers[{i}].kernel_regularizer.l1"), &v)?), None))) } /></label>
-                        <label class="inline">"L2 "<input type="text" class="small" data-testid=format!("layer-{i}-l2") prop:value=r.l2.to_string() prop:disabled=move || disabled.get()
-                            on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |c| set_reg(c, i, None, Some(parse(&format!("model.layers[{i}].kernel_regularizer.l2"), &v)?)))) } /></label>
+                        {input("L1 ", Knob::L1(i))}
+                        {input("L2 ", Knob::L2(i))}
+                    });
+                    let activation = move || config.with(|c| match c.model.layers.get(i) {
+                        Some(LayerSpec::Dense { activation, .. }) => format!("{activation:?}").to_lowercase(),
+                        _ => String::new(),
                     });
                     view! {
                         <span class="layer-kind">"Dense"</span>
-                        <label class="inline">"units "<input type="text" class="small" data-testid=format!("layer-{i}-units") prop:value=units.to_string() prop:disabled=move || disabled.get()
-                            on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |c| {
-                                let n: usize = parse(&format!("model.layers[{i}].units"), &v)?;
-                                if let Some(LayerSpec::Dense { units, .. }) = c.model.layers.get_mut(i) { *units = n; }
-                                Ok(())
-                            })) } /></label>
+                        {input("units ", Knob::Units(i))}
                         <label class="inline">"activation "
-                            <select prop:value=format!("{activation:?}").to_lowercase() prop:disabled=move || disabled.get()
+                            <select prop:value=activation prop:disabled=move || disabled.get()
                                 on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |c| {
-                                    let a: Activation = serde_json::from_str(&serde_json::to_string(&v).unwrap_or_default())
-                                        .map_err(|_| ConfigError::new(format!("model.layers[{i}].activation"), format!("unknown activation {v:?}")))?;
+                                    let a = Activation::parse(&v)
+                                        .ok_or_else(|| ConfigError::new(format!("model.layers[{i}].activation"), format!("unknown activation {v:?}")))?;
                                     if let Some(LayerSpec::Dense { activation, .. }) = c.model.layers.get_mut(i) { *activation = a; }
                                     Ok(())
                                 })) }>
@@ -195,14 +468,9 @@ fn LayersEditor(
                         {reg}
                     }.into_any()
                 }
-                LayerSpec::Dropout { rate } => view! {
+                LayerSpec::Dropout { .. } => view! {
                     <span class="layer-kind">"Dropout"</span>
-                    <label class="inline">"rate "<input type="text" class="small" data-testid=format!("layer-{i}-rate") prop:value=rate.to_string() prop:disabled=move || disabled.get()
-                        on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |c| {
-                            let r: f64 = parse(&format!("model.layers[{i}].rate"), &v)?;
-                            if let Some(LayerSpec::Dropout { rate }) = c.model.layers.get_mut(i) { *rate = r; }
-                            Ok(())
-                        })) } /></label>
+                    {input("rate ", Knob::Rate(i))}
                 }.into_any(),
                 other => view! { <span class="layer-kind">{other.keras_name()}</span> }.into_any(),
             };
@@ -240,12 +508,7 @@ fn LayersEditor(
     }
 }
 
-fn set_reg(
-    c: &mut TrainingConfig,
-    i: usize,
-    l1: Option<f64>,
-    l2: Option<f64>,
-) -> Result<(), ConfigError> {
+fn set_reg(c: &mut TrainingConfig, i: usize, l1: Option<f64>, l2: Option<f64>) {
     if let Some(LayerSpec::Dense {
         kernel_regularizer, ..
     }) = c.model.layers.get_mut(i)
@@ -259,17 +522,25 @@ fn set_reg(
         }
         *kernel_regularizer = Some(r).filter(Regularizer::is_active);
     }
-    Ok(())
 }
 
 #[component]
 fn CallbacksEditor(
     config: Signal<TrainingConfig>,
     #[prop(into)] disabled: Signal<bool>,
+    typed: TypedTexts,
+    on_change: Callback<TrainingConfig>,
     edit: impl Fn(Edit) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let es_on = move || config.with(|c| c.callbacks.early_stopping.is_some());
-    let es = move || config.with(|c| c.callbacks.early_stopping.clone().unwrap_or_default());
+    let es_on = Memo::new(move |_| config.with(|c| c.callbacks.early_stopping.is_some()));
+    let restore = move || {
+        config.with(|c| {
+            c.callbacks
+                .early_stopping
+                .as_ref()
+                .is_some_and(|e| e.restore_best_weights)
+        })
+    };
     let toggle_es = move |_| {
         edit(Box::new(|c: &mut TrainingConfig| {
             c.callbacks.early_stopping = match c.callbacks.early_stopping {
@@ -292,29 +563,21 @@ fn CallbacksEditor(
             Ok(())
         }))
     };
-    let es_fields = move || {
-        es_on().then(|| {
-        let e = es();
+    let input = move |label: &'static str, knob: Knob| {
         view! {
-            <label class="inline">"patience "<input type="text" class="small" data-testid="patience" prop:value=e.patience.to_string() prop:disabled=move || disabled.get()
-                on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |c| {
-                    let p: usize = parse("callbacks.early_stopping.patience", &v)?;
-                    if let Some(es) = &mut c.callbacks.early_stopping { es.patience = p; }
-                    Ok(())
-                })) } /></label>
-            <label class="inline">"min_delta "<input type="text" class="small" data-testid="min-delta" prop:value=e.min_delta.to_string() prop:disabled=move || disabled.get()
-                on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |c| {
-                    let d: f64 = parse("callbacks.early_stopping.min_delta", &v)?;
-                    if let Some(es) = &mut c.callbacks.early_stopping { es.min_delta = d; }
-                    Ok(())
-                })) } /></label>
-            <label class="inline"><input type="checkbox" data-testid="restore-best-weights" prop:checked=e.restore_best_weights prop:disabled=move || disabled.get()
+            <label class="inline">{label}<KnobInput knob config typed disabled on_change class="small" /></label>
+        }
+    };
+    let es_fields = move || {
+        es_on.get().then(|| view! {
+            {input("patience ", Knob::Patience)}
+            {input("min_delta ", Knob::MinDelta)}
+            <label class="inline"><input type="checkbox" data-testid="restore-best-weights" prop:checked=restore prop:disabled=move || disabled.get()
                 on:change=move |_| edit(Box::new(|c| {
                     if let Some(es) = &mut c.callbacks.early_stopping { es.restore_best_weights = !es.restore_best_weights; }
                     Ok(())
                 })) />" restore_best_weights"</label>
-        }
-    })
+        })
     };
     view! {
         <div class="callbacks">
@@ -327,5 +590,166 @@ fn CallbacksEditor(
                 <label class="inline"><input type="checkbox" data-testid="model-checkpoint" prop:checked=move || config.with(|c| c.callbacks.model_checkpoint.is_some()) prop:disabled=move || disabled.get() on:change=toggle_cp />" ModelCheckpoint (best val_loss, kept in memory)"</label>
             </div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lab_spec::{InputKind, ModelSpec, Padding};
+
+    fn step6() -> TrainingConfig {
+        TrainingConfig::new(ModelSpec::mlp(&[256, 128]))
+    }
+
+    /// The message a learner sees beside the field after typing `v` in it.
+    fn refused(c: &TrainingConfig, knob: Knob, v: &str) -> String {
+        try_knob(c, knob, v).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused_as_typed() {
+        let c = step6();
+        assert_eq!(
+            refused(&c, Knob::LearningRate, "1e308"),
+            "optimizer.learning_rate: must be a number in (0, 10] (got 1e308)"
+        );
+        assert_eq!(
+            refused(&c, Knob::Epochs, "1001"),
+            "epochs: must be between 1 and 1000 (got 1001)"
+        );
+        assert_eq!(
+            refused(&c, Knob::Units(0), "4294967295"),
+            "model.layers[0].units: at most 4096 units fit a browser lab (got 4294967295)"
+        );
+        assert_eq!(
+            refused(&c, Knob::Units(1), "99999999999999999999999"),
+            "model.layers[1].units: at most 4096 units fit a browser lab (got 99999999999999999999999)"
+        );
+        let seed_limit = "must be at most 9007199254740991 (2^53 − 1), the largest whole number \
+                          a browser carries exactly";
+        assert_eq!(
+            refused(&c, Knob::Seed, "18446744073709551615"),
+            format!("seed: {seed_limit} (got 18446744073709551615)")
+        );
+        assert_eq!(
+            refused(&c, Knob::Seed, "9007199254740992"),
+            format!("seed: {seed_limit} (got 9007199254740992)")
+        );
+        assert_eq!(
+            refused(&c, Knob::Seed, "99999999999999999999999"),
+            format!("seed: {seed_limit} (got 99999999999999999999999)")
+        );
+        assert_eq!(
+            refused(&c, Knob::Seed, "-1"),
+            "seed: must be a whole number ≥ 0 (got \"-1\")"
+        );
+        assert_eq!(
+            refused(&c, Knob::BatchSize, "abc"),
+            "batch_size: must be a whole number ≥ 0 (got \"abc\")"
+        );
+    }
+
+    #[test]
+    fn values_within_the_limits_apply() {
+        let c = step6();
+        let n = try_knob(&c, Knob::Seed, " 9007199254740991 ").unwrap();
+        assert_eq!(n.seed, 9_007_199_254_740_991);
+        assert_eq!(try_knob(&c, Knob::Epochs, "1000").unwrap().epochs, 1000);
+        let n = try_knob(&c, Knob::Units(1), "4096").unwrap();
+        assert_eq!(Knob::Units(1).shown(&n), "4096");
+        let n = try_knob(&c, Knob::LearningRate, "0.01").unwrap();
+        assert_eq!(Knob::LearningRate.shown(&n), "0.01");
+    }
+
+    #[test]
+    fn a_model_over_the_budgets_is_refused_at_the_field_typed_in() {
+        // 784 → 4096 → 4096 → 4096 → 4096: 53.6 million parameters.
+        let c = TrainingConfig::new(ModelSpec::mlp(&[4096, 4096, 4096, 16]));
+        let err = try_knob(&c, Knob::Units(3), "4096").unwrap_err();
+        assert_eq!(err.field, "model.layers[3].units");
+        assert!(
+            err.message
+                .starts_with("this model has 53,600,266 parameters; the lab allows 50,000,000"),
+            "{err}"
+        );
+        // A wide convolution: fine at batch 32, over the memory budget at 2048.
+        let c = TrainingConfig::new(ModelSpec {
+            input: InputKind::Image,
+            layers: vec![
+                LayerSpec::Conv2D {
+                    filters: 64,
+                    kernel_size: 3,
+                    strides: 1,
+                    padding: Padding::Same,
+                    activation: Activation::Relu,
+                    kernel_regularizer: None,
+                },
+                LayerSpec::Flatten {},
+            ],
+            head_regularizer: None,
+        });
+        c.validate(None).unwrap();
+        assert_eq!(
+            refused(&c, Knob::BatchSize, "2048"),
+            "batch_size: this model needs 2.5 GB per batch of 2,048; the lab allows 1 GB — \
+             lower batch_size or the layer sizes"
+        );
+    }
+
+    #[test]
+    fn the_64th_layer_is_the_last() {
+        let c = TrainingConfig::new(ModelSpec::mlp(&[8; 64]));
+        let err = try_edit(&c, |c| {
+            c.model.layers.push(LayerSpec::Dropout { rate: 0.5 });
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "model.layers: the lab allows at most 64 layers (got 65)"
+        );
+    }
+
+    #[test]
+    fn every_knob_names_its_field_and_shows_its_value() {
+        let mut c = TrainingConfig::new(ModelSpec {
+            input: InputKind::Flat,
+            layers: vec![
+                LayerSpec::Dense {
+                    units: 32,
+                    activation: Activation::Relu,
+                    kernel_regularizer: Some(Regularizer { l1: 0.0, l2: 1e-3 }),
+                },
+                LayerSpec::Dropout { rate: 0.25 },
+            ],
+            head_regularizer: None,
+        });
+        c.callbacks.early_stopping = Some(EarlyStoppingConfig {
+            patience: 3,
+            ..Default::default()
+        });
+        let knobs = [
+            (Knob::Epochs, "5"),
+            (Knob::BatchSize, "32"),
+            (Knob::LearningRate, "0.001"),
+            (Knob::ValidationSplit, "0.2"),
+            (Knob::Seed, "42"),
+            (Knob::Units(0), "32"),
+            (Knob::Rate(1), "0.25"),
+            (Knob::L1(0), "0"),
+            (Knob::L2(0), "0.001"),
+            (Knob::Patience, "3"),
+            (Knob::MinDelta, "0"),
+        ];
+        for (knob, shown) in knobs {
+            assert_eq!(knob.shown(&c), shown, "{knob:?}");
+            // The value in force, typed again, is accepted unchanged.
+            assert_eq!(try_knob(&c, knob, shown).as_ref(), Ok(&c), "{knob:?}");
+            // Garbage is refused naming this knob's field.
+            assert_eq!(try_knob(&c, knob, "x").unwrap_err().field, knob.field());
+        }
+        assert_eq!(Knob::Units(0).testid(), "layer-0-units");
+        assert_eq!(Knob::BatchSize.testid(), "batch-size");
     }
 }

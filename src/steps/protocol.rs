@@ -2,6 +2,7 @@
 //! sizes per class.
 
 use lab_spec::dataset::CLASS_NAMES;
+use lab_spec::limits::{check_seed, seed_message};
 use leptos::prelude::*;
 
 use crate::trainer::{DataState, Trainer};
@@ -19,15 +20,75 @@ pub fn validation_counts(train_counts: &[usize], split: f64) -> Vec<usize> {
 pub fn parse_split(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(v) if (0.05..0.9).contains(&v) => Ok(v),
-        _ => Err("validation_split: must be a number in [0.05, 0.9)".into()),
+        _ => Err(format!(
+            "validation_split: must be a number in [0.05, 0.9) (got {:?})",
+            text.trim()
+        )),
     }
 }
 
-/// The seed typed by the learner; the message names the field.
+/// The seed typed by the learner, at most 2^53 − 1 (the largest whole number a browser carries
+/// exactly); the message names the field.
 pub fn parse_seed(text: &str) -> Result<u64, String> {
-    text.trim()
-        .parse::<u64>()
-        .map_err(|_| "seed: must be a whole number ≥ 0".into())
+    let t = text.trim();
+    match t.parse::<u64>() {
+        Ok(seed) => check_seed("seed", seed)
+            .map(|()| seed)
+            .map_err(|e| e.to_string()),
+        // More digits than 64 bits hold.
+        Err(_) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(format!("seed: {}", seed_message(t)))
+        }
+        Err(_) => Err(format!("seed: must be a whole number ≥ 0 (got {text:?})")),
+    }
+}
+
+/// A protocol field as the learner types it: checked at every keystroke, applied when
+/// committed (Enter or leaving it) if valid. A refused value stays as typed, its message
+/// beside the field; a valid one is applied and the field shows the value in force again.
+#[component]
+fn ProtocolInput<T: Send + Sync + 'static>(
+    testid: &'static str,
+    /// The value in force, as the field shows it.
+    #[prop(into)]
+    shown: Signal<String>,
+    parse: fn(&str) -> Result<T, String>,
+    on_commit: Callback<T>,
+) -> impl IntoView {
+    // What the learner typed and is not applied yet, with why it is refused (if it is).
+    let typed = RwSignal::new(None::<(String, Option<String>)>);
+    let text = move || {
+        typed
+            .with(|t| t.as_ref().map(|(text, _)| text.clone()))
+            .unwrap_or_else(|| shown.get())
+    };
+    let message = move || typed.with(|t| t.as_ref().and_then(|(_, e)| e.clone()));
+    view! {
+        <input type="text" data-testid=testid prop:value=text
+            on:input=move |ev| {
+                let v = event_target_value(&ev);
+                let error = parse(&v).err();
+                typed.set(Some((v, error)));
+            }
+            on:change=move |ev| {
+                let v = event_target_value(&ev);
+                match parse(&v) {
+                    Ok(value) => {
+                        on_commit.run(value);
+                        typed.set(None);
+                    }
+                    Err(e) => typed.set(Some((v, Some(e)))),
+                }
+            }
+            on:blur=move |_| {
+                if typed.with_untracked(|t| t.as_ref().is_some_and(|(_, e)| e.is_none())) {
+                    typed.set(None);
+                }
+            } />
+        {move || message().map(|e| view! {
+            <span class="error" style="max-width: 18rem" data-testid=format!("{testid}-error")>{e}</span>
+        })}
+    }
 }
 
 #[component]
@@ -38,7 +99,6 @@ pub fn Step3(
     #[prop(into)] on_validation_split: Callback<f64>,
     #[prop(into)] on_seed: Callback<u64>,
 ) -> impl IntoView {
-    let error = RwSignal::new(None::<String>);
     let sizes = move || {
         let DataState::Ready(s) = trainer.data.get() else {
             return None;
@@ -63,19 +123,12 @@ pub fn Step3(
             <p>"The split is stratified (each class keeps its share) and seeded (the same seed, the same split)."</p>
             <div class="fields">
                 <label class="field"><span>"validation_split"</span>
-                    <input type="text" data-testid="protocol-split" prop:value=move || validation_split.get().to_string()
-                        on:change=move |ev| match parse_split(&event_target_value(&ev)) {
-                            Ok(v) => { error.set(None); on_validation_split.run(v) }
-                            Err(e) => error.set(Some(e)),
-                        } /></label>
+                    <ProtocolInput testid="protocol-split" parse=parse_split on_commit=on_validation_split
+                        shown=Signal::derive(move || validation_split.get().to_string()) /></label>
                 <label class="field"><span>"seed"</span>
-                    <input type="text" data-testid="protocol-seed" prop:value=move || seed.get().to_string()
-                        on:change=move |ev| match parse_seed(&event_target_value(&ev)) {
-                            Ok(v) => { error.set(None); on_seed.run(v) }
-                            Err(e) => error.set(Some(e)),
-                        } /></label>
+                    <ProtocolInput testid="protocol-seed" parse=parse_seed on_commit=on_seed
+                        shown=Signal::derive(move || seed.get().to_string()) /></label>
             </div>
-            {move || error.get().map(|e| view! { <p class="error" data-testid="config-error">{e}</p> })}
             {sizes}
         </article>
     }
@@ -106,5 +159,25 @@ mod tests {
         assert!(parse_split("a").is_err());
         assert_eq!(parse_seed("7"), Ok(7));
         assert!(parse_seed("-1").unwrap_err().starts_with("seed"));
+        // Up to 2^53 − 1: a seed crosses to the worker as a JavaScript number.
+        assert_eq!(parse_seed(" 9007199254740991 "), Ok(9_007_199_254_740_991));
+        let limit = "seed: must be at most 9007199254740991 (2^53 − 1), the largest whole \
+                     number a browser carries exactly";
+        assert_eq!(
+            parse_seed("9007199254740992"),
+            Err(format!("{limit} (got 9007199254740992)"))
+        );
+        assert_eq!(
+            parse_seed("18446744073709551615"),
+            Err(format!("{limit} (got 18446744073709551615)"))
+        );
+        assert_eq!(
+            parse_seed("18446744073709551616"),
+            Err(format!("{limit} (got 18446744073709551616)"))
+        );
+        assert_eq!(
+            parse_seed("4.5"),
+            Err("seed: must be a whole number ≥ 0 (got \"4.5\")".into())
+        );
     }
 }

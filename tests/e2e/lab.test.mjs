@@ -36,7 +36,9 @@ test('walks through steps 1–7', async () => {
     assert.equal(await lab.testid('split-sizes').textContent(), 'train 54000 · validation 6000 · test 10000');
     await lab.testid('protocol-split').fill('1.5');
     await lab.testid('protocol-split').press('Enter');
-    assert.match(await lab.testid('config-error').textContent(), /validation_split/);
+    // Refused beside the field as it is typed; the field keeps what was typed.
+    assert.match(await lab.testid('protocol-split-error').textContent(), /validation_split/);
+    assert.equal(await lab.testid('protocol-split').inputValue(), '1.5');
     await lab.shot('step-3');
     await lab.goto('#/step/4');
     await lab.testid('preview').waitFor();
@@ -144,8 +146,9 @@ test('an invalid URL value is refused with the field named', async () => {
     assert.equal(await lab.testid('epochs').inputValue(), '5');
     await lab.testid('batch-size').fill('0');
     await lab.testid('batch-size').press('Enter');
-    assert.match(await lab.testid('config-error').textContent(), /batch_size/);
-    assert.equal(await lab.testid('batch-size').inputValue(), '32');
+    assert.match(await lab.testid('batch-size-error').textContent(), /batch_size/);
+    // Nothing snaps back: the learner sees what they typed, and why it is refused.
+    assert.equal(await lab.testid('batch-size').inputValue(), '0');
   });
 });
 

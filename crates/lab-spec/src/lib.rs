@@ -7,6 +7,8 @@ pub mod callbacks;
 pub mod dataset;
 pub mod error;
 pub mod events;
+pub mod finite;
+pub mod limits;
 pub mod metrics;
 pub mod model;
 pub mod objective;

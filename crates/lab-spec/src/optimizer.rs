@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
+use crate::limits::MAX_LEARNING_RATE;
 
 /// Optimizers with Keras' defaults. JSON: `{"type": "adam", "learning_rate": 0.001}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -95,10 +96,10 @@ impl OptimizerConfig {
 
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         let lr = self.learning_rate();
-        if !(lr.is_finite() && lr > 0.0 && lr <= 10.0) {
+        if !(lr.is_finite() && lr > 0.0 && lr <= MAX_LEARNING_RATE) {
             return Err(ConfigError::new(
                 "optimizer.learning_rate",
-                format!("must be a number in (0, 10] (got {lr})"),
+                format!("must be a number in (0, {MAX_LEARNING_RATE}] (got {lr:?})"),
             ));
         }
         let in_unit = |field: &str, v: f64| {

@@ -1,10 +1,12 @@
 //! Keras' `model.summary()`: each layer's output shape and parameter count, equal to Keras'.
 //! It is also the shape checker: an impossible stack (a kernel larger than its input, a
-//! Conv2D after a Flatten) is an error naming the layer's field.
+//! Conv2D after a Flatten) is an error naming the layer's field, and so is a model past the
+//! lab's limits (layers, units, filters, parameters; see [`crate::limits`]).
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
+use crate::limits::{MAX_FILTERS, MAX_KERNEL_SIZE, MAX_LAYERS, MAX_PARAMS, MAX_UNITS};
 use crate::model::{InputKind, LayerSpec, ModelSpec, NUM_CLASSES, Padding, Regularizer};
 
 /// The shape of the activations between layers (batch dimension left out).
@@ -20,7 +22,7 @@ impl Shape {
     pub fn features(&self) -> usize {
         match *self {
             Shape::Flat(n) => n,
-            Shape::Image { h, w, c } => h * w * c,
+            Shape::Image { h, w, c } => h.saturating_mul(w).saturating_mul(c),
         }
     }
 }
@@ -92,15 +94,7 @@ impl std::fmt::Display for Summary {
 
 /// `200960` → `200,960`.
 pub fn group(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    group_u128(n as u128)
 }
 
 fn check_regularizer(field: &str, r: &Option<Regularizer>) -> Result<(), ConfigError> {
@@ -127,10 +121,22 @@ impl ModelSpec {
     }
 
     /// Checks every layer and computes the summary: output shapes and parameter counts, equal
-    /// to Keras' (`Dense` 784→256 has 200,960). An invalid layer is an error naming its field.
+    /// to Keras' (`Dense` 784→256 has 200,960). An invalid layer is an error naming its field;
+    /// so is a model with more than [`MAX_LAYERS`] layers or [`MAX_PARAMS`] parameters.
     pub fn summary(&self) -> Result<Summary, ConfigError> {
+        if self.layers.len() > MAX_LAYERS {
+            return Err(ConfigError::new(
+                "model.layers",
+                format!(
+                    "the lab allows at most {MAX_LAYERS} layers (got {})",
+                    group(self.layers.len())
+                ),
+            ));
+        }
         let mut shape = self.input_shape();
-        let mut rows = Vec::new();
+        // Parameters are counted in u64 with saturation: a count past the limit is refused
+        // below, never overflowed (usize is 32 bits in the browser).
+        let mut rows: Vec<(SummaryRow, u64, u64)> = Vec::new();
         let mut counts = std::collections::HashMap::<&str, usize>::new();
         let mut name_for = |base: &'static str| {
             let n = counts.entry(base).or_insert(0);
@@ -156,10 +162,10 @@ impl ModelSpec {
                             "must be at least 1 (got 0)",
                         ));
                     }
-                    if units > 4096 {
+                    if units > MAX_UNITS {
                         return Err(ConfigError::new(
                             field("units"),
-                            format!("at most 4096 units fit a browser lab (got {units})"),
+                            format!("at most {MAX_UNITS} units fit a browser lab (got {units})"),
                         ));
                     }
                     check_regularizer(&field("kernel_regularizer"), kernel_regularizer)?;
@@ -171,7 +177,7 @@ impl ModelSpec {
                             ),
                         ));
                     };
-                    let p = inp * units + units;
+                    let p = dense_params(inp, units);
                     (Shape::Flat(units), p, p)
                 }
                 LayerSpec::Dropout { rate } => {
@@ -189,7 +195,12 @@ impl ModelSpec {
                         Shape::Image { c, .. } => c,
                     };
                     // gamma, beta trainable; moving mean and variance not.
-                    (shape, 4 * channels, 2 * channels)
+                    let channels = channels as u64;
+                    (
+                        shape,
+                        channels.saturating_mul(4),
+                        channels.saturating_mul(2),
+                    )
                 }
                 LayerSpec::Conv2D {
                     filters,
@@ -212,16 +223,16 @@ impl ModelSpec {
                             ),
                         ));
                     };
-                    if filters == 0 || filters > 512 {
+                    if filters == 0 || filters > MAX_FILTERS {
                         return Err(ConfigError::new(
                             field("filters"),
-                            format!("must be between 1 and 512 (got {filters})"),
+                            format!("must be between 1 and {MAX_FILTERS} (got {filters})"),
                         ));
                     }
-                    if kernel_size == 0 {
+                    if kernel_size == 0 || kernel_size > MAX_KERNEL_SIZE {
                         return Err(ConfigError::new(
                             field("kernel_size"),
-                            "must be at least 1 (got 0)",
+                            format!("must be between 1 and {MAX_KERNEL_SIZE} (got {kernel_size})"),
                         ));
                     }
                     if strides == 0 {
@@ -248,7 +259,11 @@ impl ModelSpec {
                             )
                         }
                     };
-                    let p = kernel_size * kernel_size * c * filters + filters;
+                    let p = (kernel_size as u64)
+                        .saturating_mul(kernel_size as u64)
+                        .saturating_mul(c as u64)
+                        .saturating_mul(filters as u64)
+                        .saturating_add(filters as u64);
                     (
                         Shape::Image {
                             h: oh,
@@ -288,13 +303,17 @@ impl ModelSpec {
                 }
                 LayerSpec::Flatten {} => (Shape::Flat(shape.features()), 0, 0),
             };
-            rows.push(SummaryRow {
-                name: name_for(layer.base_name()),
-                kind: layer.keras_name().into(),
-                output_shape: out,
+            rows.push((
+                SummaryRow {
+                    name: name_for(layer.base_name()),
+                    kind: layer.keras_name().into(),
+                    output_shape: out,
+                    params: 0,
+                    trainable_params: 0,
+                },
                 params,
-                trainable_params: trainable,
-            });
+                trainable,
+            ));
             shape = out;
         }
         check_regularizer("model.head_regularizer", &self.head_regularizer)?;
@@ -306,14 +325,34 @@ impl ModelSpec {
                 ),
             ));
         };
-        let p = inp * NUM_CLASSES + NUM_CLASSES;
-        rows.push(SummaryRow {
-            name: name_for("dense"),
-            kind: "Dense".into(),
-            output_shape: Shape::Flat(NUM_CLASSES),
-            params: p,
-            trainable_params: p,
-        });
+        let p = dense_params(inp, NUM_CLASSES);
+        rows.push((
+            SummaryRow {
+                name: name_for("dense"),
+                kind: "Dense".into(),
+                output_shape: Shape::Flat(NUM_CLASSES),
+                params: 0,
+                trainable_params: 0,
+            },
+            p,
+            p,
+        ));
+        let total = rows
+            .iter()
+            .fold(0u64, |sum, (_, p, _)| sum.saturating_add(*p));
+        if total > MAX_PARAMS {
+            return Err(too_many_params(self, &rows, total));
+        }
+        // Within MAX_PARAMS, every count fits a usize.
+        let count = |p: u64| usize::try_from(p).unwrap_or(usize::MAX);
+        let rows: Vec<SummaryRow> = rows
+            .into_iter()
+            .map(|(row, p, t)| SummaryRow {
+                params: count(p),
+                trainable_params: count(t),
+                ..row
+            })
+            .collect();
         let total_params = rows.iter().map(|r| r.params).sum();
         let trainable_params = rows.iter().map(|r| r.trainable_params).sum();
         Ok(Summary {
@@ -322,5 +361,192 @@ impl ModelSpec {
             trainable_params,
             non_trainable_params: total_params - trainable_params,
         })
+    }
+}
+
+/// A Dense layer's kernel and bias: `inputs × units + units`.
+fn dense_params(inputs: usize, units: usize) -> u64 {
+    (inputs as u64)
+        .saturating_mul(units as u64)
+        .saturating_add(units as u64)
+}
+
+/// The error for a model past [`MAX_PARAMS`]: it names the field of the layer holding the
+/// most parameters (its units or filters; the last of equals), since that is what to lower.
+fn too_many_params(spec: &ModelSpec, rows: &[(SummaryRow, u64, u64)], total: u64) -> ConfigError {
+    let Some((i, (row, most, _))) = rows.iter().enumerate().max_by_key(|(_, (_, p, _))| *p) else {
+        return ConfigError::new("model.layers", "the model has no layers");
+    };
+    let field = match spec.layers.get(i) {
+        Some(LayerSpec::Dense { .. }) => format!("model.layers[{i}].units"),
+        Some(LayerSpec::Conv2D { .. }) => format!("model.layers[{i}].filters"),
+        Some(_) => format!("model.layers[{i}]"),
+        None => "model.layers".to_string(),
+    };
+    let whose = if i < spec.layers.len() {
+        format!("this layer ({}) has", row.name)
+    } else {
+        format!("the softmax head ({}) has", row.name)
+    };
+    ConfigError::new(
+        field,
+        format!(
+            "this model has {} parameters; the lab allows {} — {whose} {} of them",
+            group_u64(total),
+            group_u64(MAX_PARAMS),
+            group_u64(*most),
+        ),
+    )
+}
+
+/// [`group`] for counts that may not fit a usize in the browser (usize is 32 bits there).
+pub fn group_u64(n: u64) -> String {
+    group_u128(n.into())
+}
+
+/// [`group`] for any count.
+pub fn group_u128(n: u128) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::limits::{MAX_LAYERS, MAX_PARAMS};
+    use crate::model::{Activation, InputKind, LayerSpec, ModelSpec, Padding};
+
+    fn dense(units: usize) -> LayerSpec {
+        LayerSpec::Dense {
+            units,
+            activation: Activation::Relu,
+            kernel_regularizer: None,
+        }
+    }
+
+    fn conv(filters: usize, kernel_size: usize) -> LayerSpec {
+        LayerSpec::Conv2D {
+            filters,
+            kernel_size,
+            strides: 1,
+            padding: Padding::Same,
+            activation: Activation::Relu,
+            kernel_regularizer: None,
+        }
+    }
+
+    #[test]
+    fn a_model_of_1_64_billion_parameters_is_refused_at_its_largest_layer() {
+        // Conv2D(512, 1, "same") → Flatten → Dense(4096): 401,408 × 4096 + 4096 in one layer.
+        let spec = ModelSpec {
+            input: InputKind::Image,
+            layers: vec![conv(512, 1), LayerSpec::Flatten {}, dense(4096)],
+            head_regularizer: None,
+        };
+        let err = spec.summary().unwrap_err();
+        assert_eq!(err.field, "model.layers[2].units");
+        assert_eq!(
+            err.message,
+            "this model has 1,644,213,258 parameters; the lab allows 50,000,000 — this layer \
+             (dense) has 1,644,171,264 of them"
+        );
+        // When the head holds the most, the layers as a whole are named.
+        let mut layers = vec![conv(512, 3); 22];
+        layers.push(LayerSpec::Flatten {});
+        let spec = ModelSpec {
+            input: InputKind::Image,
+            layers,
+            head_regularizer: None,
+        };
+        let err = spec.summary().unwrap_err();
+        assert_eq!(err.field, "model.layers");
+        assert_eq!(
+            err.message,
+            "this model has 53,575,178 parameters; the lab allows 50,000,000 — the softmax head \
+             (dense) has 4,014,090 of them"
+        );
+    }
+
+    #[test]
+    fn up_to_the_parameter_limit_a_model_passes() {
+        // 784→4096→4096→4096: 37.1 million parameters.
+        let s = ModelSpec::mlp(&[4096, 4096, 4096]).summary().unwrap();
+        assert_eq!(
+            s.total_params,
+            784 * 4096 + 4096 + 2 * (4096 * 4096 + 4096) + 40_970
+        );
+        assert!(s.total_params as u64 <= MAX_PARAMS);
+        let err = ModelSpec::mlp(&[4096; 4]).summary().unwrap_err();
+        assert_eq!(
+            err.field, "model.layers[3].units",
+            "the last of the largest"
+        );
+        assert!(
+            err.message.starts_with("this model has 53,600,266 "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn ten_thousand_layers_are_refused_at_once() {
+        let started = std::time::Instant::now();
+        let err = ModelSpec::mlp(&[8; 10_000]).summary().unwrap_err();
+        assert_eq!(err.field, "model.layers");
+        assert_eq!(err.message, "the lab allows at most 64 layers (got 10,000)");
+        assert!(started.elapsed().as_millis() < 100);
+        assert!(ModelSpec::mlp(&[8; MAX_LAYERS]).summary().is_ok());
+        assert!(ModelSpec::mlp(&[8; MAX_LAYERS + 1]).summary().is_err());
+    }
+
+    #[test]
+    fn huge_sizes_are_refused_without_overflow() {
+        let err = ModelSpec::mlp(&[usize::MAX]).summary().unwrap_err();
+        assert_eq!(err.field, "model.layers[0].units");
+        assert_eq!(
+            err.message,
+            format!("at most 4096 units fit a browser lab (got {})", usize::MAX)
+        );
+        let image = |layers| ModelSpec {
+            input: InputKind::Image,
+            layers,
+            head_regularizer: None,
+        };
+        let err = image(vec![conv(8, usize::MAX), LayerSpec::Flatten {}])
+            .summary()
+            .unwrap_err();
+        assert_eq!(err.field, "model.layers[0].kernel_size");
+        assert_eq!(
+            err.message,
+            format!("must be between 1 and 28 (got {})", usize::MAX)
+        );
+        assert!(
+            image(vec![conv(8, 28), LayerSpec::Flatten {}])
+                .summary()
+                .is_ok()
+        );
+        let err = image(vec![conv(513, 3)]).summary().unwrap_err();
+        assert_eq!(err.field, "model.layers[0].filters");
+        let strided = LayerSpec::Conv2D {
+            filters: 8,
+            kernel_size: 3,
+            strides: usize::MAX,
+            padding: Padding::Same,
+            activation: Activation::Relu,
+            kernel_regularizer: None,
+        };
+        let pool = LayerSpec::MaxPool2D {
+            pool_size: 1,
+            strides: Some(usize::MAX),
+        };
+        let s = image(vec![strided, pool, LayerSpec::Flatten {}])
+            .summary()
+            .unwrap();
+        assert_eq!(s.rows[2].output_shape.to_string(), "(None, 8)");
     }
 }

@@ -9,6 +9,7 @@ pub use crate::callbacks::{
     ReduceLrOnPlateauConfig,
 };
 use crate::error::ConfigError;
+use crate::limits::{MAX_EPOCHS, check_activation_memory, check_seed};
 use crate::model::{ModelSpec, NUM_CLASSES};
 pub use crate::optimizer::OptimizerConfig;
 
@@ -90,20 +91,23 @@ impl TrainingConfig {
     /// The number of training samples left after the subset and the validation split.
     pub fn train_samples(&self, available: usize) -> usize {
         let n = self.subset.map_or(available, |s| s.min(available));
-        n - (self.validation_split * n as f64).round() as usize
+        n.saturating_sub((self.validation_split * n as f64).round() as usize)
     }
 
     /// Checks every field. `available` is the number of training images, when known: the batch
-    /// size may not exceed what is left for training.
+    /// size may not exceed what is left for training. The lab's limits
+    /// ([`crate::limits`]: layers, parameters, a batch's memory, epochs, the seed) are
+    /// checked here too; nothing in it can overflow or panic, whatever the config holds.
     pub fn validate(&self, available: Option<usize>) -> Result<(), ConfigError> {
-        self.model.summary()?;
+        let summary = self.model.summary()?;
         self.optimizer.validate()?;
-        if self.epochs == 0 || self.epochs > 1000 {
+        if self.epochs == 0 || self.epochs > MAX_EPOCHS {
             return Err(ConfigError::new(
                 "epochs",
-                format!("must be between 1 and 1000 (got {})", self.epochs),
+                format!("must be between 1 and {MAX_EPOCHS} (got {})", self.epochs),
             ));
         }
+        check_seed("seed", self.seed)?;
         if !(self.validation_split.is_finite() && (0.0..1.0).contains(&self.validation_split)) {
             return Err(ConfigError::new(
                 "validation_split",
@@ -128,6 +132,11 @@ impl TrainingConfig {
                 ));
             }
         }
+        check_activation_memory(
+            &summary,
+            self.model.input_shape().features(),
+            self.batch_size,
+        )?;
         if let Some(w) = &self.class_weight {
             if w.len() != NUM_CLASSES {
                 return Err(ConfigError::new(
@@ -267,6 +276,77 @@ mod tests {
             .layers
             .push(crate::model::LayerSpec::Dropout { rate: 1.5 });
         assert_eq!(field(&c), "model.layers[1].rate");
+    }
+
+    #[test]
+    fn seeds_must_cross_to_the_browser_exactly() {
+        let mut c = TrainingConfig::new(ModelSpec::mlp(&[16]));
+        c.seed = (1 << 53) - 1;
+        assert!(c.validate(None).is_ok());
+        c.seed = 1 << 53;
+        let err = c.validate(None).unwrap_err();
+        assert_eq!(err.field, "seed");
+        assert_eq!(
+            err.to_string(),
+            "seed: must be at most 9007199254740991 (2^53 − 1), the largest whole number a \
+             browser carries exactly (got 9007199254740992)"
+        );
+        c.seed = u64::MAX;
+        assert_eq!(c.validate(None).unwrap_err().field, "seed");
+    }
+
+    #[test]
+    fn a_batch_past_the_memory_budget_names_batch_size() {
+        let mut c = TrainingConfig::new(ModelSpec {
+            input: crate::model::InputKind::Image,
+            layers: vec![
+                crate::model::LayerSpec::Conv2D {
+                    filters: 64,
+                    kernel_size: 3,
+                    strides: 1,
+                    padding: crate::model::Padding::Same,
+                    activation: crate::model::Activation::Relu,
+                    kernel_regularizer: None,
+                },
+                crate::model::LayerSpec::Flatten {},
+            ],
+            head_regularizer: None,
+        });
+        // (784 + 2 × 50,176 + 10) values per image × 4 bytes × 3 = 1.21 MB.
+        c.batch_size = 512;
+        assert!(c.validate(None).is_ok(), "622 MB");
+        c.batch_size = 1024;
+        let err = c.validate(None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "batch_size: this model needs 1.2 GB per batch of 1,024; the lab allows 1 GB — \
+             lower batch_size or the layer sizes"
+        );
+        c.batch_size = usize::MAX;
+        assert_eq!(c.validate(None).unwrap_err().field, "batch_size");
+    }
+
+    #[test]
+    fn out_of_range_training_knobs_say_their_limit() {
+        let base = TrainingConfig::new(ModelSpec::mlp(&[16]));
+        let message = |c: &TrainingConfig| c.validate(None).unwrap_err().to_string();
+        let mut c = base.clone();
+        c.epochs = 1001;
+        assert_eq!(message(&c), "epochs: must be between 1 and 1000 (got 1001)");
+        c.epochs = 1000;
+        assert!(c.validate(None).is_ok());
+        let mut c = base.clone();
+        c.optimizer = OptimizerConfig::adam(1e308);
+        assert_eq!(
+            message(&c),
+            "optimizer.learning_rate: must be a number in (0, 10] (got 1e308)"
+        );
+        let mut c = base;
+        c.model = ModelSpec::mlp(&[4_294_967_295]);
+        assert_eq!(
+            message(&c),
+            "model.layers[0].units: at most 4096 units fit a browser lab (got 4294967295)"
+        );
     }
 
     #[test]

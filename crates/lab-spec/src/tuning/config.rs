@@ -8,6 +8,7 @@ use super::hypermodel::{HYPERMODEL_NAMES, known_name, layer_index};
 use super::space::{HpValue, HyperParameter, Sampling, Values};
 use super::trials::Trial;
 use crate::error::ConfigError;
+use crate::limits::{MAX_EPOCHS, MAX_SEED, seed_message};
 use crate::objective::Objective;
 use crate::training::{Mode, Monitor, Normalization};
 
@@ -140,8 +141,9 @@ impl TunerConfig {
             .map(|(i, _)| &trials[i])
     }
 
-    /// Checks the space, the algorithm and that the lowest and highest values build valid
-    /// models. `available`: the number of training images, when known.
+    /// Checks the space, the algorithm, the seed, and that the lowest and highest values build
+    /// valid models within the lab's limits. `available`: the number of training images, when
+    /// known. Nothing in it can overflow or panic, whatever the config holds.
     pub fn validate(&self, available: Option<usize>) -> Result<(), ConfigError> {
         if self.hyperparameters.is_empty() {
             return Err(ConfigError::new(
@@ -182,10 +184,10 @@ impl TunerConfig {
                         format!("must be an integer ≥ 2 (got {factor})"),
                     ));
                 }
-                if !(1..=1000).contains(&max_epochs) {
+                if !(1..=MAX_EPOCHS).contains(&max_epochs) {
                     return Err(ConfigError::new(
                         "algorithm.max_epochs",
-                        format!("must be between 1 and 1000 (got {max_epochs})"),
+                        format!("must be between 1 and {MAX_EPOCHS} (got {max_epochs})"),
                     ));
                 }
                 if !(1..=10).contains(&hyperband_iterations) {
@@ -202,10 +204,10 @@ impl TunerConfig {
                         format!("must be between 1 and 1000 (got {max_trials})"),
                     ));
                 }
-                if !(1..=1000).contains(&epochs) {
+                if !(1..=MAX_EPOCHS).contains(&epochs) {
                     return Err(ConfigError::new(
                         "algorithm.epochs",
-                        format!("must be between 1 and 1000 (got {epochs})"),
+                        format!("must be between 1 and {MAX_EPOCHS} (got {epochs})"),
                     ));
                 }
             }
@@ -228,10 +230,29 @@ impl TunerConfig {
                 ),
             ));
         }
-        if !(1..=1000).contains(&self.retrain_epochs) {
+        if !(1..=MAX_EPOCHS).contains(&self.retrain_epochs) {
             return Err(ConfigError::new(
                 "retrain_epochs",
-                format!("must be between 1 and 1000 (got {})", self.retrain_epochs),
+                format!(
+                    "must be between 1 and {MAX_EPOCHS} (got {})",
+                    self.retrain_epochs
+                ),
+            ));
+        }
+        // Trial i trains with seed + i: every one of those must stay a browser-exact number.
+        let trials = self.plan().trials() as u64;
+        let max_seed = MAX_SEED.saturating_sub(trials);
+        if self.seed > max_seed {
+            return Err(ConfigError::new(
+                "seed",
+                if self.seed > MAX_SEED {
+                    seed_message(&self.seed.to_string())
+                } else {
+                    format!(
+                        "must be at most {max_seed}: trial i trains with seed + i, and each of the {trials} trials' seeds must stay within {MAX_SEED} (2^53 − 1), the largest whole number a browser carries exactly (got {})",
+                        self.seed
+                    )
+                },
             ));
         }
         // Build the corner configurations: all lowest values, all highest, with every layer.
@@ -245,7 +266,8 @@ impl TunerConfig {
                 }
             }
             if pick_last {
-                values.insert("n_layers".into(), HpValue::Int(self.max_layers() as i64));
+                let n = i64::try_from(self.max_layers()).unwrap_or(i64::MAX);
+                values.insert("n_layers".into(), HpValue::Int(n));
             }
             self.training_config(&values, 1)?
                 .validate(available)
@@ -311,7 +333,7 @@ impl TunerConfig {
                         epochs,
                     }],
                 }],
-                total_epochs: max_trials * epochs,
+                total_epochs: max_trials.saturating_mul(epochs),
             },
         }
     }

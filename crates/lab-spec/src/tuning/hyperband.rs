@@ -30,8 +30,7 @@ impl Plan {
         self.brackets
             .iter()
             .flat_map(|b| &b.rounds)
-            .map(|r| r.trials)
-            .sum()
+            .fold(0, |sum, r| sum.saturating_add(r.trials))
     }
 }
 
@@ -96,7 +95,10 @@ pub fn hyperband_plan(max_epochs: usize, factor: usize, iterations: usize) -> Pl
                 .collect();
             let mut before = 0;
             for r in &rounds {
-                total += r.trials * (r.epochs - before);
+                total = r
+                    .trials
+                    .saturating_mul(r.epochs.saturating_sub(before))
+                    .saturating_add(total);
                 before = r.epochs;
             }
             brackets.push(BracketPlan { bracket, rounds });

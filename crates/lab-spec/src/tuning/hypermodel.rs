@@ -4,6 +4,7 @@
 use super::config::TunerConfig;
 use super::space::{HpValue, Values};
 use crate::error::ConfigError;
+use crate::limits::{MAX_LAYERS, MAX_UNITS};
 use crate::model::{Activation, InputKind, LayerSpec, ModelSpec, Regularizer};
 use crate::training::{
     CallbacksConfig, Mode, ModelCheckpointConfig, Monitor, OptimizerConfig, TrainingConfig,
@@ -66,6 +67,8 @@ impl TunerConfig {
         values: &Values,
         epochs: usize,
     ) -> Result<TrainingConfig, ConfigError> {
+        // A value as the learner wrote it (an i64 shown exactly, not as its f64).
+        let shown = |name: &str| values.get(name).map(HpValue::to_string).unwrap_or_default();
         let num = |name: &str, default: f64| -> Result<f64, ConfigError> {
             match values.get(name) {
                 None => Ok(default),
@@ -99,6 +102,16 @@ impl TunerConfig {
                 format!("must be a whole number ≥ 0 (got {n_layers})"),
             ));
         }
+        // Checked before the layers are built: a huge count must not be looped over.
+        if n_layers > MAX_LAYERS as f64 {
+            return Err(ConfigError::new(
+                "hyperparameters.n_layers",
+                format!(
+                    "the lab allows at most {MAX_LAYERS} layers (got {})",
+                    shown("n_layers")
+                ),
+            ));
+        }
         let mut layers = Vec::new();
         for i in 0..n_layers as usize {
             let units = num(&format!("units_{i}"), 128.0)?;
@@ -106,6 +119,15 @@ impl TunerConfig {
                 return Err(ConfigError::new(
                     format!("hyperparameters.units_{i}"),
                     format!("must be a whole number ≥ 1 (got {units})"),
+                ));
+            }
+            if units > MAX_UNITS as f64 {
+                return Err(ConfigError::new(
+                    format!("hyperparameters.units_{i}"),
+                    format!(
+                        "at most {MAX_UNITS} units fit a browser lab (got {})",
+                        shown(&format!("units_{i}"))
+                    ),
                 ));
             }
             let l2 = num(&format!("l2_{i}"), 0.0)?;

@@ -12,7 +12,7 @@ pub mod trials;
 pub use config::{Algorithm, TunerConfig};
 pub use hyperband::{BracketPlan, HyperbandMath, Plan, RoundPlan, hyperband_plan};
 pub use hypermodel::{HYPERMODEL_NAMES, layer_index};
-pub use space::{HpValue, HyperParameter, Sampling, Values};
+pub use space::{HpValue, HyperParameter, MAX_GRID_VALUES, Sampling, Values};
 pub use trials::{SearchEvent, SearchSummary, Trial, TrialStatus, trials_csv};
 
 #[cfg(test)]

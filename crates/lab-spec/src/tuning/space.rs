@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
+use crate::summary::group_u128;
 
 /// How a numeric hyperparameter is sampled between its bounds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -65,6 +66,18 @@ pub type Values = BTreeMap<String, HpValue>;
 
 fn one_i() -> i64 {
     1
+}
+
+/// The most values a discrete hyperparameter may have (an `int` range, a `float` grid).
+pub const MAX_GRID_VALUES: usize = 10_000;
+
+/// How many values `min_value..=max_value` by `step` holds, without overflow (0 when inverted).
+fn int_count(min_value: i64, max_value: i64, step: i64) -> u128 {
+    if min_value > max_value {
+        return 0;
+    }
+    let span = (i128::from(max_value) - i128::from(min_value)) as u128;
+    span / step.max(1) as u128 + 1
 }
 
 /// Keras Tuner's hyperparameter kinds. JSON: `{"type": "float", "name": "lr", "min_value": 1e-4,
@@ -138,13 +151,16 @@ impl HyperParameter {
                 max_value,
                 step,
                 ..
-            } => Some(
-                (0..)
-                    .map(|k| min_value + k * step.max(&1))
-                    .take_while(|v| v <= max_value)
-                    .map(HpValue::Int)
-                    .collect(),
-            ),
+            } => {
+                // Checked steps: a range reaching i64::MAX ends instead of overflowing.
+                let mut out = Vec::new();
+                let mut next = Some(*min_value);
+                while let Some(v) = next.filter(|v| v <= max_value && out.len() < MAX_GRID_VALUES) {
+                    out.push(HpValue::Int(v));
+                    next = v.checked_add((*step).max(1));
+                }
+                Some(out)
+            }
             HyperParameter::Float {
                 min_value,
                 max_value,
@@ -154,7 +170,7 @@ impl HyperParameter {
             } => {
                 let limit = max_value + step.abs() * 1e-9 + max_value.abs() * 1e-12;
                 let mut out = Vec::new();
-                for k in 0..10_000 {
+                for k in 0..MAX_GRID_VALUES as i32 {
                     let v = match sampling {
                         Sampling::Linear => tidy(min_value + k as f64 * step),
                         Sampling::Log => tidy(min_value * step.powi(k)),
@@ -198,6 +214,24 @@ impl HyperParameter {
     /// The smallest and largest value (for checking that every configuration can be built).
     pub fn extremes(&self) -> Vec<HpValue> {
         match self {
+            HyperParameter::Int {
+                min_value,
+                max_value,
+                step,
+                ..
+            } => {
+                let count = int_count(*min_value, *max_value, *step);
+                if count == 0 {
+                    return Vec::new();
+                }
+                // min + (count − 1)·step ≤ max_value, so it fits an i64.
+                let last =
+                    i128::from(*min_value) + (count as i128 - 1) * i128::from((*step).max(1));
+                vec![
+                    HpValue::Int(*min_value),
+                    HpValue::Int(i64::try_from(last).unwrap_or(*max_value)),
+                ]
+            }
             HyperParameter::Float {
                 min_value,
                 max_value,
@@ -218,6 +252,8 @@ impl HyperParameter {
         self.grid().map(|g| g.len())
     }
 
+    /// Checks the bounds, the step and that a discrete one has at most [`MAX_GRID_VALUES`]
+    /// values; `field` names it in the error.
     pub fn validate(&self, field: &str) -> Result<(), ConfigError> {
         let err = |m: String| Err(ConfigError::new(field, m));
         if self.name().trim().is_empty() {
@@ -237,6 +273,10 @@ impl HyperParameter {
                 }
                 if *step < 1 {
                     return err(format!("step must be ≥ 1 (got {step})"));
+                }
+                let count = int_count(*min_value, *max_value, *step);
+                if count > MAX_GRID_VALUES as u128 {
+                    return err(too_many_values(&group_u128(count)));
                 }
             }
             HyperParameter::Float {
@@ -275,6 +315,19 @@ impl HyperParameter {
                             if *sampling == Sampling::Log { 1 } else { 0 }
                         ));
                     }
+                    let steps = match sampling {
+                        Sampling::Linear => (max_value - min_value) / step,
+                        Sampling::Log => (max_value / min_value).ln() / step.ln(),
+                    };
+                    // The grid's own tolerance: 0.5 / 1e-9 is 499,999,999.99999994 steps.
+                    let count = (steps + 1e-6).floor() + 1.0;
+                    if !count.is_finite() || count > MAX_GRID_VALUES as f64 {
+                        return err(too_many_values(&if count < 1e30 {
+                            group_u128(count as u128)
+                        } else {
+                            format!("{count:e}")
+                        }));
+                    }
                 }
             }
             HyperParameter::Choice { values, .. } => {
@@ -286,4 +339,12 @@ impl HyperParameter {
         }
         Ok(())
     }
+}
+
+/// The message for a grid of `count` values, past [`MAX_GRID_VALUES`].
+fn too_many_values(count: &str) -> String {
+    format!(
+        "the range has {count} values; the lab allows at most {} (raise step or narrow the range)",
+        group_u128(MAX_GRID_VALUES as u128)
+    )
 }

@@ -186,6 +186,98 @@ mod space_config_and_plan {
     }
 }
 
+mod limits {
+    use crate::limits::MAX_SEED;
+    use crate::tuning::*;
+
+    fn int(name: &str, min_value: i64, max_value: i64, step: i64) -> HyperParameter {
+        HyperParameter::Int {
+            name: name.into(),
+            min_value,
+            max_value,
+            step,
+        }
+    }
+
+    #[test]
+    fn a_seed_stays_browser_exact_for_every_trial() {
+        let mut c = TunerConfig::seed_004();
+        assert_eq!(c.plan().trials(), 10);
+        c.seed = MAX_SEED - 10;
+        assert!(c.validate(None).is_ok());
+        c.seed = MAX_SEED - 9;
+        let err = c.validate(None).unwrap_err();
+        assert_eq!(err.field, "seed");
+        assert!(
+            err.message
+                .starts_with("must be at most 9007199254740981: trial i trains with seed + i"),
+            "{err}"
+        );
+        c.seed = u64::MAX;
+        let err = c.validate(None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "seed: must be at most 9007199254740991 (2^53 − 1), the largest whole number a \
+             browser carries exactly (got 18446744073709551615)"
+        );
+    }
+
+    #[test]
+    fn huge_int_ranges_are_refused_and_never_overflow() {
+        let all = int("units_0", i64::MIN, i64::MAX, 1);
+        let err = all.validate("hyperparameters.units_0").unwrap_err();
+        assert_eq!(
+            err.message,
+            "the range has 18,446,744,073,709,551,616 values; the lab allows at most 10,000 \
+             (raise step or narrow the range)"
+        );
+        assert_eq!(all.grid().map(|g| g.len()), Some(MAX_GRID_VALUES));
+        assert_eq!(
+            all.extremes(),
+            vec![HpValue::Int(i64::MIN), HpValue::Int(i64::MAX)]
+        );
+        let top = int("n_layers", i64::MAX - 2, i64::MAX, 1);
+        assert_eq!(top.cardinality(), Some(3), "stops at i64::MAX");
+        let wide = int("n_layers", 1, i64::MAX, i64::MAX / 4);
+        assert_eq!(
+            wide.extremes(),
+            vec![HpValue::Int(1), HpValue::Int(1 + 4 * (i64::MAX / 4))]
+        );
+        let mut c = TunerConfig::seed_004();
+        c.hyperparameters[0] = top;
+        let err = c.validate(None).unwrap_err();
+        assert_eq!(err.field, "hyperparameters.n_layers");
+        assert_eq!(
+            err.message,
+            "the lab allows at most 64 layers (got 9223372036854775805)"
+        );
+    }
+
+    #[test]
+    fn fine_float_grids_and_huge_units_are_refused() {
+        let fine = HyperParameter::Float {
+            name: "drop_0".into(),
+            min_value: 0.0,
+            max_value: 0.5,
+            step: Some(1e-9),
+            sampling: Sampling::Linear,
+        };
+        let err = fine.validate("hyperparameters.drop_0").unwrap_err();
+        assert!(
+            err.message.starts_with("the range has 500,000,001 values"),
+            "{err}"
+        );
+        let mut c = TunerConfig::seed_004();
+        c.hyperparameters[1] = HyperParameter::Fixed {
+            name: "units_0".into(),
+            value: HpValue::Float(1e300),
+        };
+        let err = c.validate(None).unwrap_err();
+        assert_eq!(err.field, "hyperparameters.units_0");
+        assert!(err.message.starts_with("at most 4096 units"), "{err}");
+    }
+}
+
 mod file_tests {
     #[test]
     fn configs_tune_json_is_the_seed_search() {
