@@ -253,13 +253,17 @@ fn KnobInput(
         let key = key.clone();
         move || typed.with(|m| m.get(&key).and_then(|t| t.error.clone()))
     };
-    let judge = move |v: &str| config.with_untracked(|c| try_knob(c, knob, v));
+    // The handlers use `try_` accessors and give up when the signals are gone: Chromium
+    // fires `blur` (and `change`) on a focused field while it is being removed, after the
+    // step's signals are disposed.
+    let judge = move |v: &str| config.try_with_untracked(|c| try_knob(c, knob, v));
     let on_input = {
         let key = key.clone();
         move |ev| {
             let text = event_target_value(&ev);
-            let error = judge(&text).err().map(|e| e.to_string());
-            typed.update(|m| {
+            let Some(verdict) = judge(&text) else { return };
+            let error = verdict.err().map(|e| e.to_string());
+            typed.try_update(|m| {
                 m.insert(key.clone(), Typed { text, error });
             });
         }
@@ -269,16 +273,19 @@ fn KnobInput(
         move |ev| {
             let text = event_target_value(&ev);
             match judge(&text) {
-                Ok(c) => {
+                None => {}
+                Some(Ok(c)) => {
                     on_change.run(c);
-                    typed.update(|m| {
+                    typed.try_update(|m| {
                         m.remove(&key);
                     });
                 }
-                Err(e) => typed.update(|m| {
-                    let error = Some(e.to_string());
-                    m.insert(key.clone(), Typed { text, error });
-                }),
+                Some(Err(e)) => {
+                    typed.try_update(|m| {
+                        let error = Some(e.to_string());
+                        m.insert(key.clone(), Typed { text, error });
+                    });
+                }
             }
         }
     };
@@ -287,8 +294,10 @@ fn KnobInput(
     let on_blur = {
         let key = key.clone();
         move |_| {
-            if typed.with_untracked(|m| m.get(&key).is_some_and(|t| t.error.is_none())) {
-                typed.update(|m| {
+            if typed.try_with_untracked(|m| m.get(&key).is_some_and(|t| t.error.is_none()))
+                == Some(true)
+            {
+                typed.try_update(|m| {
                     m.remove(&key);
                 });
             }

@@ -65,24 +65,31 @@ fn ProtocolInput<T: Send + Sync + 'static>(
     let message = move || typed.with(|t| t.as_ref().and_then(|(_, e)| e.clone()));
     view! {
         <input type="text" data-testid=testid prop:value=text
+            // The `try_` accessors: Chromium fires `blur` (and `change`) on a focused field
+            // while it is being removed, after this component's signals are disposed.
             on:input=move |ev| {
                 let v = event_target_value(&ev);
                 let error = parse(&v).err();
-                typed.set(Some((v, error)));
+                typed.try_set(Some((v, error)));
             }
             on:change=move |ev| {
+                if typed.is_disposed() {
+                    return;
+                }
                 let v = event_target_value(&ev);
                 match parse(&v) {
                     Ok(value) => {
                         on_commit.run(value);
-                        typed.set(None);
+                        typed.try_set(None);
                     }
-                    Err(e) => typed.set(Some((v, Some(e)))),
+                    Err(e) => {
+                        typed.try_set(Some((v, Some(e))));
+                    }
                 }
             }
             on:blur=move |_| {
-                if typed.with_untracked(|t| t.as_ref().is_some_and(|(_, e)| e.is_none())) {
-                    typed.set(None);
+                if typed.try_with_untracked(|t| t.as_ref().is_some_and(|(_, e)| e.is_none())) == Some(true) {
+                    typed.try_set(None);
                 }
             } />
         {move || message().map(|e| view! {

@@ -245,7 +245,14 @@ pub fn run_e2e(root: &Path, url: &str, chromium: &Path) -> Result<()> {
     npm_ci(&dir)?;
     eprintln!("xtask: end-to-end tests against {url}");
     let ok = Command::new("npm")
-        .args(["test", "--silent", "--", "lab.test.mjs", "hosting.test.mjs"])
+        .args([
+            "test",
+            "--silent",
+            "--",
+            "lab.test.mjs",
+            "hosting.test.mjs",
+            "robustness.test.mjs",
+        ])
         .env("LAB_URL", url)
         .env("LAB_DIST", root.join("dist/"))
         .env("CHROMIUM", chromium)
