@@ -1,7 +1,9 @@
-//! The shell: the route (the URL's hash), the header (backend badge, data status), the
-//! eight-step navigation, the link's errors and the current step's page. It owns what the
-//! steps share (the choices of steps 2–4, the configs of steps 5–8) and records the exercises
-//! passed; the steps themselves are in `steps/`.
+//! The shell: the route (the URL's hash, and a notice when it names no page of the lab), the
+//! header (backend badge; the data status is `components::data_status`, where a link's `data=`
+//! on another origin, decided here, waits for the learner's confirmation), the eight-step
+//! navigation, the link's errors, the tab's storage errors and the current step's page. It owns
+//! what the steps share (the choices of steps 2–4, the configs of steps 5–8) and records the
+//! exercises passed; the steps themselves are in `steps/`.
 
 use gloo_events::{EventListener, EventListenerOptions};
 use lab_spec::tuning::TunerConfig;
@@ -10,10 +12,12 @@ use lab_spec::{Normalization, TrainingConfig};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::components::data_status::{DataLink, DataStatus};
 use crate::exercises::{self, EXERCISE_STEPS};
-use crate::logic::{Route, data_file_order, url_overrides};
+use crate::logic::{Route, url_overrides};
 use crate::presets;
 use crate::progress::Progress;
+use crate::route_notice::route_notice;
 use crate::steps::STEPS;
 use crate::steps::bench::Bench;
 use crate::steps::define::Step1;
@@ -22,7 +26,7 @@ use crate::steps::prepare::Step4;
 use crate::steps::protocol::Step3;
 use crate::steps::training::{TRAINING_STEPS, TrainingStepPage};
 use crate::steps::tune::Step8;
-use crate::trainer::{DataState, Trainer, use_trainer};
+use crate::trainer::{Trainer, use_trainer};
 
 fn current_hash() -> String {
     web_sys::window()
@@ -41,19 +45,22 @@ struct Protocol {
 #[component]
 pub fn App() -> impl IntoView {
     let route = RwSignal::new(Route::parse(&current_hash()));
+    // Said above the page when the hash names no page of the lab (step 1 is shown instead).
+    let notice = RwSignal::new(route_notice(&current_hash()));
     let initial = route.get_untracked();
     let backend = url_overrides(&initial)
         .ok()
         .and_then(|o| o.backend)
         .unwrap_or(BackendChoice::Auto);
-    let data_base = initial
-        .get("data")
-        .map(str::to_string)
-        .filter(|d| d.ends_with('/'))
-        .unwrap_or_else(|| "./data/fashion-mnist/".to_string());
-    let trainer = use_trainer(backend, data_base);
+    // A link's `data=` on another origin is loaded only once the learner confirms it.
+    let (data_base, ask_first) = match DataLink::of_page(initial.get("data")) {
+        DataLink::Load(base) => (base, None),
+        DataLink::Ask { base, origin } => (base, Some(origin)),
+    };
+    let linked = data_base.clone();
+    let trainer = use_trainer(backend, data_base, ask_first);
     let progress = Progress::load();
-    listen_to_window(route, trainer);
+    listen_to_window(route, notice, trainer);
 
     let protocol = Protocol {
         validation_split: RwSignal::new(0.2),
@@ -164,13 +171,13 @@ pub fn App() -> impl IntoView {
                 let (step, config) = (&TRAINING_STEPS[i], configs[i]);
                 view! {
                     <TrainingStepPage trainer step config
-                        on_config=move |c| config.set(c) quick />
+                        on_config=move |c| config.set(c) quick metric=progress.metric />
                 }
                 .into_any()
             }
             _ => view! {
                 <Step8 trainer search=search_config retrain=retrain_config
-                    on_retrain_config=move |c| retrain_config.set(c) quick />
+                    on_retrain_config=move |c| retrain_config.set(c) quick metric=progress.metric />
             }
             .into_any(),
         }
@@ -185,24 +192,28 @@ pub fn App() -> impl IntoView {
         <div class="layout">
             <nav><ol>{nav}</ol></nav>
             <main>
+                {move || notice.get().map(|n| view! { <p class="route-notice" data-testid="route-notice">{n}</p> })}
                 {move || url_error().map(|e| view! { <p class="error" data-testid="url-error">{e}</p> })}
                 {move || trainer.session_error.get().map(|e| view! { <p class="error" data-testid="session-error">{e}</p> })}
-                <DataStatus trainer />
+                {move || trainer.save_error.get().map(|e| view! { <p class="error" data-testid="save-error">{e}</p> })}
+                <DataStatus trainer linked />
                 {page}
             </main>
         </div>
     }
 }
 
-/// Follows the URL's hash (`hashchange`), and asks before the page is left while a run is in
-/// progress (`beforeunload`: the worker, and the run, go with the page). The listeners live
-/// as long as the shell.
-fn listen_to_window(route: RwSignal<Route>, trainer: Trainer) {
+/// Follows the URL's hash (`hashchange`, with the notice when it names no page), and asks
+/// before the page is left while a run is in progress (`beforeunload`: the worker, and the run,
+/// go with the page). The listeners live as long as the shell.
+fn listen_to_window(route: RwSignal<Route>, notice: RwSignal<Option<String>>, trainer: Trainer) {
     let Some(window) = web_sys::window() else {
         return;
     };
     let hash = EventListener::new(&window, "hashchange", move |_| {
-        route.set(Route::parse(&current_hash()))
+        let hash = current_hash();
+        notice.set(route_notice(&hash));
+        route.set(Route::parse(&hash));
     });
     // Passive listeners (gloo's default) cannot prevent the unload.
     let unload = EventListener::new_with_options(
@@ -239,67 +250,5 @@ fn BackendBadge(trainer: Trainer) -> impl IntoView {
             <span class="badge" data-testid="backend" title=note>{text}</span>
             {move || note().map(|n| view! { <span class="badge-note">{n}</span> })}
         </div>
-    }
-}
-
-/// Reads the picked official files (gzipped or not) and hands them to the worker in
-/// [`lab_spec::dataset::FILE_NAMES`] order; a missing or unreadable file is reported as the
-/// data's error.
-async fn load_picked_files(trainer: Trainer, files: gloo_file::FileList) {
-    match read_picked_files(&files).await {
-        Ok(ordered) => trainer.load_files(ordered),
-        Err(message) => trainer.report_data_error(message),
-    }
-}
-
-async fn read_picked_files(files: &[gloo_file::File]) -> Result<Vec<Vec<u8>>, String> {
-    let names: Vec<String> = files.iter().map(gloo_file::File::name).collect();
-    let mut ordered = Vec::new();
-    for i in data_file_order(&names)? {
-        let file = &files[i];
-        let bytes = gloo_file::futures::read_as_bytes(file)
-            .await
-            .map_err(|e| format!("{}: could not be read ({e})", file.name()))?;
-        ordered.push(bytes);
-    }
-    Ok(ordered)
-}
-
-#[component]
-fn DataStatus(trainer: Trainer) -> impl IntoView {
-    let on_files = move |ev: web_sys::Event| {
-        let files = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|input| input.files());
-        if let Some(files) = files {
-            wasm_bindgen_futures::spawn_local(load_picked_files(trainer, files.into()));
-        }
-    };
-    view! {
-        {move || match trainer.data.get() {
-            DataState::Loading { loaded, total } => view! {
-                <div class="data-status" data-testid="data-loading">
-                    "Loading Fashion-MNIST… "
-                    <progress max=total.max(1) value=loaded></progress>
-                    {format!(" {:.1} / {:.1} MB", loaded as f64 / 1e6, total as f64 / 1e6)}
-                </div>
-            }.into_any(),
-            DataState::Ready(s) => view! {
-                <div class="data-status ok" data-testid="data-ready">
-                    {format!("Fashion-MNIST ready: {} training and {} test images from {}{}", s.train_counts.iter().sum::<usize>(), s.test_counts.iter().sum::<usize>(),
-                        s.source, if s.from_cache { ", read from the browser cache" } else { "" })}
-                </div>
-            }.into_any(),
-            DataState::Failed(message) => view! {
-                <div class="data-status failed" data-testid="data-error">
-                    <p>{format!("The data could not be loaded: {message}")}</p>
-                    <button data-testid="data-retry" on:click=move |_| trainer.load_default_data()>"Retry"</button>
-                    <label class="inline">" or pick the four official IDX files from disk: "
-                        <input type="file" multiple data-testid="data-files" on:change=on_files />
-                    </label>
-                </div>
-            }.into_any(),
-        }}
     }
 }

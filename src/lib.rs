@@ -4,12 +4,15 @@
 //! with, so the page's wasm does not carry them.
 
 pub mod app;
+pub mod chart;
 pub mod components;
 pub mod exercises;
 pub mod logic;
 pub mod presets;
 pub mod progress;
 pub mod protocol;
+pub mod route_notice;
+pub mod run_name;
 pub mod steps;
 pub mod trainer;
 #[cfg(feature = "worker")]

@@ -29,6 +29,8 @@ pub enum Level {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Knob {
     Epochs,
+    /// The number of training images used (empty: all of them).
+    Subset,
     BatchSize,
     LearningRate,
     ValidationSplit,
@@ -50,6 +52,7 @@ impl Knob {
     pub fn testid(self) -> String {
         match self {
             Knob::Epochs => "epochs".into(),
+            Knob::Subset => "subset".into(),
             Knob::BatchSize => "batch-size".into(),
             Knob::LearningRate => "learning-rate".into(),
             Knob::ValidationSplit => "validation-split".into(),
@@ -67,6 +70,7 @@ impl Knob {
     pub fn field(self) -> String {
         match self {
             Knob::Epochs => "epochs".into(),
+            Knob::Subset => "subset".into(),
             Knob::BatchSize => "batch_size".into(),
             Knob::LearningRate => "optimizer.learning_rate".into(),
             Knob::ValidationSplit => "validation_split".into(),
@@ -77,6 +81,24 @@ impl Knob {
             Knob::L2(i) => format!("model.layers[{i}].kernel_regularizer.l2"),
             Knob::Patience => "callbacks.early_stopping.patience".into(),
             Knob::MinDelta => "callbacks.early_stopping.min_delta".into(),
+        }
+    }
+
+    /// The field in the learner's words, layers counted from 1: "units of layer 2".
+    pub fn label(self) -> String {
+        match self {
+            Knob::Epochs => "epochs".into(),
+            Knob::Subset => "subset".into(),
+            Knob::BatchSize => "batch size".into(),
+            Knob::LearningRate => "learning rate".into(),
+            Knob::ValidationSplit => "validation split".into(),
+            Knob::Seed => "seed".into(),
+            Knob::Units(i) => format!("units of layer {}", i + 1),
+            Knob::Rate(i) => format!("rate of layer {}", i + 1),
+            Knob::L1(i) => format!("L1 of layer {}", i + 1),
+            Knob::L2(i) => format!("L2 of layer {}", i + 1),
+            Knob::Patience => "patience".into(),
+            Knob::MinDelta => "min_delta".into(),
         }
     }
 
@@ -92,6 +114,7 @@ impl Knob {
         let es = || c.callbacks.early_stopping.clone().unwrap_or_default();
         match self {
             Knob::Epochs => c.epochs.to_string(),
+            Knob::Subset => c.subset.map_or(String::new(), |s| s.to_string()),
             Knob::BatchSize => c.batch_size.to_string(),
             Knob::LearningRate => c.optimizer.learning_rate().to_string(),
             Knob::ValidationSplit => c.validation_split.to_string(),
@@ -120,6 +143,15 @@ impl Knob {
                 c.epochs = whole(field, v, |v| {
                     format!("must be between 1 and {MAX_EPOCHS} (got {v})")
                 })?
+            }
+            Knob::Subset => {
+                c.subset = if v.trim().is_empty() {
+                    None
+                } else {
+                    Some(whole(field, v, |v| {
+                        format!("{v} is more images than the lab has")
+                    })?)
+                }
             }
             Knob::BatchSize => {
                 c.batch_size = whole(field, v, |v| {
@@ -219,6 +251,7 @@ fn try_edit(
 /// What the learner typed in a text field and is not applied yet.
 #[derive(Clone, Debug, PartialEq)]
 struct Typed {
+    knob: Knob,
     text: String,
     /// Why it would be refused, or `None` while it is valid but not yet committed.
     error: Option<String>,
@@ -226,6 +259,50 @@ struct Typed {
 
 /// The typed text of every text field that holds one, by the field's test id.
 type TypedTexts = RwSignal<BTreeMap<String, Typed>>;
+
+impl Knob {
+    /// Where the field is on the page: layers first (in order), then the training fields,
+    /// then the callbacks.
+    fn place(self) -> (u8, usize, u8) {
+        match self {
+            Knob::Units(i) => (0, i, 0),
+            Knob::Rate(i) => (0, i, 1),
+            Knob::L1(i) => (0, i, 2),
+            Knob::L2(i) => (0, i, 3),
+            Knob::Epochs => (1, 0, 0),
+            Knob::Subset => (1, 1, 0),
+            Knob::BatchSize => (1, 2, 0),
+            Knob::LearningRate => (1, 3, 0),
+            Knob::ValidationSplit => (1, 4, 0),
+            Knob::Seed => (1, 5, 0),
+            Knob::Patience => (2, 0, 0),
+            Knob::MinDelta => (2, 1, 0),
+        }
+    }
+}
+
+/// The fields that hold a refused value, in their order on the page.
+fn refused_knobs(typed: &BTreeMap<String, Typed>) -> Vec<Knob> {
+    let mut knobs: Vec<Knob> = typed
+        .values()
+        .filter(|t| t.error.is_some())
+        .map(|t| t.knob)
+        .collect();
+    knobs.sort_by_key(|k| k.place());
+    knobs
+}
+
+/// Why Train waits while fields hold refused values: "Fix units of layer 2 first", "Fix
+/// units of layer 2 and epochs first"; `None` when every field is valid.
+pub fn fix_first(knobs: &[Knob]) -> Option<String> {
+    let names: Vec<String> = knobs.iter().map(|k| k.label()).collect();
+    let list = match names.as_slice() {
+        [] => return None,
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
+    Some(format!("Fix {list} first"))
+}
 
 /// A text field of the editor: checked at every keystroke (the message beside it), applied
 /// when committed (Enter or leaving it) if valid; a refused value stays as typed.
@@ -264,7 +341,7 @@ fn KnobInput(
             let Some(verdict) = judge(&text) else { return };
             let error = verdict.err().map(|e| e.to_string());
             typed.try_update(|m| {
-                m.insert(key.clone(), Typed { text, error });
+                m.insert(key.clone(), Typed { knob, text, error });
             });
         }
     };
@@ -283,7 +360,7 @@ fn KnobInput(
                 Some(Err(e)) => {
                     typed.try_update(|m| {
                         let error = Some(e.to_string());
-                        m.insert(key.clone(), Typed { text, error });
+                        m.insert(key.clone(), Typed { knob, text, error });
                     });
                 }
             }
@@ -331,6 +408,10 @@ pub fn ConfigEditor(
     error: Signal<Option<String>>,
     #[prop(into)] on_change: Callback<TrainingConfig>,
     #[prop(into)] on_error: Callback<String>,
+    /// Receives the fields that hold a refused value (in their order on the page) whenever
+    /// that list changes: what Train waits for.
+    #[prop(optional, into)]
+    on_invalid: Option<Callback<Vec<Knob>>>,
 ) -> impl IntoView {
     // Re-renders the selects and checkboxes with the values still in force after a refused
     // edit.
@@ -340,6 +421,10 @@ pub fn ConfigEditor(
         config.get()
     });
     let typed: TypedTexts = RwSignal::new(BTreeMap::new());
+    if let Some(on_invalid) = on_invalid {
+        let refused = Memo::new(move |_| typed.with(refused_knobs));
+        Effect::new(move |_| on_invalid.run(refused.get()));
+    }
     // A committed edit (typed or not) that adds or removes layers moves the rows: what was
     // typed in a row's field no longer belongs to it.
     let on_change = Callback::new(move |c: TrainingConfig| {
@@ -368,6 +453,7 @@ pub fn ConfigEditor(
     let training = view! {
         <div class="fields">
             {field("epochs", Knob::Epochs)}
+            {field("subset (empty: all images)", Knob::Subset)}
             {field("batch size", Knob::BatchSize)}
             {field("learning rate", Knob::LearningRate)}
             {field("validation split", Knob::ValidationSplit)}
@@ -657,6 +743,56 @@ mod tests {
             refused(&c, Knob::BatchSize, "abc"),
             "batch_size: must be a whole number ≥ 0 (got \"abc\")"
         );
+    }
+
+    #[test]
+    fn refused_fields_are_named_in_their_order_on_the_page() {
+        let typed = |knob: Knob, error: Option<&str>| Typed {
+            knob,
+            text: "0".into(),
+            error: error.map(String::from),
+        };
+        let mut m = BTreeMap::new();
+        assert_eq!(fix_first(&refused_knobs(&m)), None);
+        m.insert(
+            Knob::Epochs.testid(),
+            typed(Knob::Epochs, Some("epochs: …")),
+        );
+        m.insert(
+            Knob::Units(1).testid(),
+            typed(Knob::Units(1), Some("units: …")),
+        );
+        // Valid but not yet committed: not refused.
+        m.insert(Knob::Seed.testid(), typed(Knob::Seed, None));
+        let knobs = refused_knobs(&m);
+        assert_eq!(knobs, [Knob::Units(1), Knob::Epochs]);
+        assert_eq!(
+            fix_first(&knobs).as_deref(),
+            Some("Fix units of layer 2 and epochs first")
+        );
+        assert_eq!(
+            fix_first(&[Knob::Units(1)]).as_deref(),
+            Some("Fix units of layer 2 first")
+        );
+        assert_eq!(
+            fix_first(&[Knob::Rate(2), Knob::BatchSize, Knob::Patience]).as_deref(),
+            Some("Fix rate of layer 3, batch size and patience first")
+        );
+    }
+
+    #[test]
+    fn the_subset_field_takes_a_count_or_nothing() {
+        let c = step6();
+        assert_eq!(Knob::Subset.shown(&c), "");
+        let n = try_knob(&c, Knob::Subset, "2000").unwrap();
+        assert_eq!(n.subset, Some(2000));
+        assert_eq!(Knob::Subset.shown(&n), "2000");
+        assert_eq!(try_knob(&n, Knob::Subset, " ").unwrap().subset, None);
+        assert_eq!(
+            refused(&c, Knob::Subset, "0"),
+            "subset: must be at least 1 (got 0)"
+        );
+        assert_eq!(try_knob(&c, Knob::Subset, "x").unwrap_err().field, "subset");
     }
 
     #[test]

@@ -1,256 +1,265 @@
 //! Learning curves drawn with plotters (SVG backend): loss and accuracy per epoch, train and
 //! validation, the running training loss within epochs, markers for the best epoch, the start
-//! of overfitting and an early stop. Several runs overlay; the legend toggles them; hovering
-//! shows the values of the epoch under the pointer.
+//! of overfitting and a callback's stop. Several runs overlay; the legend toggles them;
+//! hovering reads the epoch under the pointer in either chart. The arithmetic (axes, the
+//! clipped loss axis, the epoch under the pointer, label placement) is in `crate::chart`.
 
 use leptos::prelude::*;
-use plotters::prelude::*;
 
-use crate::logic::{best_epoch, overfit_start};
+use crate::chart::draw::{ACCURACY, LOSS, WIDTH};
+pub use crate::chart::draw::{css_color, render, run_color};
+use crate::chart::hover::{hovered, svg_x, tooltip_place};
 use crate::trainer::{RunView, Trainer};
 
-const PALETTE: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-    RGBColor(255, 127, 14),
-    RGBColor(23, 190, 207),
-];
-
-pub fn run_color(index: usize) -> RGBColor {
-    PALETTE[index % PALETTE.len()]
-}
-
-pub fn css_color(index: usize) -> String {
-    let RGBColor(r, g, b) = run_color(index);
-    format!("rgb({r},{g},{b})")
-}
-
-const WIDTH: u32 = 860;
-const HEIGHT: u32 = 300;
-
-/// The pixel span of the epoch axis of both panels, for the hover read-out.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Geometry {
-    pub panels: [(i32, i32); 2],
-    pub max_epoch: usize,
-}
-
-fn stop_epoch(run: &RunView) -> Option<usize> {
-    run.actions.iter().find_map(|a| match a {
-        lab_spec::CallbackAction::EarlyStopped { epoch, .. } => Some(*epoch),
-        _ => None,
-    })
-}
-
-/// Draws the runs (index = colour) into an SVG string.
-pub fn render(runs: &[(usize, RunView)]) -> (String, Geometry) {
-    let max_epoch = runs
-        .iter()
-        .map(|(_, r)| r.total_epochs.max(r.epochs.len()))
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    let mut svg = String::new();
-    let mut geometry = Geometry {
-        max_epoch,
-        ..Default::default()
-    };
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        let panels = root.split_evenly((1, 2));
-        let max_loss = runs
-            .iter()
-            .flat_map(|(_, r)| {
-                r.epochs
-                    .iter()
-                    .flat_map(|e| [Some(e.loss), e.val_loss])
-                    .flatten()
-                    .chain(r.batch_losses.iter().map(|b| b.1))
-            })
-            .filter(|v| v.is_finite())
-            .fold(0.0f64, f64::max)
-            .max(0.1)
-            * 1.1;
-        for (p, area) in panels.iter().enumerate() {
-            let (title, y_range) = if p == 0 {
-                ("loss", 0.0..max_loss)
-            } else {
-                ("accuracy", 0.0..1.0)
-            };
-            let Ok(mut chart) = ChartBuilder::on(area)
-                .caption(title, ("sans-serif", 16))
-                .margin(8)
-                .x_label_area_size(28)
-                .y_label_area_size(44)
-                .build_cartesian_2d(0.0..max_epoch as f64 + 0.2, y_range)
-            else {
-                continue;
-            };
-            let _ = chart
-                .configure_mesh()
-                .x_desc("epoch")
-                .x_labels(max_epoch.min(12) + 1)
-                .x_label_formatter(&|x| format!("{x:.0}"))
-                .light_line_style(RGBColor(235, 235, 235))
-                .draw();
-            let range = chart.plotting_area().get_pixel_range();
-            geometry.panels[p] = (range.0.start, range.0.end);
-            for (index, run) in runs {
-                let color = run_color(*index);
-                let train: Vec<(f64, f64)> = run
-                    .epochs
-                    .iter()
-                    .map(|e| (e.epoch as f64, if p == 0 { e.loss } else { e.accuracy }))
-                    .filter(|(_, v)| v.is_finite())
-                    .collect();
-                let val: Vec<(f64, f64)> = run
-                    .epochs
-                    .iter()
-                    .filter_map(|e| {
-                        Some((
-                            e.epoch as f64,
-                            if p == 0 { e.val_loss? } else { e.val_accuracy? },
-                        ))
-                    })
-                    .filter(|(_, v)| v.is_finite())
-                    .collect();
-                if p == 0 && !run.batch_losses.is_empty() {
-                    let faint = color.mix(0.25);
-                    let _ = chart.draw_series(LineSeries::new(
-                        run.batch_losses
-                            .iter()
-                            .copied()
-                            .filter(|(_, v)| v.is_finite()),
-                        faint.stroke_width(1),
-                    ));
-                }
-                let _ = chart.draw_series(LineSeries::new(train.clone(), color.stroke_width(2)));
-                let _ =
-                    chart.draw_series(train.iter().map(|&pt| Circle::new(pt, 2, color.filled())));
-                let _ = chart.draw_series(DashedLineSeries::new(
-                    val.clone(),
-                    6,
-                    4,
-                    color.stroke_width(2),
-                ));
-                let _ = chart.draw_series(
-                    val.iter()
-                        .map(|&pt| Circle::new(pt, 3, color.stroke_width(1))),
-                );
-                let top = if p == 0 { max_loss } else { 1.0 };
-                let mut mark = |epoch: usize, style: ShapeStyle, label: &str| {
-                    let x = epoch as f64;
-                    let _ = chart.draw_series(std::iter::once(PathElement::new(
-                        vec![(x, 0.0), (x, top)],
-                        style,
-                    )));
-                    let _ = chart.draw_series(std::iter::once(Text::new(
-                        label.to_string(),
-                        (x + 0.05, top * 0.97),
-                        ("sans-serif", 11).into_font().color(&style.color),
-                    )));
-                };
-                if let Some(b) = best_epoch(&run.epochs) {
-                    mark(b, GREEN.mix(0.8).stroke_width(1), "best");
-                }
-                if let Some(s) = stop_epoch(run) {
-                    mark(s, RED.mix(0.8).stroke_width(1), "stopped");
-                } else if let Some(o) = overfit_start(&run.epochs).filter(|_| !run.is_running()) {
-                    mark(
-                        o,
-                        RGBColor(230, 120, 0).mix(0.8).stroke_width(1),
-                        "val_loss rises",
-                    );
-                }
-            }
-        }
-        let _ = root.present();
+/// A value for the read-out: 4 decimals, or NaN / Infinity in words.
+fn value(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.4}")
+    } else if v.is_nan() {
+        "NaN".into()
+    } else if v > 0.0 {
+        "Infinity".into()
+    } else {
+        "-Infinity".into()
     }
-    (svg, geometry)
 }
 
-/// The chart of `runs` (the current step's runs and any it overlays).
+/// The current run's epochs as JSON (`[epoch, loss, val_loss, accuracy, val_accuracy]`, null
+/// for a missing or non-finite value), for tests that compare the read-out with the history.
+fn history_json(run: &RunView) -> String {
+    let n = |v: Option<f64>| {
+        v.filter(|v| v.is_finite())
+            .map_or("null".into(), |v| v.to_string())
+    };
+    let rows: Vec<String> = run
+        .epochs
+        .iter()
+        .map(|e| {
+            format!(
+                "[{},{},{},{},{}]",
+                e.epoch,
+                n(Some(e.loss)),
+                n(e.val_loss),
+                n(Some(e.accuracy)),
+                n(e.val_accuracy)
+            )
+        })
+        .collect();
+    format!("[{}]", rows.join(","))
+}
+
+/// What the pointer is over: the chart, the epoch, where the read-out and the guides go.
+#[derive(Clone, Debug, PartialEq)]
+struct Hover {
+    panel: usize,
+    epoch: usize,
+    style: String,
+    /// Each chart's guide line at the epoch: (left, top, height) in CSS pixels.
+    guides: Vec<(f64, f64, f64)>,
+}
+
+/// The chart of `runs` (the current step's runs and any it overlays). `metric` is the
+/// learner's success metric from step 2 ("accuracy" or "macro_f1").
 #[component]
 pub fn HistoryChart(
     trainer: Trainer,
     #[prop(into)] runs: Signal<Vec<(usize, RunView)>>,
     #[prop(into)] current: Signal<Option<u32>>,
+    #[prop(optional, into)] metric: MaybeProp<String>,
 ) -> impl IntoView {
     let rendered = Memo::new(move |_| {
         let visible: Vec<(usize, RunView)> =
             runs.get().into_iter().filter(|(_, r)| r.visible).collect();
-        render(&visible)
+        render(&visible, metric.get().as_deref())
     });
-    let epochs = move || {
+    let current_run = move || {
         let id = current.get();
         runs.with(|rs| {
             rs.iter()
                 .find(|(_, r)| Some(r.id) == id)
-                .map_or(0, |(_, r)| r.epochs.len())
+                .map(|(_, r)| r.clone())
         })
     };
-    let hover = RwSignal::new(None::<(usize, f64)>);
+    let epochs = move || current_run().map_or(0, |r| r.epochs.len());
+    let history = move || current_run().map_or("[]".into(), |r| history_json(&r));
+    let hover = RwSignal::new(None::<Hover>);
     let on_move = move |ev: web_sys::MouseEvent| {
-        let Some(target) = ev
+        use wasm_bindgen::JsCast;
+        let Some(container) = ev
             .current_target()
-            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         else {
             return;
         };
-        let rect = target.get_bounding_client_rect();
-        let scale = WIDTH as f64 / rect.width().max(1.0);
-        let x = (ev.client_x() as f64 - rect.left()) * scale;
-        let (_, g) = rendered.get_untracked();
-        let epoch = g.panels.iter().find_map(|&(a, b)| {
-            let (a, b) = (a as f64, b as f64);
-            (x >= a && x <= b && b > a)
-                .then(|| ((x - a) / (b - a) * (g.max_epoch as f64 + 0.2)).round() as usize)
-        });
-        hover.set(
-            epoch
-                .filter(|e| *e >= 1)
-                .map(|e| (e, ev.client_x() as f64 - rect.left())),
+        let (Some(svg), Some(chart)) = (
+            container.query_selector("svg").ok().flatten(),
+            container.parent_element(),
+        ) else {
+            return;
+        };
+        // Measured against the SVG element: it is at most 860 px wide inside a container
+        // that can be wider.
+        let r = svg.get_bounding_client_rect();
+        let b = chart.get_bounding_client_rect();
+        let panels = rendered.with_untracked(|r| r.panels.clone());
+        let x = svg_x(ev.client_x() as f64, r.left(), r.width(), WIDTH as f64);
+        let Some((panel, epoch)) = hovered(x, &panels) else {
+            hover.set(None);
+            return;
+        };
+        let scale = r.width() / WIDTH as f64;
+        let css_x = |u: f64| r.left() - b.left() + u * scale;
+        let css_y = |u: f64| r.top() - b.top() + u * scale;
+        let p = &panels[panel];
+        let place = tooltip_place(
+            css_x(p.left),
+            css_x(p.right),
+            ev.client_x() as f64 - b.left(),
+            b.width(),
         );
+        let guides = panels
+            .iter()
+            .filter_map(|q| {
+                let x = *q.epoch_x.get(epoch - 1)?;
+                Some((
+                    css_x(x),
+                    css_y(q.plot_top),
+                    (q.plot_bottom - q.plot_top) * scale,
+                ))
+            })
+            .collect();
+        hover.set(Some(Hover {
+            panel,
+            epoch,
+            style: place.style(css_y(p.plot_top) + 14.0),
+            guides,
+        }));
     };
     let tooltip = move || {
-        let (epoch, left) = hover.get()?;
-        let lines: Vec<String> = runs.with(|rs| {
+        let h = hover.get()?;
+        let epoch = h.epoch;
+        let rows = runs.with(|rs| {
             rs.iter()
                 .filter(|(_, r)| r.visible)
-                .filter_map(|(_, r)| {
-                    let e = r.epochs.get(epoch - 1)?;
-                    Some(format!(
-                        "run {} · epoch {}: loss {:.4}, val_loss {}, accuracy {:.4}, val_accuracy {}",
+                .filter_map(|(i, r)| {
+                    Some((
+                        *i,
                         r.id,
-                        epoch,
-                        e.loss,
-                        e.val_loss.map_or("–".into(), |v| format!("{v:.4}")),
-                        e.accuracy,
-                        e.val_accuracy.map_or("–".into(), |v| format!("{v:.4}"))
+                        r.epochs.iter().find(|e| e.epoch == epoch)?.clone(),
                     ))
                 })
-                .collect()
+                .collect::<Vec<_>>()
         });
-        (!lines.is_empty()).then(|| {
-            view! {
-                <div class="tooltip" data-testid="chart-tooltip" style=format!("left: {}px", left + 12.0)>
-                    {lines.into_iter().map(|l| view! { <div>{l}</div> }).collect_view()}
-                </div>
-            }
+        // The hovered chart's two values first, in bold; each "name value" pair stays on one
+        // line and the pairs wrap, so a narrow chart's read-out stays inside it.
+        let order: [(usize, &str); 4] = if h.panel == LOSS {
+            [
+                (LOSS, "loss"),
+                (LOSS, "val_loss"),
+                (ACCURACY, "accuracy"),
+                (ACCURACY, "val_accuracy"),
+            ]
+        } else {
+            [
+                (ACCURACY, "accuracy"),
+                (ACCURACY, "val_accuracy"),
+                (LOSS, "loss"),
+                (LOSS, "val_loss"),
+            ]
+        };
+        let body = if rows.is_empty() {
+            view! { <div>{format!("no run has reached epoch {epoch} yet")}</div> }.into_any()
+        } else {
+            rows.into_iter()
+                .map(|(index, id, e)| {
+                    let pairs = order
+                        .iter()
+                        .map(|&(panel, key)| {
+                            let v = match key {
+                                "loss" => value(e.loss),
+                                "val_loss" => e.val_loss.map_or("–".into(), value),
+                                "accuracy" => value(e.accuracy),
+                                _ => e.val_accuracy.map_or("–".into(), value),
+                            };
+                            view! {
+                                <span class="pair" class:hovered-metric=panel == h.panel data-key=key>
+                                    <span class="key">{key}</span>" "<span class="value">{v}</span>
+                                </span>
+                            }
+                        })
+                        .collect_view();
+                    view! {
+                        <div class="tooltip-run" data-testid="tooltip-run" data-run=id>
+                            <span class="run-name"><span class="swatch" style=format!("background: {}", css_color(index))></span>{format!("run {id}")}</span>
+                            {pairs}
+                        </div>
+                    }
+                })
+                .collect_view()
+                .into_any()
+        };
+        Some(view! {
+            <div class="tooltip" data-testid="chart-tooltip" data-epoch=epoch
+                data-panel=if h.panel == LOSS { "loss" } else { "accuracy" } style=h.style>
+                <div class="tooltip-head">{format!("epoch {epoch}")}</div>
+                {body}
+            </div>
+        })
+    };
+    let guides = move || {
+        hover.get().map(|h| {
+            h.guides
+                .into_iter()
+                .map(|(left, top, height)| view! {
+                    <div class="chart-guide" style=format!("left: {left:.1}px; top: {top:.1}px; height: {height:.1}px")></div>
+                })
+                .collect_view()
+        })
+    };
+    let note = move || {
+        rendered
+            .with(|r| r.loss.as_ref().and_then(|l| l.note.clone()))
+            .map(|n| {
+                view! { <p class="chart-note" data-testid="chart-note">{n}</p> }
+            })
+    };
+    let metric_note = move || {
+        (metric.get().as_deref() == Some("macro_f1")).then(|| view! {
+            <p class="chart-note">"Your success metric, macro-F1, is measured on the test set once a run ends: see the results below."</p>
+        })
+    };
+    let marker_keys = move || {
+        rendered.with(|r| r.marker_kinds.clone()).into_iter().map(|k| view! {
+            <span class="marker-key" data-testid="marker-key">
+                <span class="marker-line" style=format!("border-left: 2px {} {}", k.css_border(), k.css())></span>
+                {k.meaning()}
+            </span>
+        }).collect_view()
+    };
+    let ticks = move || {
+        rendered.with(|r| {
+            r.ticks
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
         })
     };
     view! {
-        <div class="chart" data-testid="history" data-epochs=epochs>
-            <div class="chart-svg" on:mousemove=on_move on:mouseleave=move |_| hover.set(None) inner_html=move || rendered.get().0></div>
+        <div class="chart" data-testid="history" data-epochs=epochs data-history=history
+            data-axis-epochs=move || rendered.with(|r| r.axis_epochs) data-ticks=ticks
+            data-loss-clipped=move || rendered.with(|r| r.loss.as_ref().is_some_and(|l| l.clipped).to_string())>
+            {note}
+            {metric_note}
+            <div class="chart-svg" on:mousemove=on_move on:mouseleave=move |_| hover.set(None) inner_html=move || rendered.get().svg></div>
+            {guides}
             {tooltip}
             <div class="legend">
                 <span class="legend-key">"solid: training · dashed: validation · faint: running loss within the epoch"</span>
+                {marker_keys}
                 <For
                     each=move || runs.get()
-                    key=|(i, r)| (*i, r.id, r.visible)
+                    key=|(i, r)| (*i, r.id, r.visible, r.label.clone())
                     children=move |(index, run)| {
                         let id = run.id;
                         view! {
@@ -269,5 +278,58 @@ pub fn HistoryChart(
                 />
             </div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lab_spec::{EpochLogs, StopReason, TrainingConfig};
+
+    use crate::trainer::RunStatus;
+
+    fn logs(epoch: usize, loss: f64, val_loss: f64) -> EpochLogs {
+        EpochLogs {
+            epoch,
+            loss,
+            accuracy: 0.8,
+            val_loss: Some(val_loss),
+            val_accuracy: Some(0.82),
+            lr: 1e-3,
+            regularization_loss: 0.0,
+            seconds: 1.0,
+        }
+    }
+
+    fn run(id: u32, configured: usize, losses: &[(f64, f64)], finished: bool) -> RunView {
+        let mut r = RunView::new(
+            id,
+            6,
+            "r".into(),
+            TrainingConfig::new(lab_spec::ModelSpec::baseline()),
+            "cpu".into(),
+            0.0,
+        );
+        r.total_epochs = configured;
+        r.epochs = losses
+            .iter()
+            .enumerate()
+            .map(|(i, &(l, v))| logs(i + 1, l, v))
+            .collect();
+        if finished {
+            r.status = RunStatus::Finished(StopReason::Completed);
+        }
+        r
+    }
+
+    #[test]
+    fn the_history_is_exposed_with_nan_as_null() {
+        let r = run(1, 2, &[(0.5, f64::NAN), (0.25, 0.125)], true);
+        assert_eq!(
+            history_json(&r),
+            "[[1,0.5,null,0.8,0.82],[2,0.25,0.125,0.8,0.82]]"
+        );
+        assert_eq!(value(f64::INFINITY), "Infinity");
+        assert_eq!(value(0.123456), "0.1235");
     }
 }

@@ -3,6 +3,7 @@
 pub mod action_note;
 pub mod builder;
 pub mod chart;
+pub mod data_status;
 pub mod results;
 pub mod run_panel;
 pub mod tuner;

@@ -1,16 +1,80 @@
 //! A step's training panel: config editor, model summary, Train / Stop, progress, the live
 //! chart (with the runs it overlays), callback actions and the test-set results.
+//!
+//! The panel is its step's own: its Stop applies only while this step's run (or its waiting
+//! Train) is in progress, its status line is this step's latest run, and its results are
+//! one of this step's runs, chosen by name. The form is the truth: what the URL sets
+//! (`subset`, `epochs`) fills the fields when the step opens, the learner edits them, and
+//! Train trains what they show — never while a field holds a refused value.
 
 use lab_spec::TrainingConfig;
 use leptos::prelude::*;
 
 use crate::components::action_note::ActionNote;
-use crate::components::builder::{ConfigEditor, Level};
+use crate::components::builder::{ConfigEditor, Knob, Level, fix_first};
 use crate::components::chart::HistoryChart;
 use crate::components::results::{Results, SummaryTable};
+use crate::exercises::{best_by_test_accuracy, best_by_val_loss};
 use crate::logic::{Route, UrlOverrides, encode_config, eta, format_duration};
-use crate::trainer::pending::ActionKind;
+use crate::run_name::run_name;
+use crate::trainer::pending::{ActionKind, stoppable};
 use crate::trainer::{RunView, Trainer, now_ms};
+
+/// The runs drawn beside step `step`'s own: for each overlaid step, its best run on the same
+/// data (`subset`) — by test accuracy beside step 8, whose table compares test accuracies,
+/// else by val_loss, as step 7's exercise compares — or its latest run when none is
+/// comparable. Each with its place in `runs` (its colour).
+pub fn overlaid(
+    runs: &[RunView],
+    step: u8,
+    overlay: &[u8],
+    subset: Option<usize>,
+) -> Vec<(usize, RunView)> {
+    let mut out: Vec<(usize, RunView)> = Vec::new();
+    for &s in overlay {
+        let best = if step == 8 {
+            best_by_test_accuracy(runs, s, subset)
+        } else {
+            best_by_val_loss(runs, s, subset)
+        };
+        let shown = best.or_else(|| runs.iter().rev().find(|r| r.step == s));
+        if let Some(r) = shown
+            && let Some(i) = runs.iter().position(|x| x.id == r.id)
+        {
+            out.push((i, r.clone()));
+        }
+    }
+    for (i, r) in runs.iter().enumerate() {
+        if r.step == step {
+            out.push((i, r.clone()));
+        }
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out
+}
+
+/// The run whose test-set results the panel shows: the one the learner picked, else the
+/// step's latest.
+pub fn shown_run(runs: &[RunView], step: u8, picked: Option<u32>) -> Option<&RunView> {
+    let mine = || runs.iter().filter(|r| r.step == step);
+    picked
+        .and_then(|id| mine().find(|r| r.id == id))
+        .or_else(|| mine().next_back())
+}
+
+/// What the results part draws of the shown run: it changes when a report arrives, not at
+/// every batch.
+#[derive(Clone, Debug, PartialEq)]
+struct Shown {
+    id: u32,
+    label: String,
+    report: Option<lab_spec::ClassificationReport>,
+    checkpoint_report: Option<(usize, lab_spec::ClassificationReport)>,
+    /// "Use the best checkpoint" applies: a finished run with ModelCheckpoint whose worker
+    /// still holds the checkpoint.
+    has_checkpoint: bool,
+    running: bool,
+}
 
 #[component]
 pub fn RunPanel(
@@ -19,58 +83,71 @@ pub fn RunPanel(
     /// The step's config, as the learner edited it.
     #[prop(into)]
     config: Signal<TrainingConfig>,
-    /// Receives every valid edit of the config.
+    /// Receives every valid edit of the config, and the config of each run when it starts.
     #[prop(into)]
     on_config: Callback<TrainingConfig>,
     level: Level,
-    /// Steps whose latest run is drawn beside this step's runs.
+    /// Steps whose best (or latest) run is drawn beside this step's runs.
     #[prop(optional)]
     overlay: Vec<u8>,
-    /// Quick-run overrides from the URL (subset, epochs), applied to every run of this step.
+    /// Quick-run values from the URL (subset, epochs): they fill the form's fields when the
+    /// step opens, and the learner can change them there.
     #[prop(into)]
     quick: Signal<UrlOverrides>,
+    /// The learner's success metric (step 2), highlighted in the chart.
+    #[prop(into)]
+    metric: Signal<String>,
 ) -> impl IntoView {
     let kind = ActionKind::Train(step);
     // A refused edit of the config (shown by the editor) and a refused Train (shown under the
     // buttons): two causes, two places, each message once.
     let config_error = RwSignal::new(None::<String>);
     let run_error = RwSignal::new(None::<String>);
-    // A run in progress or waiting for the data: the config is frozen, Stop applies.
-    let busy = Signal::derive(move || trainer.busy().is_busy());
-    let can_train = Signal::derive(move || trainer.button(kind).enabled);
-    let my_runs = move || {
-        trainer.runs.with(|rs| {
-            rs.iter()
-                .filter(|r| r.step == step)
-                .cloned()
-                .collect::<Vec<_>>()
-        })
-    };
-    let latest = Memo::new(move |_| my_runs().last().cloned());
-    let chart_runs = Signal::derive(move || {
-        let all = trainer.runs.get();
-        let mut out: Vec<(usize, RunView)> = Vec::new();
-        for (i, r) in all.iter().enumerate() {
-            let overlaid = overlay.contains(&r.step)
-                && all.iter().rev().find(|x| x.step == r.step).map(|x| x.id) == Some(r.id);
-            if r.step == step || overlaid {
-                out.push((i, r.clone()));
-            }
+    // Until the learner's first edit (or Train), the form is the step's config with the URL's
+    // values in its fields; from then on it is the step's config as edited.
+    let edited = RwSignal::new(false);
+    let form = Signal::derive(move || {
+        if edited.get() {
+            config.get()
+        } else {
+            quick.with(|q| config.with(|c| q.apply(c).unwrap_or_else(|_| c.clone())))
         }
-        out
+    });
+    // The fields holding a refused value: Train waits until they are fixed.
+    let invalid = RwSignal::new(Vec::<Knob>::new());
+    let blocked = Memo::new(move |_| invalid.with(|k| fix_first(k)));
+    // This step's run in progress or waiting for the data: the config is frozen, Stop applies.
+    let mine_busy = Signal::derive(move || stoppable(kind, trainer.busy()));
+    let can_train =
+        Signal::derive(move || trainer.button(kind).enabled && blocked.with(Option::is_none));
+    let latest = Memo::new(move |_| {
+        trainer
+            .runs
+            .with(|rs| rs.iter().rev().find(|r| r.step == step).cloned())
+    });
+    // The run whose results are shown: `None` follows the latest.
+    let picked = RwSignal::new(None::<u32>);
+    let chart_runs = Signal::derive(move || {
+        let subset = latest
+            .with(|l| l.as_ref().map(|r| r.config.subset))
+            .unwrap_or_else(|| form.with(|c| c.subset));
+        trainer
+            .runs
+            .with(|all| overlaid(all, step, &overlay, subset))
     });
     let train = move |_| {
-        let c = match quick.with(|q| config.with(|c| q.apply(c))) {
-            Ok(c) => c,
-            Err(e) => {
-                run_error.set(Some(e.to_string()));
-                return;
-            }
-        };
-        let label = c.name.clone().unwrap_or_else(|| format!("step {step}"));
+        if let Some(reason) = blocked.get_untracked() {
+            run_error.set(Some(reason));
+            return;
+        }
+        let c = form.get_untracked();
+        let label = run_name(step, &c, None);
         match trainer.start(step, label, c.clone()) {
             Ok(_) => {
                 run_error.set(None);
+                picked.set(None);
+                edited.set(true);
+                on_config.run(c.clone());
                 set_hash_config(&c);
             }
             Err(e) => run_error.set(Some(e)),
@@ -78,7 +155,7 @@ pub fn RunPanel(
     };
     let copied = RwSignal::new(false);
     let copy_link = move |_| {
-        set_hash_config(&config.get_untracked());
+        set_hash_config(&form.get_untracked());
         if let Some(w) = web_sys::window() {
             let href = w.location().href().unwrap_or_default();
             let _ = w.navigator().clipboard().write_text(&href);
@@ -86,32 +163,30 @@ pub fn RunPanel(
         }
     };
     let summary = move || {
-        config
-            .with(|c| c.model.summary())
+        form.with(|c| c.model.summary())
             .ok()
             .map(|s| view! { <SummaryTable summary=s /> })
     };
     let progress = move || {
         let r = latest.get()?;
-        let p = r.progress.clone();
-        let (epoch, batch, batches) = p.as_ref().map_or((1, 0, r.batches_per_epoch.max(1)), |p| {
-            (p.epoch, p.batch, p.batches)
+        let (done, place) = r.progress_line();
+        let live = r.is_running();
+        let eta_text = live.then(|| {
+            let elapsed = (now_ms() - r.started_at) / 1000.0;
+            r.progress
+                .as_ref()
+                .and_then(|p| eta(p.epoch, r.total_epochs, p.batch, p.batches, elapsed))
+                .map_or("–".into(), format_duration)
         });
-        let done =
-            ((epoch - 1) * batches + batch) as f64 / (r.total_epochs * batches).max(1) as f64;
-        let elapsed = (now_ms() - r.started_at) / 1000.0;
-        let eta_text = if r.is_running() {
-            eta(epoch, r.total_epochs, batch, batches, elapsed).map_or("–".into(), format_duration)
-        } else {
-            "–".into()
-        };
         let status = r.status_text();
         Some(view! {
             <div class="progress" data-testid="progress">
-                <progress max="1" value=done.min(1.0)></progress>
+                <div class="run-name" data-testid="run-name">{format!("run {} · {}", r.id, r.label)}</div>
+                <progress max="1" value=done></progress>
                 <span data-testid="run-status">{status}</span>
-                <span>{format!(" · epoch {epoch}/{} · batch {batch}/{batches} · ETA {eta_text}", r.total_epochs)}</span>
-                {p.map(|p| view! {
+                <span data-testid="run-place">{format!(" · {place}")}</span>
+                {eta_text.map(|t| view! { <span>{format!(" · ETA {t}")}</span> })}
+                {r.progress.clone().map(|p| view! {
                     <span class="speed" data-testid="speed">{format!(" · {:.0} samples/s · {:.1} ms/batch · {}", p.samples_per_s, p.ms_per_batch, r.backend)}</span>
                 })}
             </div>
@@ -126,21 +201,66 @@ pub fn RunPanel(
             }
         })
     };
+    // The step's runs for the results' select: (id, name), oldest first.
+    let choices = Memo::new(move |_| {
+        trainer.runs.with(|rs| {
+            rs.iter()
+                .filter(|r| r.step == step)
+                .map(|r| (r.id, r.label.clone(), r.report.is_some()))
+                .collect::<Vec<_>>()
+        })
+    });
+    let shown = Memo::new(move |_| {
+        trainer.runs.with(|rs| {
+            shown_run(rs, step, picked.get()).map(|r| Shown {
+                id: r.id,
+                label: r.label.clone(),
+                report: r.report.clone(),
+                checkpoint_report: r.checkpoint_report.clone(),
+                has_checkpoint: !r.restored
+                    && r.summary.is_some()
+                    && r.config.callbacks.model_checkpoint.is_some(),
+                running: r.is_running(),
+            })
+        })
+    });
+    let picker = move || {
+        let list = choices.get();
+        (list.len() > 1).then(|| {
+            let selected = shown.with(|s| s.as_ref().map(|s| s.id));
+            view! {
+                <label class="results-pick">"Test-set results of "
+                    <select data-testid="results-run"
+                        on:change=move |ev| picked.set(event_target_value(&ev).parse().ok())>
+                        {list.into_iter().rev().map(|(id, label, reported)| view! {
+                            <option value=id.to_string() selected=selected == Some(id)>
+                                {format!("run {id} · {label}{}", if reported { "" } else { " (no test-set results)" })}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                </label>
+            }
+        })
+    };
     let results = move || {
-        let r = latest.get()?;
-        let report = r.report.clone()?;
-        let has_checkpoint = !r.restored
-            && r.summary.as_ref().is_some()
-            && r.config.callbacks.model_checkpoint.is_some();
-        let id = r.id;
-        let checkpoint = r.checkpoint_report.clone().map(|(epoch, rep)| {
+        let s = shown.get()?;
+        let Some(report) = s.report.clone() else {
+            // The latest run still trains (its results come at the end), or an earlier one
+            // ended without them.
+            return (!s.running).then(|| view! {
+                <p class="note" data-testid="no-results">{format!("Run {} has no test-set results: it ended before its evaluation.", s.id)}</p>
+            }.into_any());
+        };
+        let id = s.id;
+        let checkpoint = s.checkpoint_report.clone().map(|(epoch, rep)| {
             view! { <Results trainer run=id report=rep title=format!("Best checkpoint (epoch {epoch}) on the test set") /> }
         });
         // Under way until its report (or the reason it failed) arrives.
         let asked = move || trainer.checkpoint.get().filter(|a| a.run == id);
         let evaluating = move || asked().is_some_and(|a| a.failed.is_none());
+        let has_checkpoint = s.has_checkpoint;
         Some(view! {
-            <Results trainer run=id report />
+            <Results trainer run=id report title=format!("Test set · run {id} · {}", s.label) />
             {has_checkpoint.then(|| view! {
                 <button data-testid="use-checkpoint" prop:disabled=evaluating on:click=move |_| trainer.evaluate_checkpoint(id)>"Use the best checkpoint"</button>
                 {move || evaluating().then(|| view! {
@@ -151,20 +271,22 @@ pub fn RunPanel(
                 })}
             })}
             {checkpoint}
-        })
+        }.into_any())
     };
-    let current = Signal::derive(move || latest.get().map(|r| r.id));
+    let current = Signal::derive(move || latest.with(|r| r.as_ref().map(|r| r.id)));
     view! {
         <div class="run-panel">
             <div class="setup">
-                <ConfigEditor config level disabled=busy error=config_error
+                <ConfigEditor config=form level disabled=mine_busy error=config_error
                     on_change=move |c| {
                         config_error.set(None);
                         run_error.set(None);
                         trainer.dismiss(kind);
+                        edited.set(true);
                         on_config.run(c)
                     }
-                    on_error=move |e| config_error.set(Some(e)) />
+                    on_error=move |e| config_error.set(Some(e))
+                    on_invalid=move |k| invalid.set(k) />
                 <div class="model">
                     <h4>"Model summary"</h4>
                     {summary}
@@ -173,21 +295,23 @@ pub fn RunPanel(
             {move || {
                 let (s, e) = quick.with(|q| (q.subset, q.epochs));
                 (s.is_some() || e.is_some()).then(|| view! {
-                    <p class="quick" data-testid="quick-run">{format!("Quick run from the URL:{}{}",
-                        s.map_or(String::new(), |s| format!(" subset={s}")),
-                        e.map_or(String::new(), |e| format!(" epochs={e}")))}</p>
+                    <p class="quick" data-testid="quick-run">{format!("The link set{}{} in the fields above; what they show is what trains.",
+                        s.map_or(String::new(), |s| format!(" subset {s}")),
+                        e.map_or(String::new(), |e| format!("{} epochs {e}", if s.is_some() { " and" } else { "" })))}</p>
                 })
             }}
             <div class="controls">
                 <button class="primary" data-testid="train" prop:disabled=move || !can_train.get() on:click=train>"Train"</button>
-                <button data-testid="stop" prop:disabled=move || !busy.get() on:click=move |_| trainer.stop()>"Stop"</button>
+                <button data-testid="stop" prop:disabled=move || !mine_busy.get() on:click=move |_| trainer.stop()>"Stop"</button>
                 <button data-testid="copy-link" on:click=copy_link>{move || if copied.get() { "Link copied" } else { "Copy link" }}</button>
             </div>
+            {move || blocked.get().map(|reason| view! { <p class="note blocked" data-testid="run-invalid">{reason}</p> })}
             <ActionNote trainer kind testid="run" />
             {move || run_error.get().map(|e| view! { <p class="error" data-testid="run-error">{e}</p> })}
             {progress}
-            <HistoryChart trainer runs=chart_runs current />
+            <HistoryChart trainer runs=chart_runs current metric />
             {actions}
+            {picker}
             {results}
         </div>
     }
@@ -204,5 +328,83 @@ fn set_hash_config(config: &TrainingConfig) {
             "",
             Some(&route.to_hash()),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use lab_spec::{ClassificationReport, StopReason};
+
+    use super::*;
+    use crate::trainer::RunStatus;
+
+    fn run(id: u32, step: u8, subset: Option<usize>, val_loss: f64, accuracy: f64) -> RunView {
+        let mut config = crate::presets::baseline();
+        config.subset = subset;
+        let mut r = RunView::new(id, step, String::new(), config, "cpu".into(), 0.0);
+        r.status = RunStatus::Finished(StopReason::Completed);
+        r.epochs = vec![lab_spec::EpochLogs {
+            epoch: 1,
+            loss: 0.5,
+            accuracy: 0.8,
+            val_loss: Some(val_loss),
+            val_accuracy: Some(0.8),
+            lr: 1e-3,
+            regularization_loss: 0.0,
+            seconds: 1.0,
+        }];
+        let avg = lab_spec::Averages {
+            precision: accuracy,
+            recall: accuracy,
+            f1: accuracy,
+            support: 100,
+        };
+        let report = ClassificationReport {
+            accuracy,
+            loss: None,
+            confusion_matrix: Vec::new(),
+            per_class: Vec::new(),
+            macro_avg: avg.clone(),
+            weighted_avg: avg,
+        };
+        r.report = Some(report);
+        r
+    }
+
+    #[test]
+    fn beside_step_7_is_the_best_step_6_run_on_the_same_data() {
+        let runs = vec![
+            run(1, 6, None, 0.30, 0.88),
+            run(2, 6, Some(2000), 0.20, 0.80),
+            run(3, 6, None, 0.45, 0.85), // the latest, stopped early: not the best
+            run(4, 7, None, 0.35, 0.86),
+            run(5, 5, None, 0.40, 0.84),
+        ];
+        let ids = |v: Vec<(usize, RunView)>| v.iter().map(|(i, r)| (*i, r.id)).collect::<Vec<_>>();
+        assert_eq!(ids(overlaid(&runs, 7, &[6], None)), [(0, 1), (3, 4)]);
+        assert_eq!(ids(overlaid(&runs, 7, &[6], Some(2000))), [(1, 2), (3, 4)]);
+        // Nothing comparable: the latest step-6 run.
+        assert_eq!(ids(overlaid(&runs, 7, &[6], Some(500))), [(2, 3), (3, 4)]);
+        // Beside step 8: each step's best test accuracy.
+        assert_eq!(
+            ids(overlaid(&runs, 8, &[5, 6, 7], None)),
+            [(0, 1), (3, 4), (4, 5)]
+        );
+        // A step's own runs only, without overlay.
+        assert_eq!(ids(overlaid(&runs, 5, &[], None)), [(4, 5)]);
+    }
+
+    #[test]
+    fn the_results_show_the_picked_run_of_this_step_or_its_latest() {
+        let runs = vec![
+            run(1, 5, None, 0.4, 0.84),
+            run(2, 6, None, 0.3, 0.88),
+            run(3, 5, Some(2000), 0.5, 0.80),
+        ];
+        assert_eq!(shown_run(&runs, 5, None).map(|r| r.id), Some(3));
+        assert_eq!(shown_run(&runs, 5, Some(1)).map(|r| r.id), Some(1));
+        // Another step's run cannot be picked here.
+        assert_eq!(shown_run(&runs, 5, Some(2)).map(|r| r.id), Some(3));
+        assert_eq!(shown_run(&runs, 7, None), None);
     }
 }

@@ -52,6 +52,7 @@ struct Writers {
     pending: WriteSignal<Pending>,
     checkpoint: WriteSignal<Option<CheckpointAsk>>,
     bench_error: WriteSignal<Option<String>>,
+    data_choice: WriteSignal<Option<String>>,
 }
 
 /// The page's handle on the worker: read-only signals and the requests it can make.
@@ -73,6 +74,11 @@ pub struct Trainer {
     /// Why the runs saved in this tab could not be restored after a reload (what was saved is
     /// kept under `session_storage::UNREADABLE_KEY`).
     pub session_error: ReadSignal<Option<String>>,
+    /// Why the tab's runs could not be saved (a full sessionStorage); `None` once a save works.
+    pub save_error: ReadSignal<Option<String>>,
+    /// The other origin a link's data would come from: nothing is loaded until the learner
+    /// chooses that data or the lab's own ([`Trainer::choose_data`]).
+    pub data_choice: ReadSignal<Option<String>>,
     set: Writers,
     bridge: StoredValue<Option<Bridge>, LocalStorage>,
     next_id: StoredValue<u32>,
@@ -305,6 +311,14 @@ impl Trainer {
         self.load(DataSource::Url(self.data_base.get_value()));
     }
 
+    /// The learner chose where the data comes from (the folder `data_base`): it is loaded,
+    /// and Retry and a fresh worker load it from there.
+    pub fn choose_data(&self, data_base: String) {
+        self.set.data_choice.set(None);
+        self.data_base.set_value(data_base);
+        self.load_default_data();
+    }
+
     pub fn load_files(&self, files: Vec<Vec<u8>>) {
         self.load(DataSource::Files(
             files.into_iter().map(serde_bytes::ByteBuf::from).collect(),
@@ -494,8 +508,13 @@ fn spawn_bridge(trainer: Trainer) -> Result<Bridge, String> {
 }
 
 /// Starts the worker (once) and returns the trainer handle. `data_base` is the URL of the
-/// folder holding the four data files.
-pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
+/// folder holding the four data files; `ask_first`, the other origin it is on when the
+/// learner has to confirm it first: then nothing is loaded until [`Trainer::choose_data`].
+pub fn use_trainer(
+    backend: BackendChoice,
+    data_base: String,
+    ask_first: Option<String>,
+) -> Trainer {
     let (session, session_error): (Session, _) = session_storage::restore();
     let next_id = session.next_id();
     let (backend_r, backend_w) = signal(None);
@@ -512,6 +531,9 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
     let (checkpoint_r, checkpoint_w) = signal(None);
     let (bench_error_r, bench_error_w) = signal(None);
     let (session_error_r, _) = signal(session_error);
+    let (save_error_r, save_error_w) = signal(None);
+    let asks = ask_first.is_some();
+    let (data_choice_r, data_choice_w) = signal(ask_first);
     let source = DataSource::Url(data_base.clone());
     let trainer = Trainer {
         backend: backend_r,
@@ -525,6 +547,8 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
         checkpoint: checkpoint_r,
         bench_error: bench_error_r,
         session_error: session_error_r,
+        save_error: save_error_r,
+        data_choice: data_choice_r,
         set: Writers {
             backend: backend_w,
             data: data_w,
@@ -536,6 +560,7 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
             pending: pending_w,
             checkpoint: checkpoint_w,
             bench_error: bench_error_w,
+            data_choice: data_choice_w,
         },
         bridge: StoredValue::new_local(None),
         next_id: StoredValue::new(next_id),
@@ -550,11 +575,13 @@ pub fn use_trainer(backend: BackendChoice, data_base: String) -> Trainer {
             return trainer;
         }
     }
-    session_storage::keep(trainer.runs, trainer.search);
+    session_storage::keep(trainer.runs, trainer.search, save_error_w);
     if let Err(e) = trainer.send(&Request::Init { backend }) {
         trainer.set_data(DataState::Failed(unsendable(e)));
         return trainer;
     }
-    trainer.load_default_data();
+    if !asks {
+        trainer.load_default_data();
+    }
     trainer
 }

@@ -110,6 +110,12 @@ impl Busy {
     }
 }
 
+/// Whether the Stop beside `kind`'s button applies: only while that action runs or waits.
+/// Another step's run is stopped from its own step.
+pub fn stoppable(kind: ActionKind, busy: Busy) -> bool {
+    busy == Busy::Running(kind) || busy == Busy::Waiting(kind)
+}
+
 /// What pressing a button does now.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Gate {
@@ -554,6 +560,22 @@ mod tests {
         );
         assert!(!b.enabled);
         assert!(matches!(b.note, Some(Note::Blocked(r)) if r.contains("could not be loaded")));
+    }
+
+    #[test]
+    fn stop_applies_only_to_its_own_step() {
+        let five = ActionKind::Train(5);
+        let six = ActionKind::Train(6);
+        assert!(stoppable(six, Busy::Running(six)));
+        assert!(stoppable(five, Busy::Waiting(five)));
+        // Step 6 trains: step 5's Stop does not stop it.
+        assert!(!stoppable(five, Busy::Running(six)));
+        assert!(!stoppable(five, Busy::Waiting(six)));
+        assert!(!stoppable(
+            ActionKind::Train(7),
+            Busy::Running(ActionKind::Search)
+        ));
+        assert!(!stoppable(five, Busy::Free));
     }
 
     #[test]

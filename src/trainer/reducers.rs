@@ -32,6 +32,14 @@ pub fn apply_event(r: &mut RunView, event: Event) {
         Event::NanLoss { epoch, batch } => {
             r.nan_loss.get_or_insert((epoch, batch));
         }
+        // A second `Finished` comes only when Stop cut the test-set evaluation: the run ends
+        // there, stopped by the learner, with no test results.
+        Event::Finished(summary) if r.summary.is_some() => {
+            r.status = RunStatus::Finished(summary.reason);
+            r.summary = Some(summary);
+            r.progress = None;
+            r.rename();
+        }
         Event::Finished(summary) => r.summary = Some(summary),
         Event::Evaluated(report) => {
             r.report = Some(report);
@@ -40,8 +48,12 @@ pub fn apply_event(r: &mut RunView, event: Event) {
                     .as_ref()
                     .map_or(StopReason::Completed, |s| s.reason),
             );
+            r.rename();
         }
-        Event::Failed { message } => r.status = RunStatus::Failed(message),
+        Event::Failed { message } => {
+            r.status = RunStatus::Failed(message);
+            r.rename();
+        }
     }
 }
 
@@ -89,6 +101,7 @@ pub fn fail_run(
         ask.failed = Some(message);
     } else if let Some(r) = runs.iter_mut().find(|r| r.id == run) {
         r.status = RunStatus::Failed(message);
+        r.rename();
     }
 }
 
@@ -110,6 +123,8 @@ pub fn fail_search(s: &mut SearchView, message: String) {
 pub fn fail_running(runs: &mut [RunView], search: Option<&mut SearchView>, message: &str) {
     for r in runs.iter_mut().filter(|r| r.is_running()) {
         r.status = RunStatus::Failed(message.to_string());
+        r.progress = None;
+        r.rename();
     }
     if let Some(s) = search.filter(|s| s.is_running()) {
         fail_search(s, message.to_string());
@@ -250,6 +265,83 @@ mod tests {
         apply_event(&mut r, Event::Evaluated(report()));
         assert_eq!(r.status, RunStatus::Finished(StopReason::EarlyStopping));
         assert_eq!(r.epochs.len(), 1);
+    }
+
+    #[test]
+    fn a_stop_during_the_test_set_evaluation_ends_the_run_stopped_without_results() {
+        let mut r = run();
+        apply_event(&mut r, Event::Finished(summary(StopReason::Completed)));
+        assert!(r.is_running(), "evaluating");
+        apply_event(&mut r, Event::Finished(summary(StopReason::UserStop)));
+        assert_eq!(r.status, RunStatus::Finished(StopReason::UserStop));
+        assert!(r.report.is_none());
+        assert_eq!(
+            r.status_text(),
+            "stopped by you during the test-set evaluation · no test results"
+        );
+    }
+
+    #[test]
+    fn a_run_is_renamed_by_how_it_ended_and_shows_its_final_progress() {
+        let mut r = run();
+        r.rename();
+        assert_eq!(r.label, "no hidden layer · lr 1e-3 · batch 32 · 5 epochs");
+        apply_event(
+            &mut r,
+            Event::Started {
+                epochs: 5,
+                batches_per_epoch: 10,
+                train_samples: 100,
+                val_samples: 20,
+            },
+        );
+        assert_eq!(r.progress_line(), (0.0, "epoch 1/5 · starting".into()));
+        apply_event(&mut r, Event::Batch(batch(2, 5, 10, 100.0)));
+        assert_eq!(r.progress_line(), (0.3, "epoch 2/5 · batch 5/10".into()));
+        apply_event(&mut r, Event::Epoch(logs(1)));
+        apply_event(&mut r, Event::Finished(summary(StopReason::UserStop)));
+        apply_event(&mut r, Event::Evaluated(report()));
+        assert_eq!(
+            r.label,
+            "no hidden layer · lr 1e-3 · batch 32 · stopped by you after 1/5 epochs"
+        );
+        // Ended: the epochs trained, not the batch it was at.
+        assert_eq!(r.progress_line(), (0.2, "epoch 1/5".into()));
+        // A crash ends a running run with its final state, not a live line.
+        let mut c = run();
+        c.total_epochs = 8;
+        c.epochs = vec![logs(1), logs(2)];
+        c.progress = Some(batch(3, 1, 10, 100.0));
+        let mut runs = vec![c];
+        fail_running(&mut runs, None, "the worker crashed");
+        assert_eq!(runs[0].progress_line(), (0.25, "epoch 2/8".into()));
+        assert!(
+            runs[0].label.ends_with("failed after 2/5 epochs"),
+            "{}",
+            runs[0].label
+        );
+    }
+
+    #[test]
+    fn a_reload_interrupts_a_running_run_consistently() {
+        let mut r = run();
+        r.total_epochs = 8;
+        r.epochs = vec![logs(1), logs(2)];
+        r.progress = Some(batch(3, 4, 10, 100.0));
+        r.interrupt_by_reload();
+        let text = r.status_text();
+        assert_eq!(
+            text,
+            "failed: interrupted by a page reload after epoch 2 of 8: its curves are kept; train again to start a new run"
+        );
+        assert!(!text.contains("continue"));
+        assert_eq!(r.progress_line().1, "epoch 2/8");
+        // A finished run is left as it was.
+        let mut done = run();
+        done.status = RunStatus::Finished(StopReason::Completed);
+        let before = done.clone();
+        done.interrupt_by_reload();
+        assert_eq!(done, before);
     }
 
     #[test]

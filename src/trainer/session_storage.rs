@@ -2,14 +2,16 @@
 //! when the tab closes). Saved when an epoch ends or a status changes, not on every batch.
 //! NaN and ±Infinity (a loss that diverged) are saved by name and read back
 //! (`lab_spec::finite`). A saved session that cannot be read is never overwritten silently:
-//! it is copied under [`UNREADABLE_KEY`] first, and [`restore`] says so.
+//! it is copied under [`UNREADABLE_KEY`] first, and [`restore`] says so. A save that fails
+//! (a full storage) is said too ([`keep`]), until a later one succeeds.
 
+use gloo_storage::errors::StorageError;
 use gloo_storage::{SessionStorage, Storage};
 use lab_spec::tuning::TrialStatus;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::views::{RunStatus, RunView, SearchStatus, SearchView};
+use super::views::{RunView, SearchStatus, SearchView};
 
 const SESSION_KEY: &str = "tuning-lab.session.v1";
 
@@ -40,13 +42,8 @@ impl Session {
     pub fn after_reload(mut self) -> Session {
         for r in &mut self.runs {
             r.restored = true;
+            r.interrupt_by_reload();
             r.progress = None;
-            if r.is_running() {
-                r.status = RunStatus::Failed(format!(
-                    "interrupted by a page reload after epoch {}: its curves are kept; train again to continue",
-                    r.epochs.len()
-                ));
-            }
         }
         if let Some(s) = self.search.as_mut().filter(|s| s.is_running()) {
             s.status = SearchStatus::Failed(format!(
@@ -122,10 +119,44 @@ pub fn restore() -> (Session, Option<String>) {
     }
 }
 
-/// Saves the session whenever its [`Session::signature`] changes.
-pub fn keep(runs: ReadSignal<Vec<RunView>>, search: ReadSignal<Option<SearchView>>) {
+/// What the learner reads when the session could not be saved: the browser's error `name`
+/// and `message` (a full storage is `QuotaExceededError`). What was saved before stays as it
+/// was, so a reload brings back the runs up to the last save.
+pub fn save_failed_message(name: &str, message: &str) -> String {
+    let quota = name == "QuotaExceededError"
+        || name == "NS_ERROR_DOM_QUOTA_REACHED"
+        || message.to_lowercase().contains("quota");
+    let why = if quota {
+        "it is full".to_string()
+    } else if message.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name}: {message}")
+    };
+    format!(
+        "Your runs could not be saved in this tab's storage ({why}): they are still here, but a reload would lose the newest ones."
+    )
+}
+
+/// [`save_failed_message`] for what `SessionStorage::set` returned.
+fn save_error(error: &StorageError) -> String {
+    match error {
+        StorageError::JsError(e) => save_failed_message(&e.name, &e.message),
+        other => save_failed_message("the session could not be written", &other.to_string()),
+    }
+}
+
+/// Saves the session whenever its [`Session::signature`] changes; `failed` says why the last
+/// save failed (a full storage, in very long sessions), and goes back to `None` once a save
+/// succeeds. The page keeps working either way.
+pub fn keep(
+    runs: ReadSignal<Vec<RunView>>,
+    search: ReadSignal<Option<SearchView>>,
+    failed: WriteSignal<Option<String>>,
+) {
     let signature =
         Memo::new(move |_| runs.with(|r| search.with(|s| Session::signature(r, s.as_ref()))));
+    let last = StoredValue::new(None::<String>);
     Effect::new(move |_| {
         // Read (not only track) the memo: a memo that was never read has no sources yet.
         let _ = signature.get();
@@ -133,8 +164,16 @@ pub fn keep(runs: ReadSignal<Vec<RunView>>, search: ReadSignal<Option<SearchView
             runs: runs.get_untracked(),
             search: search.get_untracked(),
         };
-        // Full storage (very long sessions): keep going without saving.
-        let _ = SessionStorage::set(SESSION_KEY, &session);
+        let outcome = SessionStorage::set(SESSION_KEY, &session)
+            .err()
+            .map(|e| save_error(&e));
+        if let Some(message) = &outcome {
+            web_sys::console::warn_1(&message.as_str().into());
+        }
+        if last.get_value() != outcome {
+            last.set_value(outcome.clone());
+            failed.set(outcome);
+        }
     });
 }
 
@@ -143,6 +182,7 @@ mod tests {
     use lab_spec::TrainingConfig;
     use lab_spec::tuning::TunerConfig;
 
+    use super::super::views::RunStatus;
     use super::*;
 
     fn run(id: u32) -> RunView {
@@ -265,6 +305,33 @@ mod tests {
         let message = unreadable_message(&reason);
         assert!(message.contains("could not be restored"), "{message}");
         assert!(message.contains(UNREADABLE_KEY), "{message}");
+    }
+
+    #[test]
+    fn a_failed_save_says_why_and_that_the_runs_are_still_here() {
+        let full = save_failed_message(
+            "QuotaExceededError",
+            "Failed to execute 'setItem' on 'Storage': Setting the value of 'tuning-lab.session.v1' exceeded the quota.",
+        );
+        assert_eq!(
+            full,
+            "Your runs could not be saved in this tab's storage (it is full): they are still here, but a reload would lose the newest ones."
+        );
+        // Firefox's name for it, and a quota named only in the message.
+        assert_eq!(save_failed_message("NS_ERROR_DOM_QUOTA_REACHED", ""), full);
+        assert_eq!(save_failed_message("Error", "Quota exceeded"), full);
+        let denied = save_failed_message("SecurityError", "The operation is insecure.");
+        assert!(
+            denied.contains("(SecurityError: The operation is insecure.)"),
+            "{denied}"
+        );
+        assert!(denied.ends_with("a reload would lose the newest ones."));
+        let json = serde_json::from_str::<u8>("x").unwrap_err();
+        let written = save_error(&StorageError::SerdeError(json));
+        assert!(
+            written.contains("(the session could not be written: expected value"),
+            "{written}"
+        );
     }
 
     #[test]

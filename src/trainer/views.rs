@@ -9,6 +9,8 @@ use lab_spec::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::run_name::{Ended, run_name};
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct BackendInfo {
     pub name: String,
@@ -110,6 +112,67 @@ impl RunView {
         self.status == RunStatus::Running
     }
 
+    /// How the run ended, for its name; `None` while it runs.
+    pub fn ended(&self) -> Option<Ended> {
+        let n = self.epochs.len();
+        match &self.status {
+            RunStatus::Running => None,
+            RunStatus::Finished(StopReason::Completed) => Some(Ended::Completed(n)),
+            RunStatus::Finished(StopReason::UserStop) => Some(Ended::StoppedByYou(n)),
+            RunStatus::Finished(StopReason::EarlyStopping) => Some(Ended::StoppedEarly(n)),
+            RunStatus::Finished(StopReason::TerminatedOnNan) => Some(Ended::NaN(n)),
+            RunStatus::Failed(_) => Some(Ended::Failed(n)),
+        }
+    }
+
+    /// Names the run from its settings and how it ended (after its status changed).
+    pub fn rename(&mut self) {
+        self.label = run_name(self.step, &self.config, self.ended());
+    }
+
+    /// The page was reloaded while this run trained: it ends as interrupted after the epochs
+    /// it finished, which are kept; a new Train starts a new run (nothing resumes).
+    pub fn interrupt_by_reload(&mut self) {
+        if self.is_running() {
+            self.progress = None;
+            self.status = RunStatus::Failed(format!(
+                "interrupted by a page reload after epoch {} of {}: its curves are kept; train again to start a new run",
+                self.epochs.len(),
+                self.total_epochs
+            ));
+            self.rename();
+        }
+    }
+
+    /// The progress line: how far the run is (0…1) and where. A running run shows its
+    /// current epoch and batch; a run that ended shows the epochs it trained, never a live
+    /// line ("epoch 1/5 · batch 0/250") that no longer moves.
+    pub fn progress_line(&self) -> (f64, String) {
+        let total = self.total_epochs.max(1);
+        match (&self.progress, self.is_running()) {
+            (Some(p), true) => {
+                let batches = p.batches.max(1);
+                let done = (p.epoch.saturating_sub(1) * batches + p.batch) as f64
+                    / (total * batches) as f64;
+                (
+                    done.min(1.0),
+                    format!(
+                        "epoch {}/{} · batch {}/{}",
+                        p.epoch, self.total_epochs, p.batch, p.batches
+                    ),
+                )
+            }
+            (None, true) => (0.0, format!("epoch 1/{} · starting", self.total_epochs)),
+            (_, false) => {
+                let n = self.epochs.len();
+                (
+                    (n as f64 / total as f64).min(1.0),
+                    format!("epoch {n}/{}", self.total_epochs),
+                )
+            }
+        }
+    }
+
     /// The run's status in words, as its progress line shows it: "training", "finished",
     /// "failed: …", with a NaN loss said once when training went on after it.
     pub fn status_text(&self) -> String {
@@ -124,6 +187,10 @@ impl RunView {
                 Some(s) => format!("{} · evaluating on the test set…", reason_text(s.reason)),
                 None => "training".to_string(),
             },
+            // Stop cut the test-set evaluation (the only way a finished run has no report).
+            RunStatus::Finished(StopReason::UserStop) if self.report.is_none() => {
+                "stopped by you during the test-set evaluation · no test results".to_string()
+            }
             RunStatus::Finished(reason) => reason_text(*reason).to_string(),
             RunStatus::Failed(e) => return format!("failed: {e}"),
         };

@@ -1,6 +1,7 @@
 //! The browser's side of loading the data: the four files downloaded with progress replies,
-//! kept in the Cache API for the next visit. A copy that does not decode (or cannot be read)
-//! is deleted, so Retry downloads it afresh. A download that receives nothing for
+//! kept in the Cache API for the next visit when they come from the worker's own origin (data
+//! from another origin is used for the session only, never cached: `origin.rs`). A copy that
+//! does not decode (or cannot be read) is deleted, so Retry downloads it afresh. A download that receives nothing for
 //! [`STALL_SECONDS`], or more than [`MAX_DOWNLOAD_BYTES`], is aborted. Failures reach the learner in plain words (`fetch_error.rs`).
 
 use std::future::Future;
@@ -19,6 +20,7 @@ use web_time::Instant;
 
 use super::data::decode;
 use super::fetch_error::{self, MAX_DOWNLOAD_BYTES, STALL_SECONDS};
+use super::origin::same_origin;
 use super::sink::Outbox;
 
 const CACHE_NAME: &str = "tuning-lab-data-v1";
@@ -34,9 +36,14 @@ fn scope() -> DedicatedWorkerGlobalScope {
 ///
 /// The files are decoded in full before anything is cached; when they do not decode, all four
 /// cached copies are deleted (downloaded or cached ones alike), so Retry and a reload fetch
-/// them afresh instead of failing on the same bytes again.
+/// them afresh instead of failing on the same bytes again. Files from another origin than the
+/// worker's do not touch the cache at all: downloaded each time, used for the session only.
 pub async fn fetch(base: &str, outbox: &Outbox) -> Result<(FashionMnist, bool), String> {
-    let cache = open_cache().await;
+    let own = own_origin();
+    let ours = FILE_NAMES
+        .iter()
+        .all(|name| same_origin(&format!("{base}{name}"), &own));
+    let cache = if ours { open_cache().await } else { None };
     let (files, from_cache) = fetch_files(base, cache.as_ref(), outbox).await?;
     let data = decode(&files);
     if let Some(cache) = &cache {
@@ -71,6 +78,13 @@ impl Progress {
         });
         self.last_post = Instant::now();
     }
+}
+
+/// `self.location.origin` of the worker ("null" when it cannot be read: nothing is ours then).
+fn own_origin() -> String {
+    get(&get(&scope(), "location"), "origin")
+        .as_string()
+        .unwrap_or_else(|| "null".into())
 }
 
 async fn open_cache() -> Option<Cache> {

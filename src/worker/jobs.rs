@@ -5,7 +5,7 @@
 
 use lab_data::Dataset;
 use lab_engine::data::{Normalizer, prepare};
-use lab_engine::session::{self, RunResult};
+use lab_engine::session::{self, RunEnd, RunResult};
 use lab_engine::training::{TrainError, evaluate, fit};
 use lab_engine::weights;
 use lab_spec::tuning::{TunerConfig, Values};
@@ -14,14 +14,17 @@ use lab_spec::{Event, ModelSpec, Normalization, TrainingConfig};
 use web_time::Instant;
 
 use super::backend::{checkpoint_device, run_options};
+use super::console;
+use super::run_store::RunStore;
 use super::sink::{EventSink, Outbox, Route};
-use super::state::{Flag, RunStore, State};
+use super::state::{Flag, State};
 use super::warm_up::settle_warm_up;
 
 /// Misclassified images sent for one confusion-matrix cell.
 pub const CELL_IMAGES: usize = 24;
 
-/// Trains and evaluates run `run`, keeping what its drill-downs need.
+/// Trains and evaluates run `run`, keeping what its drill-downs need (within the store's
+/// budget). A Stop during the test-set evaluation ends it there, without test results.
 pub async fn train(
     state: &State,
     outbox: &Outbox,
@@ -33,14 +36,26 @@ pub async fn train(
     let target = backend.target(&config.model);
     // The stop flag was lowered when the request was read: a Stop during the warm-up counts.
     let mut sink = EventSink::new(Route::Run(run, outbox.clone()), state.stop.clone());
+    let end = session::train_and_evaluate_stoppable(
+        &config,
+        &data,
+        &target.device,
+        &mut sink,
+        &target.options,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let RunResult {
         outcome,
         report,
         predictions,
         normalizer,
-    } = session::train_and_evaluate(&config, &data, &target.device, &mut sink, &target.options)
-        .await
-        .map_err(|e| e.to_string())?;
+    } = match end {
+        RunEnd::Evaluated(result) => *result,
+        // Its last `Finished` (reason: stopped by you) has gone out: the page shows the run
+        // stopped, with its history and without test results.
+        RunEnd::StoppedInEvaluation(_) => return Ok(()),
+    };
     state.runs.borrow_mut().insert(
         run,
         RunStore {
@@ -89,15 +104,12 @@ pub async fn tune(
     Ok(())
 }
 
-/// Evaluates run `run`'s ModelCheckpoint weights on the test set.
+/// Evaluates run `run`'s ModelCheckpoint weights on the test set (the reason in words when
+/// the run kept none, or it was dropped to make room for newer ones).
 pub async fn evaluate_checkpoint(state: &State, outbox: &Outbox, run: u32) -> Result<(), String> {
     let (model, input, test, device, batch, epoch) = {
         let runs = state.runs.borrow();
-        let stored = runs.get(&run).ok_or("no finished run with that number")?;
-        let checkpoint = stored
-            .checkpoint
-            .as_ref()
-            .ok_or("this run kept no checkpoint (turn ModelCheckpoint on)")?;
+        let (stored, checkpoint) = runs.checkpoint(run)?;
         let data = state
             .data
             .borrow()
@@ -132,12 +144,16 @@ pub fn misclassified_indices(
         .collect()
 }
 
-/// Sends the test images of one confusion-matrix cell (none when the run or the data is gone).
+/// Sends the test images of one confusion-matrix cell (none when the run's predictions or the
+/// data are gone: the page has no message for that reply, so the reason goes to the console).
 pub fn misclassified(state: &State, outbox: &Outbox, run: u32, actual: u8, predicted: u8) {
     let images = {
         let runs = state.runs.borrow();
         let data = state.data.borrow();
-        match (runs.get(&run), data.as_ref()) {
+        let stored = runs
+            .predictions(run)
+            .inspect_err(|why| console::info(&format!("misclassified images of run {run}: {why}")));
+        match (stored.ok(), data.as_ref()) {
             (Some(stored), Some(data)) => misclassified_indices(
                 &data.test.labels,
                 &stored.predictions,

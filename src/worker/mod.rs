@@ -10,16 +10,23 @@
 //! concurrently inside the reactor's future and post their replies to one [`Outbox`], which
 //! the reactor forwards to the page.
 //!
-//! The files: `backend.rs` (WebGPU or CPU, loop options), `warm_up.rs`, `data.rs` and
-//! `download.rs` (the data), `jobs.rs`, `sink.rs` (events and replies), `state.rs`.
+//! The files: `backend.rs` (WebGPU or CPU, loop options), `warm_up.rs`, `data.rs`,
+//! `download.rs` and `origin.rs` (the data, cached only from the worker's own origin),
+//! `jobs.rs`, `sink.rs` (events and replies), `state.rs`, `run_store.rs` (what finished runs
+//! leave, within a budget), `memory.rs` (the memory line logged after each run), `console.rs`.
 
 mod backend;
+mod console;
 mod data;
 #[cfg(target_arch = "wasm32")]
 mod download;
 #[cfg(any(target_arch = "wasm32", test))]
 mod fetch_error;
 mod jobs;
+mod memory;
+#[cfg(any(target_arch = "wasm32", test))]
+mod origin;
+mod run_store;
 mod sink;
 mod state;
 #[cfg(test)]
@@ -112,6 +119,8 @@ async fn handle(request: Request, state: Rc<State>, outbox: Outbox) {
             if let Err(message) = jobs::train(state, outbox, run, config).await {
                 outbox.post(Reply::RunFailed { run, message });
             }
+            let (kept, bytes) = state.runs.borrow().checkpoints_kept();
+            memory::log_memory(run, kept, bytes);
         }
         Request::Tune { search, config } => {
             if let Err(message) = jobs::tune(state, outbox, search, config).await {

@@ -1,17 +1,14 @@
 //! What the worker keeps between requests, in one value the reactor shares with its jobs:
-//! the backend, the decoded data, each finished run's predictions and checkpoint, the Stop
-//! flag and the WebGPU warm-up's state.
+//! the backend, the decoded data, the finished runs' predictions and checkpoints (within the
+//! budget of `run_store.rs`), the Stop flag and the WebGPU warm-up's state.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use lab_data::files::FashionMnist;
-use lab_engine::data::Normalizer;
-use lab_engine::training::Checkpoint;
-use lab_spec::{InputKind, ModelSpec};
 
 use super::backend::Backend;
+use super::run_store::Runs;
 use super::warm_up::WarmUp;
 
 /// A shared yes/no: raised by one side (a Stop request, a cancelled warm-up), read by a job
@@ -33,25 +30,13 @@ impl Flag {
     }
 }
 
-/// What a finished run leaves for the drill-downs: the confusion matrix's images and "Use the
-/// best checkpoint".
-pub struct RunStore {
-    pub input: InputKind,
-    pub normalizer: Normalizer,
-    /// The predicted class of every test image.
-    pub predictions: Vec<u8>,
-    pub checkpoint: Option<Checkpoint>,
-    pub spec: ModelSpec,
-    /// Trained on the CPU (its checkpoint is evaluated there too).
-    pub cpu: bool,
-}
-
 /// The worker's state.
 #[derive(Default)]
 pub struct State {
     pub backend: RefCell<Option<Backend>>,
     pub data: RefCell<Option<Rc<FashionMnist>>>,
-    pub runs: RefCell<HashMap<u32, RunStore>>,
+    /// The finished runs' drill-downs, the oldest dropped first.
+    pub runs: RefCell<Runs>,
     /// Raised by `Request::Stop`; lowered when a `Train` or `Tune` request is read (before
     /// its job waits for the warm-up), so that a Stop sent after it is never cleared.
     pub stop: Flag,

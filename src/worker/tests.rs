@@ -406,3 +406,37 @@ fn a_stop_sent_right_after_a_search_ends_it_before_its_first_trial() {
         "{replies:?}"
     );
 }
+
+#[test]
+fn the_oldest_checkpoints_are_dropped_and_asking_for_one_says_so() {
+    let mut page = Page::ready();
+    let runs = super::run_store::CHECKPOINT_RUNS as u32 + 1;
+    for run in 1..=runs {
+        let mut config = small_run(1);
+        config.callbacks.model_checkpoint = Some(ModelCheckpointConfig::default());
+        let replies = page.ask(Request::Train { run, config });
+        assert!(
+            matches!(run_events(&replies, run).last(), Some(Event::Evaluated(_))),
+            "{replies:?}"
+        );
+    }
+    // The first run's checkpoint made room for the newest's; its predictions are kept.
+    let replies = page.ask(Request::EvaluateCheckpoint { run: 1 });
+    assert!(
+        matches!(&replies[..], [Reply::RunFailed { run: 1, message }]
+            if message.starts_with("this run's best checkpoint is no longer kept: the lab keeps the best checkpoints of the newest 20 runs (256 MB at most)")),
+        "{replies:?}"
+    );
+    assert!(matches!(
+        page.ask(Request::EvaluateCheckpoint { run: 2 })[..],
+        [Reply::Checkpoint { run: 2, .. }]
+    ));
+    assert!(matches!(
+        &page.ask(Request::Misclassified {
+            run: 1,
+            actual: 3,
+            predicted: 5
+        })[..],
+        [Reply::Images { run: 1, .. }]
+    ));
+}

@@ -9,6 +9,7 @@ use lab_spec::{ModelSpec, TrainingConfig};
 use web_time::Instant;
 
 use super::backend::run_options;
+use super::console::{info, warn};
 use super::sink::{EventSink, Route, yield_to_event_loop};
 use super::state::Flag;
 
@@ -91,26 +92,6 @@ pub async fn settle_warm_up(warm_up: &WarmUp) {
     while warm_up.running.is_raised() {
         yield_to_event_loop().await;
     }
-}
-
-#[cfg(target_arch = "wasm32")]
-fn info(message: &str) {
-    web_sys::console::info_1(&message.into());
-}
-
-#[cfg(target_arch = "wasm32")]
-fn warn(message: &str) {
-    web_sys::console::warn_1(&message.into());
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn info(message: &str) {
-    eprintln!("{message}");
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn warn(message: &str) {
-    eprintln!("{message}");
 }
 
 #[cfg(test)]

@@ -246,6 +246,8 @@ test('a download that stalls is aborted with a message naming the file, and Retr
   try {
     // A fresh context: the Cache API holds no copy, so every file is downloaded.
     await withLab(`#/step/5?subset=2000&epochs=1&backend=cpu&${data}`, async (lab) => {
+      // Data from another origin: the lab asks first.
+      await lab.testid('data-confirm-load').click();
       const t0 = Date.now();
       await lab.testid('data-loading').waitFor();
       await lab.testid('data-error').waitFor({ timeout: 35_000 });
@@ -267,4 +269,85 @@ test('a download that stalls is aborted with a message naming the file, and Retr
   } finally {
     await server.close();
   }
+});
+
+// The worker logs "worker memory after run N: …" when each train job ends.
+const workerRunsEnded = (lab) => {
+  const ended = [];
+  lab.page.on('console', (m) => { if (/worker memory after run \d+: /.test(m.text())) ended.push(m.text()); });
+  return ended;
+};
+
+// The baseline (configs/baseline.json) with ModelCheckpoint, 1 epoch on a subset of 2000.
+const checkpointed = (name) => JSON.stringify({
+  ...JSON.parse(readFileSync(new URL('../../configs/baseline.json', import.meta.url), 'utf8')),
+  name, epochs: 1, subset: 2000,
+  callbacks: { model_checkpoint: { monitor: 'val_loss', save_best_only: true } },
+});
+
+test('the worker keeps the best checkpoints of the newest 20 runs; an older one says so, and the tab trains again', async () => {
+  await withLab(`#/step/6?backend=cpu&cfg=${token(checkpointed('step 6, checkpointed'))}`, async (lab) => {
+    const ended = workerRunsEnded(lab);
+    await lab.dataReady();
+    await trainEnabled(lab);
+    await lab.train();
+    await lab.results();
+    assert.ok(await lab.testid('use-checkpoint').isVisible());
+    // 20 newer runs with checkpoints at step 7: step 6's is the 21st newest.
+    await lab.goto(`#/step/7?backend=cpu&cfg=${token(checkpointed('step 7, checkpointed'))}`);
+    for (let n = 2; n <= 21; n++) {
+      await trainEnabled(lab);
+      await lab.train();
+      const t0 = Date.now();
+      while (ended.length < n) {
+        assert.ok(Date.now() - t0 < 60_000, `run ${n} did not end within 60 s`);
+        await lab.page.waitForTimeout(100);
+      }
+    }
+    assert.match(ended.at(-1), /worker memory after run \d+: [\d.]+ MB wasm \(checkpoints kept: 20, [\d.]+ MB\)/);
+    await trainEnabled(lab);
+    await lab.results();
+    await lab.testid('use-checkpoint').click();
+    await lab.page.getByText(/Best checkpoint \(epoch 1\) on the test set/).waitFor({ timeout: 60_000 });
+
+    await lab.goto('#/step/6?backend=cpu');
+    await lab.results();
+    await lab.testid('use-checkpoint').click();
+    await lab.testid('checkpoint-error').waitFor({ timeout: 30_000 });
+    assert.match(await lab.testid('checkpoint-error').textContent(),
+      /this run's best checkpoint is no longer kept: the lab keeps the best checkpoints of the newest 20 runs \(256 MB at most\); train it again to get it back/);
+    assert.equal(await lab.status(), 'finished', 'the run itself is as it was');
+    await lab.shot('robust-checkpoint-dropped');
+    await trainsToTheEnd(lab);
+  });
+});
+
+// Dense(4096) on the CPU: evaluating the 10,000 test images takes seconds.
+const SLOW_TO_EVALUATE = JSON.stringify({
+  name: 'slow to evaluate: Dense(4096)',
+  model: { input: 'flat', layers: [{ type: 'dense', units: 4096, activation: 'relu' }] },
+  optimizer: { type: 'adam', learning_rate: 0.001 },
+  batch_size: 128,
+  epochs: 1,
+  subset: 2000,
+});
+
+test('Stop pressed during the test-set evaluation ends the run there, its history kept, and the tab trains again', async () => {
+  await withLab(`#/step/6?backend=cpu&cfg=${token(SLOW_TO_EVALUATE)}`, async (lab) => {
+    await lab.dataReady();
+    await trainEnabled(lab);
+    await lab.train();
+    await statusMatches(lab, /evaluating on the test set/, 120_000);
+    const t0 = Date.now();
+    await lab.testid('stop').click();
+    await statusMatches(lab, /stopped by you/, 10_000);
+    const ms = Date.now() - t0;
+    assert.ok(ms < 5000, `stopped after ${ms} ms`);
+    await trainEnabled(lab);
+    assert.match(await lab.status(), /stopped by you during the test-set evaluation|^stopped by you$/);
+    assert.equal(await lab.epochs(), 1, 'the history is kept');
+    assert.equal(await lab.testid('test-accuracy').count(), 0, 'no test results');
+    await lab.shot('robust-stop-in-evaluation');
+    await trainsToTheEnd(lab);
+  });
 });

@@ -120,22 +120,27 @@ fn test() -> Result<()> {
 /// JSON object per line.
 ///
 /// `--setup`: the set-up's phases as last recorded (see `phases.rs`) and the built files'
-/// sizes. `--load`: the sizes and load → data ready (first visit, cached) only.
+/// sizes. `--load`: the sizes and load → data ready (first visit, cached) only. `--soak`: 50
+/// runs with ModelCheckpoint on in one tab, the worker's and the page's memory after each.
 fn bench(extra: &[String]) -> Result<()> {
     let root = root();
     if extra.iter().any(|a| a == "--setup") {
         phases::print();
         return sizes::print(&root.join("dist"));
     }
-    let load_only = extra.iter().any(|a| a == "--load");
-    if load_only {
+    let browser_only = [("--load", "load"), ("--soak", "soak")]
+        .into_iter()
+        .find(|(flag, _)| extra.iter().any(|a| a == flag));
+    if let Some((flag, mode)) = browser_only {
         let chromium = web::ensure_chromium()?;
         if !root.join("dist/index.html").is_file() {
             web::dist(&root)?;
         }
-        sizes::print(&root.join("dist"))?;
+        if flag == "--load" {
+            sizes::print(&root.join("dist"))?;
+        }
         let url = web::serve_in_background(&root.join("dist"))?;
-        return web::run_node_with(&root, "bench.mjs", &url, &chromium, &[("BENCH", "load")]);
+        return web::run_node_with(&root, "bench.mjs", &url, &chromium, &[("BENCH", mode)]);
     }
     data::ensure_data(&root)?;
     let mut args = vec!["run", "--release", "-q", "-p", "lab-cli", "--", "bench"];
@@ -184,7 +189,7 @@ fn main() -> Result<()> {
         Some("publish") => publish::publish(&dir_and_addr(&args[1..]).0),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  serve  set everything up, build the lab (release) and serve it on http://127.0.0.1:8080\n  dist   the release build of the lab into dist/\n  data   write the Fashion-MNIST IDX files to static/data/fashion-mnist/\n  test   run every test (what CI runs)\n  bench  throughput natively and in Chromium, load → data ready, wasm sizes (--load: only load and sizes; --setup: the set-up's phases and sizes)\n\n  serve-dist [DIR] [ADDR]  serve a built lab (default dist/, 127.0.0.1:8080) as it will be hosted\n  publish [DIR]            the hosting post-processing of a built lab alone (dist does it after Trunk)"
+                "usage: cargo xtask <command>\n\n  serve  set everything up, build the lab (release) and serve it on http://127.0.0.1:8080\n  dist   the release build of the lab into dist/\n  data   write the Fashion-MNIST IDX files to static/data/fashion-mnist/\n  test   run every test (what CI runs)\n  bench  throughput natively and in Chromium, load → data ready, wasm sizes (--load: only load and sizes; --setup: the set-up's phases and sizes; --soak: 50 runs with checkpoints, memory after each)\n\n  serve-dist [DIR] [ADDR]  serve a built lab (default dist/, 127.0.0.1:8080) as it will be hosted\n  publish [DIR]            the hosting post-processing of a built lab alone (dist does it after Trunk)"
             );
             std::process::exit(2)
         }

@@ -252,6 +252,9 @@ pub fn run_e2e(root: &Path, url: &str, chromium: &Path) -> Result<()> {
             "lab.test.mjs",
             "hosting.test.mjs",
             "robustness.test.mjs",
+            "chart.test.mjs",
+            "shell.test.mjs",
+            "runs.test.mjs",
         ])
         .env("LAB_URL", url)
         .env("LAB_DIST", root.join("dist/"))

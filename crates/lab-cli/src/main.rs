@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! lab train --config FILE [--data DIR] [--subset N] [--seed S] [--epochs N] [--backend flex|ndarray] [--save-weights FILE]
+//! lab evaluate --weights FILE.safetensors [--config FILE] [--data DIR] [--backend flex|ndarray]
 //! lab summary --config FILE
 //! lab bench [--backend flex|ndarray] [--steps N]
 //! lab tune --plan --max-epochs M --factor F [--iterations I]
@@ -10,6 +11,7 @@
 
 mod args;
 mod bench;
+mod evaluate;
 mod train;
 mod tune;
 
@@ -17,6 +19,7 @@ use args::Args;
 
 const USAGE: &str = "usage:
   lab train --config FILE [--data DIR] [--subset N] [--seed S] [--epochs N] [--backend flex|ndarray] [--save-weights FILE]
+  lab evaluate --weights FILE.safetensors [--config FILE] [--data DIR] [--backend flex|ndarray]
   lab summary --config FILE
   lab bench [--backend flex|ndarray] [--steps N]
   lab tune --plan --max-epochs M --factor F [--iterations I]
@@ -25,6 +28,7 @@ const USAGE: &str = "usage:
 fn main() {
     let result = Args::parse().and_then(|args| match args.command.as_str() {
         "train" => train::train(&args),
+        "evaluate" => evaluate::run(&args),
         "summary" => train::summary(&args),
         "bench" => bench::run(&args),
         "tune" => tune::run(&args),

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, anyhow};
 use futures::executor::block_on;
-use lab_engine::lab_spec::{Event, TrainingConfig};
+use lab_engine::lab_spec::{ClassificationReport, Event, TrainingConfig};
 use lab_engine::session::train_and_evaluate;
 use lab_engine::training::{Observer, RunOptions};
 use serde_json::json;
@@ -65,29 +65,17 @@ pub fn train(args: &Args) -> Result<()> {
     ))?;
     let (report, summary) = (&run.report, &run.outcome.summary);
     if let Some(path) = args.get("save-weights") {
-        let bytes = block_on(lab_engine::weights::to_bytes(
+        let bytes = block_on(lab_engine::weights::to_bytes_with_config(
             &run.outcome.model,
-            &config.model,
+            &config,
         ))?;
         std::fs::write(path, bytes).with_context(|| format!("writing {path}"))?;
     }
     eprintln!("{report}");
-    let per_class: Vec<_> = report
-        .per_class
-        .iter()
-        .map(|c| json!({"class": c.name, "precision": c.precision, "recall": c.recall, "f1": c.f1, "support": c.support}))
-        .collect();
     println!(
         "{}",
         json!({
-            "test": {
-                "accuracy": report.accuracy,
-                "loss": report.loss,
-                "macro_f1": report.macro_avg.f1,
-                "weighted_f1": report.weighted_avg.f1,
-                "confusion_matrix": report.confusion_matrix,
-                "per_class": per_class,
-            },
+            "test": test_json(report),
             "best_epoch": summary.best_epoch,
             "stopped_epoch": summary.stopped_epoch,
             "weights_epoch": summary.weights_epoch,
@@ -95,6 +83,23 @@ pub fn train(args: &Args) -> Result<()> {
         })
     );
     Ok(())
+}
+
+/// The test-set report as JSON (what `lab train` and `lab evaluate` print).
+pub fn test_json(report: &ClassificationReport) -> serde_json::Value {
+    let per_class: Vec<_> = report
+        .per_class
+        .iter()
+        .map(|c| json!({"class": c.name, "precision": c.precision, "recall": c.recall, "f1": c.f1, "support": c.support}))
+        .collect();
+    json!({
+        "accuracy": report.accuracy,
+        "loss": report.loss,
+        "macro_f1": report.macro_avg.f1,
+        "weighted_f1": report.weighted_avg.f1,
+        "confusion_matrix": report.confusion_matrix,
+        "per_class": per_class,
+    })
 }
 
 pub fn summary(args: &Args) -> Result<()> {

@@ -1,14 +1,19 @@
 //! The chart of every trial's objective per epoch, drawn with plotters (SVG backend): one line
 //! per trial coloured by bracket, a promoted trial joined to its parent by a dashed line, the
-//! best trial thick; with its legend.
+//! best trial thick; with its legend. The epoch axis ends at the last epoch trained (the
+//! configured epochs only while a trial still trains); a loss objective's axis is clipped
+//! when a trial diverged, and the chart says so (`crate::chart`).
 
 use std::collections::BTreeSet;
 
 use lab_spec::Monitor;
-use lab_spec::tuning::Trial;
+use lab_spec::tuning::{Trial, TrialStatus};
 use leptos::prelude::*;
 use plotters::prelude::*;
 
+use crate::chart::axes::{EpochSpan, axis_epochs, epoch_ticks};
+use crate::chart::draw::draw_epoch_ticks;
+use crate::chart::loss_axis::{LossAxis, RunLosses, loss_axis};
 use crate::components::chart::{css_color, run_color};
 use crate::trainer::SearchView;
 
@@ -20,12 +25,13 @@ const LINE: u32 = 2;
 const BEST_LINE: u32 = 4;
 const LINK: u32 = 1;
 
-/// The objective's range over every trial, padded by 8 % (0..1 when nothing is finite yet).
-fn value_range(trials: &[Trial], objective: Monitor) -> (f64, f64) {
+/// The objective's range over every trial, padded by 8 % (0..1 when nothing is finite yet);
+/// values above `cap` (a clipped loss axis) are left out.
+fn value_range(trials: &[Trial], objective: Monitor, cap: Option<f64>) -> (f64, f64) {
     let (mut lo, mut hi) = trials
         .iter()
         .flat_map(|t| t.history.values(objective).iter().copied())
-        .filter(|v| v.is_finite())
+        .filter(|v| v.is_finite() && cap.is_none_or(|c| *v <= c))
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
             (a.min(v), b.max(v))
         });
@@ -40,34 +46,65 @@ fn value_range(trials: &[Trial], objective: Monitor) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
-/// A trial's finite values at their absolute epochs: a promoted trial continues its parent, so
-/// its first epoch is `initial_epoch + 1`.
-fn points(t: &Trial, objective: Monitor) -> Vec<(f64, f64)> {
+/// A loss objective's axis over the trials (named "trial 0003"): clipped when one diverged.
+fn objective_axis(trials: &[Trial], objective: Monitor) -> Option<LossAxis> {
+    matches!(objective, Monitor::Loss | Monitor::ValLoss).then(|| {
+        loss_axis(
+            &trials
+                .iter()
+                .map(|t| RunLosses {
+                    name: format!("trial {}", t.id),
+                    epochs: t.history.values(objective).to_vec(),
+                    batches: Vec::new(),
+                })
+                .collect::<Vec<_>>(),
+        )
+    })
+}
+
+/// What the chart says about its value axis: which trial diverged and was clipped, which
+/// became NaN.
+pub fn trial_chart_note(trials: &[Trial], objective: Monitor) -> Option<String> {
+    objective_axis(trials, objective)?.note
+}
+
+/// The last epoch of the axis: the last epoch trained, or a running trial's target.
+fn last_epoch(trials: &[Trial], objective: Monitor) -> usize {
+    axis_epochs(trials.iter().map(|t| EpochSpan {
+        trained: t.initial_epoch + t.history.epochs().max(t.history.values(objective).len()),
+        configured: t.epochs,
+        running: t.status == TrialStatus::Running,
+    }))
+}
+
+/// A trial's finite values at their absolute epochs (a promoted trial continues its parent,
+/// so its first epoch is `initial_epoch + 1`), values above `cap` drawn at it.
+fn points(t: &Trial, objective: Monitor, cap: Option<f64>) -> Vec<(f64, f64)> {
     t.history
         .values(objective)
         .iter()
         .enumerate()
-        .filter(|(_, v)| v.is_finite())
-        .map(|(i, &v)| ((t.initial_epoch + i + 1) as f64, v))
+        .filter(|(_, v)| !v.is_nan() && (v.is_finite() || cap.is_some()))
+        .map(|(i, &v)| {
+            let v = cap.map_or(v, |c| v.min(c));
+            ((t.initial_epoch + i + 1) as f64, v)
+        })
         .collect()
 }
 
 /// Where a promoted trial's dashed link starts: its parent's value at the epoch it continues
 /// from.
-fn parent_point(t: &Trial, trials: &[Trial], objective: Monitor) -> Option<(f64, f64)> {
+fn parent_point(
+    t: &Trial,
+    trials: &[Trial],
+    objective: Monitor,
+    cap: Option<f64>,
+) -> Option<(f64, f64)> {
     let parent = trials.iter().find(|p| Some(&p.id) == t.parent.as_ref())?;
     let at = t.initial_epoch.checked_sub(parent.initial_epoch + 1)?;
     let v = *parent.history.values(objective).get(at)?;
-    v.is_finite().then_some((t.initial_epoch as f64, v))
-}
-
-/// An epoch tick's label: whole epochs only.
-fn epoch_label(x: &f64) -> String {
-    if (x - x.round()).abs() < 1e-6 {
-        format!("{x:.0}")
-    } else {
-        String::new()
-    }
+    (v.is_finite() || (cap.is_some() && !v.is_nan()))
+        .then_some((t.initial_epoch as f64, cap.map_or(v, |c| v.min(c))))
 }
 
 fn escape(text: &str) -> String {
@@ -115,8 +152,11 @@ pub fn trial_chart_svg(
     width: u32,
     height: u32,
 ) -> String {
-    let max_epoch = trials.iter().map(|t| t.epochs).max().unwrap_or(1).max(1);
-    let (lo, hi) = value_range(trials, objective);
+    let max_epoch = last_epoch(trials, objective);
+    let axis = objective_axis(trials, objective);
+    let cap = axis.as_ref().filter(|a| a.clipped).map(|a| a.top);
+    let (lo, hi) = value_range(trials, objective, cap);
+    let hi = cap.unwrap_or(hi);
     let mut drawn: Vec<&str> = Vec::new();
     let mut svg = String::new();
     {
@@ -135,20 +175,20 @@ pub fn trial_chart_svg(
                 .y_labels(6)
                 .label_style(("sans-serif", 11))
                 .axis_desc_style(("sans-serif", 12))
-                .x_labels(max_epoch.min(12) + 1)
-                .x_label_formatter(&epoch_label)
+                .x_labels(0)
                 .y_label_formatter(&|v| format!("{v:.3}"))
                 .bold_line_style(RGBColor(235, 235, 235))
                 .light_line_style(TRANSPARENT)
                 .axis_style(RGBColor(204, 204, 204))
                 .draw();
+            draw_epoch_ticks(&root, &mut chart, &epoch_ticks(max_epoch, 12), lo, hi);
             for t in trials {
                 let color = run_color(t.bracket);
-                let points = points(t, objective);
+                let points = points(t, objective, cap);
                 let Some(&first) = points.first() else {
                     continue;
                 };
-                if let Some(from) = parent_point(t, trials, objective) {
+                if let Some(from) = parent_point(t, trials, objective, cap) {
                     let _ = chart.draw_series(DashedLineSeries::new(
                         [from, first],
                         3,
@@ -189,8 +229,11 @@ pub(super) fn TrialChart(#[prop(into)] search: Signal<Option<SearchView>>) -> im
             WIDTH,
             HEIGHT,
         );
+        let note = trial_chart_note(&s.trials, s.config.objective);
         Some(view! {
-            <div class="chart" data-testid="trial-chart" data-trials=s.trials.len()>
+            <div class="chart" data-testid="trial-chart" data-trials=s.trials.len()
+                data-axis-epochs=last_epoch(&s.trials, s.config.objective)>
+                {note.map(|n| view! { <p class="chart-note" data-testid="trial-chart-note">{n}</p> })}
                 <div class="chart-svg" inner_html=svg></div>
                 <div class="legend">
                     <span class="legend-key">"one line per trial · dashed: a promoted trial continuing its parent · thick: the best"</span>
@@ -314,14 +357,17 @@ mod tests {
         assert!(dashes.iter().all(|d| d.2 == 2));
         // From the parent's value at epoch 2 to the promoted trial's first point, epoch 3.
         assert_eq!(
-            parent_point(&trials[2], &trials, Monitor::ValAccuracy),
+            parent_point(&trials[2], &trials, Monitor::ValAccuracy, None),
             Some((2.0, 0.80))
         );
         assert_eq!(
-            parent_point(&trials[1], &trials, Monitor::ValAccuracy),
+            parent_point(&trials[1], &trials, Monitor::ValAccuracy, None),
             None
         );
-        assert_eq!(points(&trials[2], Monitor::ValAccuracy)[0], (3.0, 0.83));
+        assert_eq!(
+            points(&trials[2], Monitor::ValAccuracy, None)[0],
+            (3.0, 0.83)
+        );
         // Without a promotion, no dashes.
         let svg = trial_chart_svg(&trials[..2], Monitor::ValAccuracy, None, 860, 280);
         assert!(!polylines(&svg).iter().any(|l| l.1 == LINK && l.0 == hex(1)));
@@ -350,12 +396,53 @@ mod tests {
     }
 
     #[test]
+    fn the_epoch_axis_ends_at_the_last_epoch_trained() {
+        let mut trials = search();
+        // Trial 0003 was asked for 9 epochs and stopped after 5.
+        trials[3].epochs = 9;
+        trials[3].status = TrialStatus::Stopped;
+        assert_eq!(last_epoch(&trials, Monitor::ValAccuracy), 5);
+        let svg = trial_chart_svg(&trials, Monitor::ValAccuracy, None, 860, 280);
+        assert!(svg.contains(">\n5\n</text>") && !svg.contains(">\n9\n</text>"));
+        // While it trains, the axis keeps room for its target.
+        trials[3].status = TrialStatus::Running;
+        assert_eq!(last_epoch(&trials, Monitor::ValAccuracy), 9);
+    }
+
+    #[test]
+    fn a_diverged_trial_clips_a_loss_axis_and_the_chart_says_so() {
+        let loss = |id: &str, values: &[f64]| {
+            let mut t = trial(id, 0, 0, None, &[]);
+            t.history.val_loss = values.to_vec();
+            t.status = TrialStatus::Completed;
+            t
+        };
+        let trials = vec![
+            loss("0000", &[0.5, 0.4, 0.38]),
+            loss("0001", &[0.55, 0.45, 0.4]),
+            loss("0002", &[640.0, 2.3, 2.3]),
+        ];
+        let note = trial_chart_note(&trials, Monitor::ValLoss).unwrap();
+        assert!(note.contains("trial 0002 (max 640) diverged"), "{note}");
+        let cap = objective_axis(&trials, Monitor::ValLoss).unwrap().top;
+        assert!(cap < 2.6);
+        assert_eq!(
+            points(&trials[2], Monitor::ValLoss, Some(cap))[0],
+            (1.0, cap)
+        );
+        let (_, hi) = value_range(&trials, Monitor::ValLoss, Some(cap));
+        assert!(hi < 2.6, "{hi}");
+        // An accuracy objective is never clipped.
+        assert_eq!(trial_chart_note(&search(), Monitor::ValAccuracy), None);
+    }
+
+    #[test]
     fn the_value_range_is_padded_and_never_empty() {
-        assert_eq!(value_range(&[], Monitor::ValAccuracy), (-0.08, 1.08));
+        assert_eq!(value_range(&[], Monitor::ValAccuracy, None), (-0.08, 1.08));
         let flat = [trial("0000", 0, 0, None, &[0.5, 0.5, f64::NAN])];
-        let (lo, hi) = value_range(&flat, Monitor::ValAccuracy);
+        let (lo, hi) = value_range(&flat, Monitor::ValAccuracy, None);
         assert!(lo < 0.49 && hi > 0.51);
-        let (lo, hi) = value_range(&search(), Monitor::ValAccuracy);
+        let (lo, hi) = value_range(&search(), Monitor::ValAccuracy, None);
         assert!(
             (lo - (0.6 - 0.26 * 0.08)).abs() < 1e-12 && (hi - (0.86 + 0.26 * 0.08)).abs() < 1e-12
         );

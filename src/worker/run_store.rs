@@ -1,0 +1,319 @@
+//! What the worker keeps of its finished runs for their drill-downs ("Use the best checkpoint",
+//! a confusion-matrix cell's images), with a bounded life: the best checkpoints of the newest
+//! [`CHECKPOINT_RUNS`] runs within [`CHECKPOINT_BYTES`], the predictions of the newest
+//! [`PREDICTION_RUNS`]. The oldest go first. A request for what was dropped is answered in
+//! plain words, saying what the lab keeps and that training the run again brings it back.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use lab_engine::data::Normalizer;
+use lab_engine::training::Checkpoint;
+use lab_spec::{InputKind, ModelSpec};
+
+/// A megabyte as the worker states sizes: 10^6 bytes.
+pub const MB: usize = 1_000_000;
+/// The most checkpoint weights kept, over all runs (the newest run's is always kept: the
+/// lab's parameter limit makes one at most 200 MB).
+pub const CHECKPOINT_BYTES: usize = 256 * MB;
+/// The most runs whose best checkpoint is kept.
+pub const CHECKPOINT_RUNS: usize = 20;
+/// The most runs whose predictions are kept (10,000 bytes each, one per test image).
+pub const PREDICTION_RUNS: usize = 200;
+
+/// How much the store keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub checkpoint_bytes: usize,
+    pub checkpoint_runs: usize,
+    pub prediction_runs: usize,
+}
+
+impl Limits {
+    /// What the lab keeps.
+    pub const LAB: Limits = Limits {
+        checkpoint_bytes: CHECKPOINT_BYTES,
+        checkpoint_runs: CHECKPOINT_RUNS,
+        prediction_runs: PREDICTION_RUNS,
+    };
+}
+
+/// What a finished run leaves for the drill-downs: the confusion matrix's images and "Use the
+/// best checkpoint".
+pub struct RunStore {
+    pub input: InputKind,
+    pub normalizer: Normalizer,
+    /// The predicted class of every test image.
+    pub predictions: Vec<u8>,
+    pub checkpoint: Option<Checkpoint>,
+    pub spec: ModelSpec,
+    /// Trained on the CPU (its checkpoint is evaluated there too).
+    pub cpu: bool,
+}
+
+/// A kept run and whether its checkpoint was dropped to make room.
+struct Entry {
+    run: u32,
+    store: RunStore,
+    checkpoint_dropped: bool,
+}
+
+/// The finished runs, oldest first, within [`Limits`].
+pub struct Runs {
+    limits: Limits,
+    entries: VecDeque<Entry>,
+    /// Runs dropped whole (their predictions too).
+    forgotten: BTreeSet<u32>,
+}
+
+impl Default for Runs {
+    fn default() -> Self {
+        Self::new(Limits::LAB)
+    }
+}
+
+fn checkpoint_bytes(store: &RunStore) -> usize {
+    store.checkpoint.as_ref().map_or(0, |c| c.bytes.len())
+}
+
+impl Runs {
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            entries: VecDeque::new(),
+            forgotten: BTreeSet::new(),
+        }
+    }
+
+    /// Keeps run `run` as the newest (replacing an older store of the same number), then drops
+    /// the oldest checkpoints beyond the limits, and the oldest runs beyond
+    /// [`Limits::prediction_runs`].
+    pub fn insert(&mut self, run: u32, store: RunStore) {
+        self.entries.retain(|e| e.run != run);
+        self.forgotten.remove(&run);
+        self.entries.push_back(Entry {
+            run,
+            store,
+            checkpoint_dropped: false,
+        });
+        while self.over_checkpoint_limits() {
+            // The oldest checkpoint, never the newest run's.
+            let newest = self.entries.len() - 1;
+            let Some(oldest) = self
+                .entries
+                .iter_mut()
+                .take(newest)
+                .find(|e| e.store.checkpoint.is_some())
+            else {
+                break;
+            };
+            oldest.store.checkpoint = None;
+            oldest.checkpoint_dropped = true;
+        }
+        while self.entries.len() > self.limits.prediction_runs.max(1) {
+            if let Some(gone) = self.entries.pop_front() {
+                self.forgotten.insert(gone.run);
+            }
+        }
+    }
+
+    fn over_checkpoint_limits(&self) -> bool {
+        let (count, bytes) = self.checkpoints_kept();
+        count > self.limits.checkpoint_runs || bytes > self.limits.checkpoint_bytes
+    }
+
+    /// How many checkpoints are kept, and their bytes.
+    pub fn checkpoints_kept(&self) -> (usize, usize) {
+        self.entries
+            .iter()
+            .filter(|e| e.store.checkpoint.is_some())
+            .fold((0, 0), |(n, bytes), e| {
+                (n + 1, bytes + checkpoint_bytes(&e.store))
+            })
+    }
+
+    fn entry(&self, run: u32) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.run == run)
+    }
+
+    /// Run `run` with its best checkpoint, or why there is none, in the learner's words.
+    pub fn checkpoint(&self, run: u32) -> Result<(&RunStore, &Checkpoint), String> {
+        if self.forgotten.contains(&run) {
+            return Err(self.checkpoint_dropped());
+        }
+        let entry = self.entry(run).ok_or("no finished run with that number")?;
+        match &entry.store.checkpoint {
+            Some(checkpoint) => Ok((&entry.store, checkpoint)),
+            None if entry.checkpoint_dropped => Err(self.checkpoint_dropped()),
+            None => Err("this run kept no checkpoint (turn ModelCheckpoint on)".into()),
+        }
+    }
+
+    /// Run `run`'s predictions on the test set, or why they are gone, in the learner's words.
+    pub fn predictions(&self, run: u32) -> Result<&RunStore, String> {
+        if self.forgotten.contains(&run) {
+            return Err(format!(
+                "this run's predictions are no longer kept: the lab keeps those of the newest \
+                 {} runs; train it again to see its misclassified images",
+                self.limits.prediction_runs
+            ));
+        }
+        self.entry(run)
+            .map(|e| &e.store)
+            .ok_or_else(|| "no finished run with that number".into())
+    }
+
+    /// What a request for a dropped checkpoint is told.
+    fn checkpoint_dropped(&self) -> String {
+        format!(
+            "this run's best checkpoint is no longer kept: the lab keeps the best checkpoints of \
+             the newest {} runs ({} MB at most); train it again to get it back",
+            self.limits.checkpoint_runs,
+            self.limits.checkpoint_bytes / MB
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lab_spec::Normalization;
+
+    /// A stored run whose checkpoint (if any) has `bytes` bytes.
+    fn stored(checkpoint: Option<usize>) -> RunStore {
+        RunStore {
+            input: InputKind::Flat,
+            normalizer: Normalizer::fit(Normalization::Scale, &Default::default()),
+            predictions: vec![1, 2, 3],
+            checkpoint: checkpoint.map(|bytes| Checkpoint {
+                epoch: 1,
+                monitor: "val_loss".into(),
+                value: 0.5,
+                bytes: vec![0; bytes],
+            }),
+            spec: ModelSpec::baseline(),
+            cpu: true,
+        }
+    }
+
+    fn limits(bytes: usize, runs: usize, predictions: usize) -> Limits {
+        Limits {
+            checkpoint_bytes: bytes,
+            checkpoint_runs: runs,
+            prediction_runs: predictions,
+        }
+    }
+
+    fn kept(runs: &Runs, ids: impl IntoIterator<Item = u32>) -> Vec<u32> {
+        ids.into_iter()
+            .filter(|&id| runs.checkpoint(id).is_ok())
+            .collect()
+    }
+
+    #[test]
+    fn the_lab_keeps_256_mb_of_checkpoints_of_20_runs_and_200_runs_of_predictions() {
+        assert_eq!(Limits::LAB, limits(256_000_000, 20, 200));
+        // The largest model the lab allows fits on its own.
+        assert!(lab_spec::limits::MAX_PARAMS * 4 < CHECKPOINT_BYTES as u64);
+        // The 21st run's checkpoint pushes out the first's; the message says what is kept.
+        let mut runs = Runs::default();
+        for id in 1..=21 {
+            runs.insert(id, stored(Some(8)));
+        }
+        assert_eq!(runs.checkpoints_kept(), (20, 160));
+        assert_eq!(
+            runs.checkpoint(1).err().unwrap(),
+            "this run's best checkpoint is no longer kept: the lab keeps the best checkpoints of \
+             the newest 20 runs (256 MB at most); train it again to get it back"
+        );
+        assert!(runs.checkpoint(2).is_ok());
+    }
+
+    #[test]
+    fn the_oldest_checkpoints_go_first_when_the_bytes_run_out() {
+        let mut runs = Runs::new(limits(100, 10, 10));
+        for id in 1..=3 {
+            runs.insert(id, stored(Some(40)));
+        }
+        // 120 bytes > 100: run 1's checkpoint goes, its predictions stay.
+        assert_eq!(kept(&runs, 1..=3), [2, 3]);
+        assert_eq!(runs.checkpoints_kept(), (2, 80));
+        assert_eq!(runs.predictions(1).unwrap().predictions, [1, 2, 3]);
+        assert!(
+            runs.checkpoint(1)
+                .err()
+                .unwrap()
+                .starts_with("this run's best checkpoint is no longer kept")
+        );
+        // A big one pushes out all older ones; runs without a checkpoint take no room.
+        runs.insert(4, stored(None));
+        runs.insert(5, stored(Some(90)));
+        assert_eq!(kept(&runs, 1..=5), [5]);
+        assert_eq!(runs.checkpoints_kept(), (1, 90));
+        assert_eq!(
+            runs.checkpoint(4).err().unwrap(),
+            "this run kept no checkpoint (turn ModelCheckpoint on)"
+        );
+    }
+
+    #[test]
+    fn the_newest_runs_checkpoint_is_kept_even_alone_over_the_budget() {
+        let mut runs = Runs::new(limits(100, 10, 10));
+        runs.insert(1, stored(Some(30)));
+        runs.insert(2, stored(Some(150)));
+        assert_eq!(kept(&runs, 1..=2), [2]);
+        assert_eq!(runs.checkpoints_kept(), (1, 150));
+    }
+
+    #[test]
+    fn at_most_n_checkpoints_are_kept() {
+        let mut runs = Runs::new(limits(usize::MAX, 3, 10));
+        for id in 1..=5 {
+            runs.insert(id, stored(Some(1)));
+        }
+        assert_eq!(kept(&runs, 1..=5), [3, 4, 5]);
+        assert_eq!(runs.checkpoints_kept(), (3, 3));
+    }
+
+    #[test]
+    fn the_oldest_runs_are_forgotten_beyond_the_predictions_limit() {
+        let mut runs = Runs::new(limits(usize::MAX, 10, 3));
+        for id in 10..15 {
+            runs.insert(id, stored(Some(1)));
+        }
+        assert_eq!(runs.entries.len(), 3);
+        assert!(runs.predictions(12).is_ok());
+        assert_eq!(
+            runs.predictions(11).err().unwrap(),
+            "this run's predictions are no longer kept: the lab keeps those of the newest 3 \
+             runs; train it again to see its misclassified images"
+        );
+        assert!(
+            runs.checkpoint(10)
+                .err()
+                .unwrap()
+                .starts_with("this run's best checkpoint is no longer kept")
+        );
+        // A number the worker never saw.
+        assert_eq!(
+            runs.predictions(99).err().unwrap(),
+            "no finished run with that number"
+        );
+        assert_eq!(
+            runs.checkpoint(99).err().unwrap(),
+            "no finished run with that number"
+        );
+    }
+
+    #[test]
+    fn a_run_stored_again_becomes_the_newest() {
+        let mut runs = Runs::new(limits(100, 2, 10));
+        runs.insert(1, stored(Some(10)));
+        runs.insert(2, stored(Some(10)));
+        runs.insert(1, stored(Some(20)));
+        runs.insert(3, stored(Some(10)));
+        // Run 1 was stored after run 2: run 2's checkpoint is the oldest.
+        assert_eq!(kept(&runs, 1..=3), [1, 3]);
+        assert_eq!(runs.entries.len(), 3);
+        assert_eq!(runs.checkpoint(1).unwrap().1.bytes.len(), 20);
+    }
+}
