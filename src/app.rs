@@ -13,7 +13,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::components::data_status::{DataLink, DataStatus};
+use crate::components::my_runs::MyRuns;
 use crate::exercises::{self, EXERCISE_STEPS};
+use crate::form_restore;
 use crate::logic::{Route, url_overrides};
 use crate::presets;
 use crate::progress::Progress;
@@ -106,6 +108,27 @@ pub fn App() -> impl IntoView {
     let retrain_config = RwSignal::new(presets::regularized());
     // What every run gets from the URL: the quick-run subset and epochs.
     let quick = Memo::new(move |_| overrides.get().quick_run());
+    // Once the stored runs are back: each form of steps 5–8 shows its latest run's config
+    // (not the link's step when its `cfg` sets that form).
+    let link_step = url_overrides(&initial)
+        .is_ok_and(|o| o.config.is_some())
+        .then_some(initial.step);
+    let forms_restored = StoredValue::new(false);
+    Effect::new(move |_| {
+        if !trainer.saved.loaded.get() || forms_restored.get_value() {
+            return;
+        }
+        forms_restored.set_value(true);
+        let forms = trainer
+            .runs
+            .with_untracked(|runs| form_restore::restored_forms(runs, link_step));
+        for (step, config) in forms {
+            match step {
+                5..=7 => configs[usize::from(step - 5)].set(config),
+                _ => retrain_config.set(config),
+            }
+        }
+    });
 
     Effect::new(move |_| {
         let passed: Vec<u8> = trainer.runs.with(|runs| {
@@ -119,6 +142,10 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    // Below 1000 px the step list folds under a button (style/main.css); picking a step folds
+    // it, and Escape folds it with the focus back on the button.
+    let nav_open = RwSignal::new(false);
+    let nav_toggle = NodeRef::<leptos::html::Button>::new();
     let nav = move || {
         let step = route.get().step;
         STEPS
@@ -129,7 +156,7 @@ pub fn App() -> impl IntoView {
                 let done = move || progress.done.with(|d| d.contains(&n));
                 view! {
                     <li class:active=step == n>
-                        <a href=format!("#/step/{n}") data-testid=format!("nav-step-{n}")>
+                        <a href=format!("#/step/{n}") data-testid=format!("nav-step-{n}") on:click=move |_| nav_open.set(false)>
                             <span class="num">{n}</span>
                             {*name}
                             <span class="done" data-testid=format!("done-{n}")>{move || if done() { " ✓" } else { "" }}</span>
@@ -190,12 +217,29 @@ pub fn App() -> impl IntoView {
             <BackendBadge trainer />
         </header>
         <div class="layout">
-            <nav><ol>{nav}</ol></nav>
+            <nav class:open=move || nav_open.get() aria-label="Steps"
+                on:keydown=move |ev| if ev.key() == "Escape" && nav_open.get_untracked() {
+                    nav_open.set(false);
+                    if let Some(b) = nav_toggle.get_untracked() { let _ = b.focus(); }
+                }>
+                <button type="button" class="nav-toggle" data-testid="nav-toggle" aria-controls="step-list" node_ref=nav_toggle
+                    aria-expanded=move || if nav_open.get() { "true" } else { "false" }
+                    on:click=move |_| nav_open.update(|open| *open = !*open)>
+                    <span class="nav-icon" aria-hidden="true">"☰"</span>
+                    {move || {
+                        let s = route.get().step;
+                        let name = STEPS.get(usize::from(s).saturating_sub(1)).copied().unwrap_or("");
+                        format!("Steps · {s} of {}: {name}", STEPS.len())
+                    }}
+                </button>
+                <ol id="step-list" data-testid="step-list">{nav}</ol>
+            </nav>
             <main>
                 {move || notice.get().map(|n| view! { <p class="route-notice" data-testid="route-notice">{n}</p> })}
                 {move || url_error().map(|e| view! { <p class="error" data-testid="url-error">{e}</p> })}
                 {move || trainer.session_error.get().map(|e| view! { <p class="error" data-testid="session-error">{e}</p> })}
                 {move || trainer.save_error.get().map(|e| view! { <p class="error" data-testid="save-error">{e}</p> })}
+                <MyRuns trainer />
                 <DataStatus trainer linked />
                 {page}
             </main>

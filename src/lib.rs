@@ -7,6 +7,8 @@ pub mod app;
 pub mod chart;
 pub mod components;
 pub mod exercises;
+pub mod experiments;
+pub mod form_restore;
 pub mod logic;
 pub mod presets;
 pub mod progress;

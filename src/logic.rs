@@ -252,17 +252,67 @@ pub fn format_duration(seconds: f64) -> String {
     }
 }
 
-/// Seconds left, from the progress so far.
+/// Batches a run trains before its pace is taken: the first ones also pay for the set-up
+/// (data, the model, WebGPU's kernels) and would make the estimate far too long.
+pub const PACE_AFTER_BATCHES: usize = 3;
+
+/// Where a run's pace is measured from: the first progress seen after its first
+/// [`PACE_AFTER_BATCHES`] batches (its time in ms and the run's batch count then).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PaceMark {
+    pub run: u32,
+    pub at_ms: f64,
+    pub batch: usize,
+}
+
+/// What the ETA says.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Eta {
+    /// The run's own pace is not measured yet.
+    Estimating,
+    /// Seconds left.
+    Left(f64),
+}
+
+impl Eta {
+    pub fn text(self) -> String {
+        match self {
+            Eta::Estimating => "estimating…".into(),
+            Eta::Left(s) => format_duration(s),
+        }
+    }
+}
+
+/// Seconds left of run `run`, from the pace of its own batches since `mark` (set here at the
+/// first progress after [`PACE_AFTER_BATCHES`] batches; a mark of another run is replaced).
+/// The pace includes the validation between epochs; it is `epochs` epochs of `p.batches`.
 pub fn eta(
-    epoch: usize,
+    mark: &mut Option<PaceMark>,
+    run: u32,
+    now_ms: f64,
+    p: &lab_spec::BatchProgress,
     epochs: usize,
-    batch: usize,
-    batches: usize,
-    elapsed_s: f64,
-) -> Option<f64> {
-    let done = (epoch.saturating_sub(1) * batches + batch) as f64;
-    let total = (epochs * batches) as f64;
-    (done > 0.0 && total >= done).then(|| elapsed_s / done * (total - done))
+) -> Eta {
+    let done = p.epoch.saturating_sub(1) * p.batches + p.batch;
+    let total = epochs.max(p.epoch) * p.batches;
+    if mark.is_some_and(|m| m.run != run || m.batch > done) {
+        *mark = None;
+    }
+    let Some(m) = *mark else {
+        if done >= PACE_AFTER_BATCHES.min(total) {
+            *mark = Some(PaceMark {
+                run,
+                at_ms: now_ms,
+                batch: done,
+            });
+        }
+        return Eta::Estimating;
+    };
+    let (batches, ms) = (done - m.batch, now_ms - m.at_ms);
+    if batches == 0 || ms <= 0.0 {
+        return Eta::Estimating;
+    }
+    Eta::Left(ms / 1000.0 / batches as f64 * total.saturating_sub(done) as f64)
 }
 
 #[cfg(test)]
@@ -381,8 +431,61 @@ mod tests {
     fn durations_and_eta() {
         assert_eq!(format_duration(65.2), "1 min 05 s");
         assert_eq!(format_duration(3.4), "3 s");
-        assert_eq!(eta(1, 2, 5, 10, 5.0), Some(15.0));
-        assert_eq!(eta(1, 2, 0, 10, 0.0), None);
+    }
+
+    fn at(epoch: usize, batch: usize) -> lab_spec::BatchProgress {
+        lab_spec::BatchProgress {
+            epoch,
+            batch,
+            batches: 100,
+            loss: 1.0,
+            samples_per_s: 0.0,
+            ms_per_batch: 0.0,
+        }
+    }
+
+    #[test]
+    fn the_eta_waits_for_the_runs_own_pace_then_follows_it() {
+        let mut mark = None;
+        // The first batch took 5 s (set-up): extrapolating it would say 16 min for 2 epochs.
+        assert_eq!(eta(&mut mark, 1, 5_000.0, &at(1, 1), 2), Eta::Estimating);
+        assert_eq!(mark, None);
+        assert_eq!(eta(&mut mark, 1, 5_100.0, &at(1, 3), 2), Eta::Estimating);
+        assert_eq!(mark.map(|m| m.batch), Some(3));
+        // Then 10 ms a batch: 50 batches in 0.5 s, 147 left.
+        let Eta::Left(s) = eta(&mut mark, 1, 5_600.0, &at(1, 53), 2) else {
+            panic!("no estimate after 53 batches")
+        };
+        assert!((s - 1.47).abs() < 1e-9, "{s}");
+        assert_eq!(Eta::Left(s).text(), "1 s");
+        // Into the second epoch (the validation between them counts in the pace).
+        let Eta::Left(s) = eta(&mut mark, 1, 7_100.0, &at(2, 50), 2) else {
+            panic!()
+        };
+        assert!((s - 50.0 * 2.0 / 147.0).abs() < 1e-9, "{s}");
+        assert_eq!(Eta::Estimating.text(), "estimating…");
+    }
+
+    #[test]
+    fn another_run_measures_its_own_pace() {
+        let mut mark = None;
+        eta(&mut mark, 1, 0.0, &at(1, 10), 2);
+        assert!(matches!(
+            eta(&mut mark, 1, 100.0, &at(1, 20), 2),
+            Eta::Left(_)
+        ));
+        assert_eq!(eta(&mut mark, 2, 200.0, &at(1, 10), 2), Eta::Estimating);
+        assert_eq!(mark.map(|m| m.run), Some(2));
+        // One-batch epochs: the pace is taken from the third epoch's batch on.
+        let mut mark = None;
+        let one = |epoch| lab_spec::BatchProgress {
+            batches: 1,
+            ..at(epoch, 1)
+        };
+        assert_eq!(eta(&mut mark, 3, 0.0, &one(1), 5), Eta::Estimating);
+        assert_eq!(mark, None);
+        eta(&mut mark, 3, 1_000.0, &one(3), 5);
+        assert_eq!(eta(&mut mark, 3, 2_000.0, &one(4), 5), Eta::Left(1.0));
     }
 
     #[test]

@@ -391,6 +391,10 @@ fn KnobInput(
     }
 }
 
+/// Why step 5's optimizer menu cannot be changed.
+pub const OPTIMIZER_NOTE: &str = "The optimizer is fixed here: step 5's baseline uses the \
+    notebook's optimizer (Adam); step 6 lets you change it.";
+
 /// An edit that is not typed (a select, a checkbox, adding or removing a layer).
 type Edit = Box<dyn FnOnce(&mut TrainingConfig) -> Result<(), ConfigError>>;
 
@@ -462,6 +466,8 @@ pub fn ConfigEditor(
                 <span>"optimizer"</span>
                 <select
                     data-testid="optimizer"
+                    aria-describedby=(level == Level::Baseline).then_some("optimizer-note")
+                    title=(level == Level::Baseline).then_some(OPTIMIZER_NOTE)
                     prop:disabled=move || disabled.get() || level == Level::Baseline
                     prop:value=move || config.with(|c| c.optimizer.name().to_string())
                     on:change=move |ev| {
@@ -483,6 +489,9 @@ pub fn ConfigEditor(
                 </select>
             </label>
         </div>
+        {(level == Level::Baseline).then(|| view! {
+            <p class="hint" id="optimizer-note" data-testid="optimizer-note">{OPTIMIZER_NOTE}</p>
+        })}
     };
     let layers = (level != Level::Baseline)
         .then(|| view! { <LayersEditor config level disabled typed on_change edit=edit /> });
@@ -840,6 +849,12 @@ mod tests {
             "batch_size: this model needs 2.5 GB per batch of 2,048; the lab allows 1 GB — \
              lower batch_size or the layer sizes"
         );
+    }
+
+    #[test]
+    fn step_5s_optimizer_note_names_the_baselines_optimizer() {
+        assert_eq!(crate::presets::baseline().optimizer.name(), "adam");
+        assert!(OPTIMIZER_NOTE.contains("(Adam)"));
     }
 
     #[test]

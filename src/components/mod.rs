@@ -4,9 +4,14 @@ pub mod action_note;
 pub mod builder;
 pub mod chart;
 pub mod data_status;
+pub mod experiments;
+pub mod exports;
+pub mod my_runs;
+pub mod predictions;
 pub mod results;
 pub mod run_panel;
 pub mod tuner;
+pub mod weights_panel;
 
 use leptos::html::Canvas;
 use leptos::prelude::*;

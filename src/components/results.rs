@@ -1,5 +1,7 @@
-//! Test-set results: accuracy, macro-F1, the confusion-matrix heatmap (click a cell to see
-//! those test images), the per-class table and the model summary.
+//! Test-set results: accuracy, macro-F1 (the learner's success metric of step 2 marked), the
+//! confusion-matrix heatmap (a cell's button shows those test images: the selected cell is
+//! marked, the previous images go at once, "loading…" until they come), the per-class table
+//! and the model summary.
 
 use lab_spec::dataset::CLASS_NAMES;
 use lab_spec::{ClassificationReport, Summary};
@@ -14,7 +16,16 @@ pub fn Results(
     run: u32,
     report: ClassificationReport,
     #[prop(optional, into)] title: String,
+    /// The learner's success metric (step 2): "accuracy" or "macro_f1".
+    #[prop(optional, into)]
+    metric: Option<Signal<String>>,
 ) -> impl IntoView {
+    // The cell whose images are asked for or shown: (true class, predicted class).
+    let selected = RwSignal::new(None::<(u8, u8)>);
+    let pick = move |cell: (u8, u8)| {
+        selected.set(Some(cell));
+        trainer.misclassified(run, cell.0, cell.1);
+    };
     let max_off = report
         .confusion_matrix
         .iter()
@@ -39,51 +50,104 @@ pub fn Results(
                     .enumerate()
                     .map(|(p, &v)| {
                         let total: usize = row.iter().sum::<usize>().max(1);
-                        let shade = if p == t { v as f64 / total as f64 } else { v as f64 / max_off as f64 };
+                        let shade = if p == t {
+                            v as f64 / total as f64
+                        } else {
+                            v as f64 / max_off as f64
+                        };
                         let bg = if p == t {
                             format!("rgba(44,160,44,{:.2})", 0.15 + 0.6 * shade)
                         } else {
                             format!("rgba(214,39,40,{:.2})", 0.75 * shade)
                         };
                         let clickable = p != t && v > 0;
+                        let cell = (t as u8, p as u8);
+                        let is_selected = move || selected.get() == Some(cell);
+                        let what = format!(
+                            "true {} predicted as {}: {v}",
+                            CLASS_NAMES[t], CLASS_NAMES[p]
+                        );
+                        // A button (Tab, Enter and Space) in each cell that has images to show.
+                        let content = if clickable {
+                            view! {
+                                <button type="button" class="cm-button" aria-label=what.clone()
+                                    aria-pressed=move || is_selected().to_string()
+                                    on:click=move |_| pick(cell)>{v}</button>
+                            }
+                            .into_any()
+                        } else {
+                            view! { {v} }.into_any()
+                        };
                         view! {
                             <td
                                 class="cm-cell"
                                 class:clickable=clickable
+                                class:selected=is_selected
+                                data-count=v
                                 style=format!("background: {bg}")
-                                title=format!("true {} predicted as {}: {v}", CLASS_NAMES[t], CLASS_NAMES[p])
-                                on:click=move |_| if clickable { trainer.misclassified(run, t as u8, p as u8) }
+                                title=what
                             >
-                                {v}
+                                {content}
                             </td>
                         }
                     })
                     .collect_view();
-                view! { <tr><th class="cm-row">{CLASS_NAMES[t]}</th>{tds}</tr> }
+                view! { <tr><th class="cm-row" scope="row">{CLASS_NAMES[t]}</th>{tds}</tr> }
             })
             .collect_view()
     };
+    let counts = report.confusion_matrix.clone();
     let shown = move || {
-        trainer.cell_images.get().filter(|c| c.run == run).map(|c| {
+        let (actual, predicted) = selected.get()?;
+        let count = counts
+            .get(actual as usize)
+            .and_then(|row| row.get(predicted as usize))
+            .copied()
+            .unwrap_or(0);
+        let images = trainer
+            .cell_images
+            .get()
+            .filter(|c| (c.run, c.actual, c.predicted) == (run, actual, predicted));
+        let Some(c) = images else {
+            return Some(view! {
+                <div class="cell-images loading" data-testid="misclassified-loading" aria-live="polite">
+                    <p>{loading_text(actual, predicted)}</p>
+                </div>
+            }
+            .into_any());
+        };
+        if c.images.is_empty() {
             let restored = trainer
                 .runs
                 .with(|rs| rs.iter().any(|r| r.id == run && r.restored));
-            if restored && c.images.is_empty() {
-                return view! {
-                    <div class="cell-images" data-testid="misclassified">
-                        <p>"This run's predictions were lost with the reload; train it again to see its misclassified images."</p>
-                    </div>
+            let why = if restored {
+                "This run's predictions were lost with the reload; train it again to see its misclassified images."
+            } else {
+                "The lab no longer keeps this run's predictions; train it again to see its misclassified images."
+            };
+            return Some(
+                view! {
+                    <div class="cell-images" data-testid="misclassified"><p>{why}</p></div>
                 }
-                .into_any();
-            }
-            view! {
-                <div class="cell-images" data-testid="misclassified">
-                    <p>{format!("{} test images of {} predicted as {}:", c.images.len(), CLASS_NAMES[c.actual as usize], CLASS_NAMES[c.predicted as usize])}</p>
-                    <div class="digits">{c.images.into_iter().map(|px| view! { <Digit pixels=px /> }).collect_view()}</div>
-                </div>
-            }
-            .into_any()
+                .into_any(),
+            );
+        }
+        Some(view! {
+            <div class="cell-images" data-testid="misclassified" aria-live="polite">
+                <p data-testid="misclassified-count">{cell_text(c.images.len(), count, actual, predicted)}</p>
+                <div class="digits">{c.images.into_iter().map(|px| view! { <Digit pixels=px /> }).collect_view()}</div>
+            </div>
+        }
+        .into_any())
+    };
+    // The learner's success metric is marked; "accuracy" when none is given.
+    let chosen = move |name: &str| metric.map_or(name == "accuracy", |m| m.get() == name);
+    let star = move |name: &'static str| {
+        move || {
+            chosen(name).then(|| view! {
+            <span class="chosen-star" data-testid="chosen-metric">"★ your success metric"</span>
         })
+        }
     };
     let per_class = report
         .per_class
@@ -104,13 +168,15 @@ pub fn Results(
         <section class="results">
             <h3>{if title.is_empty() { "Test set".to_string() } else { title }}</h3>
             <div class="metrics">
-                <div class="metric">
+                <div class="metric" class:chosen=move || chosen("accuracy")>
                     <span class="metric-name">"test accuracy"</span>
                     <span class="metric-value" data-testid="test-accuracy">{format!("{:.4}", report.accuracy)}</span>
+                    {star("accuracy")}
                 </div>
-                <div class="metric">
+                <div class="metric" class:chosen=move || chosen("macro_f1")>
                     <span class="metric-name">"macro-F1"</span>
                     <span class="metric-value" data-testid="macro-f1">{format!("{:.4}", report.macro_avg.f1)}</span>
+                    {star("macro_f1")}
                 </div>
                 <div class="metric">
                     <span class="metric-name">"test loss"</span>
@@ -120,32 +186,52 @@ pub fn Results(
             <div class="result-grid">
                 <div>
                     <h4>"Confusion matrix (rows: true class, columns: predicted)"</h4>
-                    <table class="confusion" data-testid="confusion-matrix">
-                        <thead><tr><th></th>{CLASS_NAMES.iter().map(|n| view! { <th class="cm-col" title=*n>{short(n)}</th> }).collect_view()}</tr></thead>
-                        <tbody>{cells}</tbody>
-                    </table>
-                    <p class="hint">"Click a red cell to see those misclassified test images."</p>
+                    // The columns' full class names, written upwards; the table scrolls in its
+                    // own box when the window is narrow.
+                    <div class="table-scroll">
+                        <table class="confusion" data-testid="confusion-matrix">
+                            <thead><tr><th></th>{CLASS_NAMES.iter().map(|n| view! { <th class="cm-col" scope="col" title=*n><span>{*n}</span></th> }).collect_view()}</tr></thead>
+                            <tbody>{cells}</tbody>
+                        </table>
+                    </div>
+                    <p class="hint">"Click a red cell (or Tab to it and press Enter) to see those misclassified test images."</p>
                     {shown}
                 </div>
                 <div>
                     <h4>"Per class"</h4>
-                    <table class="report" data-testid="per-class">
-                        <thead><tr><th>"class"</th><th>"precision"</th><th>"recall"</th><th>"F1"</th><th>"support"</th></tr></thead>
-                        <tbody>{per_class}</tbody>
-                    </table>
+                    <div class="table-scroll">
+                        <table class="report" data-testid="per-class">
+                            <thead><tr><th>"class"</th><th>"precision"</th><th>"recall"</th><th>"F1"</th><th>"support"</th></tr></thead>
+                            <tbody>{per_class}</tbody>
+                        </table>
+                    </div>
                 </div>
             </div>
         </section>
     }
 }
 
-fn short(name: &str) -> String {
-    name.split(['/', ' '])
-        .next()
-        .unwrap_or(name)
-        .chars()
-        .take(6)
-        .collect()
+/// What is said while a cell's images are on their way.
+fn loading_text(actual: u8, predicted: u8) -> String {
+    format!(
+        "loading the images of {} → {}…",
+        class_name(actual),
+        class_name(predicted)
+    )
+}
+
+/// "24 of 121 test images of T-shirt/top predicted as Shirt:" (`shown` of the cell's `count`).
+fn cell_text(shown: usize, count: usize, actual: u8, predicted: u8) -> String {
+    let (a, p) = (class_name(actual), class_name(predicted));
+    match (shown, count) {
+        (1, 1) => format!("the one test image of {a} predicted as {p}:"),
+        _ if shown >= count => format!("all {count} test images of {a} predicted as {p}:"),
+        _ => format!("{shown} of {count} test images of {a} predicted as {p} (the first {shown}):"),
+    }
+}
+
+fn class_name(class: u8) -> &'static str {
+    CLASS_NAMES.get(class as usize).copied().unwrap_or("?")
 }
 
 /// A Keras-style model summary table.
@@ -165,13 +251,42 @@ pub fn SummaryTable(summary: Summary) -> impl IntoView {
         })
         .collect_view();
     view! {
+        <div class="table-scroll">
         <table class="summary" data-testid="model-summary">
             <thead><tr><th>"Layer (type)"</th><th>"Output shape"</th><th>"Param #"</th></tr></thead>
             <tbody>{rows}</tbody>
             <tfoot>
                 <tr><td colspan="2">"Total params"</td><td class="num">{lab_spec::model::group(summary.total_params)}</td></tr>
                 <tr><td colspan="2">"Trainable params"</td><td class="num">{lab_spec::model::group(summary.trainable_params)}</td></tr>
+                // BatchNormalization's moving mean and variance: in the model, not trained.
+                <tr data-testid="non-trainable-params"><td colspan="2">"Non-trainable params"</td><td class="num">{lab_spec::model::group(summary.non_trainable_params)}</td></tr>
             </tfoot>
         </table>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cell_says_how_many_of_its_images_are_shown() {
+        assert_eq!(
+            cell_text(24, 121, 0, 6),
+            "24 of 121 test images of T-shirt/top predicted as Shirt (the first 24):"
+        );
+        assert_eq!(
+            cell_text(8, 8, 0, 1),
+            "all 8 test images of T-shirt/top predicted as Trouser:"
+        );
+        assert_eq!(
+            cell_text(1, 1, 2, 4),
+            "the one test image of Pullover predicted as Coat:"
+        );
+        assert_eq!(
+            loading_text(0, 6),
+            "loading the images of T-shirt/top → Shirt…"
+        );
     }
 }

@@ -13,9 +13,11 @@ use leptos::prelude::*;
 use crate::components::action_note::ActionNote;
 use crate::components::builder::{ConfigEditor, Knob, Level, fix_first};
 use crate::components::chart::HistoryChart;
+use crate::components::predictions::Predictions;
 use crate::components::results::{Results, SummaryTable};
+use crate::components::weights_panel::{DownloadWeights, LoadWeights};
 use crate::exercises::{best_by_test_accuracy, best_by_val_loss};
-use crate::logic::{Route, UrlOverrides, encode_config, eta, format_duration};
+use crate::logic::{Eta, Route, UrlOverrides, encode_config, eta};
 use crate::run_name::run_name;
 use crate::trainer::pending::{ActionKind, stoppable};
 use crate::trainer::{RunView, Trainer, now_ms};
@@ -131,9 +133,14 @@ pub fn RunPanel(
         let subset = latest
             .with(|l| l.as_ref().map(|r| r.config.subset))
             .unwrap_or_else(|| form.with(|c| c.subset));
-        trainer
-            .runs
-            .with(|all| overlaid(all, step, &overlay, subset))
+        let pinned = trainer.saved.pinned.get();
+        trainer.runs.with(|all| {
+            crate::components::my_runs::with_baseline(
+                overlaid(all, step, &overlay, subset),
+                all,
+                pinned,
+            )
+        })
     });
     let train = move |_| {
         if let Some(reason) = blocked.get_untracked() {
@@ -167,16 +174,18 @@ pub fn RunPanel(
             .ok()
             .map(|s| view! { <SummaryTable summary=s /> })
     };
+    // Where the running run's pace is measured from (its own batches, after the first few).
+    let pace = StoredValue::new(None);
     let progress = move || {
         let r = latest.get()?;
         let (done, place) = r.progress_line();
         let live = r.is_running();
-        let eta_text = live.then(|| {
-            let elapsed = (now_ms() - r.started_at) / 1000.0;
-            r.progress
-                .as_ref()
-                .and_then(|p| eta(p.epoch, r.total_epochs, p.batch, p.batches, elapsed))
-                .map_or("–".into(), format_duration)
+        let eta_text = live.then(|| match &r.progress {
+            Some(p) => pace
+                .try_update_value(|m| eta(m, r.id, now_ms(), p, r.total_epochs))
+                .unwrap_or(Eta::Estimating)
+                .text(),
+            None => Eta::Estimating.text(),
         });
         let status = r.status_text();
         Some(view! {
@@ -253,14 +262,14 @@ pub fn RunPanel(
         };
         let id = s.id;
         let checkpoint = s.checkpoint_report.clone().map(|(epoch, rep)| {
-            view! { <Results trainer run=id report=rep title=format!("Best checkpoint (epoch {epoch}) on the test set") /> }
+            view! { <Results trainer run=id report=rep metric title=format!("Best checkpoint (epoch {epoch}) on the test set") /> }
         });
         // Under way until its report (or the reason it failed) arrives.
         let asked = move || trainer.checkpoint.get().filter(|a| a.run == id);
         let evaluating = move || asked().is_some_and(|a| a.failed.is_none());
         let has_checkpoint = s.has_checkpoint;
         Some(view! {
-            <Results trainer run=id report title=format!("Test set · run {id} · {}", s.label) />
+            <Results trainer run=id report metric title=format!("Test set · run {id} · {}", s.label) />
             {has_checkpoint.then(|| view! {
                 <button data-testid="use-checkpoint" prop:disabled=evaluating on:click=move |_| trainer.evaluate_checkpoint(id)>"Use the best checkpoint"</button>
                 {move || evaluating().then(|| view! {
@@ -271,9 +280,13 @@ pub fn RunPanel(
                 })}
             })}
             {checkpoint}
+            <DownloadWeights trainer run=id label=s.label.clone() has_best=has_checkpoint />
+            <Predictions trainer run=id />
         }.into_any())
     };
     let current = Signal::derive(move || latest.with(|r| r.as_ref().map(|r| r.id)));
+    let (train_button, stop_button) = (NodeRef::new(), NodeRef::new());
+    keep_focus_with_the_run(mine_busy, train_button, stop_button);
     view! {
         <div class="run-panel">
             <div class="setup">
@@ -301,20 +314,57 @@ pub fn RunPanel(
                 })
             }}
             <div class="controls">
-                <button class="primary" data-testid="train" prop:disabled=move || !can_train.get() on:click=train>"Train"</button>
-                <button data-testid="stop" prop:disabled=move || !mine_busy.get() on:click=move |_| trainer.stop()>"Stop"</button>
+                <button class="primary" data-testid="train" node_ref=train_button prop:disabled=move || !can_train.get() on:click=train>"Train"</button>
+                <button data-testid="stop" node_ref=stop_button prop:disabled=move || !mine_busy.get() on:click=move |_| trainer.stop()>"Stop"</button>
                 <button data-testid="copy-link" on:click=copy_link>{move || if copied.get() { "Link copied" } else { "Copy link" }}</button>
             </div>
             {move || blocked.get().map(|reason| view! { <p class="note blocked" data-testid="run-invalid">{reason}</p> })}
             <ActionNote trainer kind testid="run" />
+            <LoadWeights trainer step config=form />
             {move || run_error.get().map(|e| view! { <p class="error" data-testid="run-error">{e}</p> })}
             {progress}
             <HistoryChart trainer runs=chart_runs current metric />
             {actions}
             {picker}
             {results}
+            <crate::components::exports::Exports trainer run=Signal::derive(move || shown.with(|s| s.as_ref().map(|s| s.id))) runs=chart_runs metric />
         </div>
     }
+}
+
+/// Keyboard focus follows a run: a start button disables itself when pressed (which drops the
+/// focus to the page), so the focus moves to Stop while `busy`, and back to the start button
+/// when the run ends — only when the focus is on the button being disabled or was dropped,
+/// never taken from where the learner put it.
+pub fn keep_focus_with_the_run(
+    busy: Signal<bool>,
+    start: NodeRef<leptos::html::Button>,
+    stop: NodeRef<leptos::html::Button>,
+) {
+    Effect::new(move |was: Option<bool>| {
+        let now = busy.get();
+        if was.is_some_and(|was| was != now) {
+            let (from, to) = if now { (start, stop) } else { (stop, start) };
+            // After this turn's DOM updates, when `to` is enabled.
+            gloo_timers::callback::Timeout::new(0, move || {
+                let (Some(from), Some(to)) = (from.get_untracked(), to.get_untracked()) else {
+                    return;
+                };
+                let active = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.active_element());
+                let dropped = active.is_none_or(|a| {
+                    a.tag_name().eq_ignore_ascii_case("body")
+                        || wasm_bindgen::JsValue::from(a) == wasm_bindgen::JsValue::from(from)
+                });
+                if dropped && !to.disabled() {
+                    let _ = to.focus();
+                }
+            })
+            .forget();
+        }
+        now
+    });
 }
 
 /// Puts the config into the URL (without a navigation), so the page's link is the run's.

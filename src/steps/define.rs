@@ -5,6 +5,7 @@ use lab_spec::dataset::CLASS_NAMES;
 use leptos::prelude::*;
 
 use crate::components::Digit;
+use crate::steps::prepare::DRAWING_NOTE;
 use crate::trainer::{DataState, Trainer};
 
 #[component]
@@ -15,6 +16,7 @@ pub fn Step1(trainer: Trainer) -> impl IntoView {
             <p>"The task: given a 28×28 grey photo of a piece of clothing, say which of ten classes it is. \
                 This is multi-class classification with one label per image. The inputs are 784 pixel \
                 intensities (0–255); the targets are integers 0–9."</p>
+            <p class="hint">{DRAWING_NOTE}</p>
             {move || match trainer.data.get() {
                 DataState::Ready(s) => {
                     let total_train: usize = s.train_counts.iter().sum();
@@ -28,10 +30,12 @@ pub fn Step1(trainer: Trainer) -> impl IntoView {
                         </tr>
                     }).collect_view();
                     view! {
-                        <table class="classes" data-testid="class-grid">
-                            <thead><tr><th>"label"</th><th>"class"</th><th>"examples"</th><th>"train"</th><th>"test"</th></tr></thead>
-                            <tbody>{rows}</tbody>
-                        </table>
+                        <div class="table-scroll">
+                            <table class="classes" data-testid="class-grid">
+                                <thead><tr><th>"label"</th><th>"class"</th><th>"examples"</th><th>"train"</th><th>"test"</th></tr></thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                        </div>
                         <p data-testid="naive-baseline">{format!(
                             "The classes are balanced ({} training images, {} per class). Always answering the most frequent class \
                              — the naive baseline — is right {:.1} % of the time: any model must beat that.",

@@ -10,6 +10,11 @@ use crate::trainer::{DataState, Trainer};
 /// The image row the preview prints.
 const ROW: usize = 14;
 
+/// How the lab draws an image (`components::Digit`, on every page): as ink on paper, the
+/// inverse of the bytes, so the picture and the numbers beside it are read the right way round.
+pub const DRAWING_NOTE: &str = "In the data the background is 0 (black) and the garment is \
+    bright, up to 255. The lab draws every image as ink on paper: 0 as white, 255 as black.";
+
 #[component]
 pub fn Step4(
     trainer: Trainer,
@@ -35,6 +40,7 @@ pub fn Step4(
                         <p>{format!("Row {ROW} before (bytes 0–255): {}", raw_row.join(" "))}</p>
                         <p>{format!("Row {ROW} after: {}", norm_row.join(" "))}</p>
                         <p>{format!("After normalization the values range from {lo:.2} to {hi:.2}.")}</p>
+                        <p class="hint" data-testid="drawing-note">{DRAWING_NOTE}</p>
                     </div>
                 </div>
             }

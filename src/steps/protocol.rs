@@ -43,6 +43,14 @@ pub fn parse_seed(text: &str) -> Result<u64, String> {
     }
 }
 
+/// What step 3 says instead of the split's sizes while a field holds a refused value.
+pub fn stale_note(split: f64, seed: u64) -> String {
+    format!(
+        "The split sizes appear again once the fields hold valid values. Until then every run \
+         keeps validation_split {split} and seed {seed}."
+    )
+}
+
 /// A protocol field as the learner types it: checked at every keystroke, applied when
 /// committed (Enter or leaving it) if valid. A refused value stays as typed, its message
 /// beside the field; a valid one is applied and the field shows the value in force again.
@@ -54,9 +62,15 @@ fn ProtocolInput<T: Send + Sync + 'static>(
     shown: Signal<String>,
     parse: fn(&str) -> Result<T, String>,
     on_commit: Callback<T>,
+    /// Set while the field holds a refused value.
+    refused: RwSignal<bool>,
 ) -> impl IntoView {
     // What the learner typed and is not applied yet, with why it is refused (if it is).
     let typed = RwSignal::new(None::<(String, Option<String>)>);
+    Effect::new(move |_| {
+        let bad = typed.with(|t| t.as_ref().is_some_and(|(_, e)| e.is_some()));
+        refused.try_set(bad);
+    });
     let text = move || {
         typed
             .with(|t| t.as_ref().map(|(text, _)| text.clone()))
@@ -106,10 +120,19 @@ pub fn Step3(
     #[prop(into)] on_validation_split: Callback<f64>,
     #[prop(into)] on_seed: Callback<u64>,
 ) -> impl IntoView {
+    let split_refused = RwSignal::new(false);
+    let seed_refused = RwSignal::new(false);
     let sizes = move || {
         let DataState::Ready(s) = trainer.data.get() else {
             return None;
         };
+        // The sizes of values the learner is no longer looking at would mislead: say what is
+        // still in force instead.
+        if split_refused.get() || seed_refused.get() {
+            return Some(view! {
+                <p class="note stale" data-testid="split-stale">{stale_note(validation_split.get(), seed.get())}</p>
+            }.into_any());
+        }
         let val = validation_counts(&s.train_counts, validation_split.get());
         let v: usize = val.iter().sum();
         let total: usize = s.train_counts.iter().sum();
@@ -118,8 +141,10 @@ pub fn Step3(
         }).collect_view();
         Some(view! {
             <p data-testid="split-sizes">{format!("train {} · validation {} · test {}", total - v, v, s.test_counts.iter().sum::<usize>())}</p>
-            <table class="report"><thead><tr><th>"class"</th><th>"train"</th><th>"validation"</th><th>"test"</th></tr></thead><tbody>{rows}</tbody></table>
-        })
+            <div class="table-scroll">
+                <table class="report" data-testid="split-table"><thead><tr><th>"class"</th><th>"train"</th><th>"validation"</th><th>"test"</th></tr></thead><tbody>{rows}</tbody></table>
+            </div>
+        }.into_any())
     };
     view! {
         <article>
@@ -130,10 +155,10 @@ pub fn Step3(
             <p>"The split is stratified (each class keeps its share) and seeded (the same seed, the same split)."</p>
             <div class="fields">
                 <label class="field"><span>"validation_split"</span>
-                    <ProtocolInput testid="protocol-split" parse=parse_split on_commit=on_validation_split
+                    <ProtocolInput testid="protocol-split" parse=parse_split on_commit=on_validation_split refused=split_refused
                         shown=Signal::derive(move || validation_split.get().to_string()) /></label>
                 <label class="field"><span>"seed"</span>
-                    <ProtocolInput testid="protocol-seed" parse=parse_seed on_commit=on_seed
+                    <ProtocolInput testid="protocol-seed" parse=parse_seed on_commit=on_seed refused=seed_refused
                         shown=Signal::derive(move || seed.get().to_string()) /></label>
             </div>
             {sizes}
@@ -152,6 +177,15 @@ mod tests {
             vec![1200, 1200, 1]
         );
         assert_eq!(validation_counts(&[], 0.2), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn the_stale_note_says_what_is_in_force() {
+        assert_eq!(
+            stale_note(0.2, 42),
+            "The split sizes appear again once the fields hold valid values. Until then every \
+             run keeps validation_split 0.2 and seed 42."
+        );
     }
 
     #[test]

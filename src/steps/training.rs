@@ -6,6 +6,7 @@ use lab_spec::TrainingConfig;
 use leptos::prelude::*;
 
 use crate::components::builder::Level;
+use crate::components::experiments::Experiments;
 use crate::components::run_panel::RunPanel;
 use crate::logic::UrlOverrides;
 use crate::trainer::Trainer;
@@ -139,6 +140,7 @@ pub fn TrainingStepPage(
             <h2>{format!("{} · {}", step.step, step.title)}</h2>
             <p>{explanation}</p>
             <RunPanel trainer step=step.step config on_config level=step.level overlay=step.overlay.to_vec() quick metric />
+            {crate::experiments::plan::experiments_of(step.step).next().is_some().then(|| view! { <Experiments trainer step=step.step config quick /> })}
         </article>
     }
 }

@@ -10,21 +10,25 @@
 
 pub mod bridge;
 pub mod pending;
+pub mod persist;
 pub mod reducers;
-pub mod session_storage;
+pub mod run_db;
+pub mod stored_runs;
 pub mod views;
 
 use lab_spec::tuning::TunerConfig;
-use lab_spec::worker::{BackendChoice, BenchModel, BenchResult, DataSource, Reply, Request};
+use lab_spec::worker::{
+    BackendChoice, BenchModel, BenchResult, DataSource, Reply, Request, WhichWeights,
+};
 use lab_spec::{Normalization, TrainingConfig};
 use leptos::prelude::*;
 
 use self::bridge::Bridge;
 use self::pending::{Action, ActionKind, Busy, Button, Gate, Pending};
-use self::session_storage::Session;
 pub use self::views::{
     BackendInfo, CellImages, CheckpointAsk, DataState, RunStatus, RunView, SearchStatus, SearchView,
 };
+pub use self::views::{DownloadAsk, LoadAsk, PredictionsView, WeightsView};
 
 /// The run id the worker uses when a benchmark fails (`RunFailed { run: 0 }`); runs are
 /// numbered from 1.
@@ -53,6 +57,7 @@ struct Writers {
     checkpoint: WriteSignal<Option<CheckpointAsk>>,
     bench_error: WriteSignal<Option<String>>,
     data_choice: WriteSignal<Option<String>>,
+    weights: WriteSignal<WeightsView>,
 }
 
 /// The page's handle on the worker: read-only signals and the requests it can make.
@@ -71,11 +76,15 @@ pub struct Trainer {
     pub checkpoint: ReadSignal<Option<CheckpointAsk>>,
     /// Why a benchmark failed.
     pub bench_error: ReadSignal<Option<String>>,
-    /// Why the runs saved in this tab could not be restored after a reload (what was saved is
-    /// kept under `session_storage::UNREADABLE_KEY`).
+    /// Weights files downloaded or loaded, and the predictions grid.
+    pub weights: ReadSignal<WeightsView>,
+    /// Why the stored runs cannot be kept or could not all be read back (`persist`).
     pub session_error: ReadSignal<Option<String>>,
-    /// Why the tab's runs could not be saved (a full sessionStorage); `None` once a save works.
+    /// Why the newest change of the runs could not be stored (a full storage); `None` once
+    /// that record is written.
     pub save_error: ReadSignal<Option<String>>,
+    /// The stored runs' dates and the pinned baseline (`persist`).
+    pub saved: persist::Saved,
     /// The other origin a link's data would come from: nothing is loaded until the learner
     /// chooses that data or the lab's own ([`Trainer::choose_data`]).
     pub data_choice: ReadSignal<Option<String>>,
@@ -292,6 +301,58 @@ impl Trainer {
         self.set.checkpoint.set(Some(CheckpointAsk { run, failed }));
     }
 
+    /// Asks for `run`'s weights, saved as `file_name` when they arrive; [`Trainer::weights`]
+    /// says it is under way, or why it failed.
+    pub fn download_weights(&self, run: u32, which: WhichWeights, file_name: String) {
+        let failed = self.send(&Request::Weights { run, which }).err();
+        let ask = DownloadAsk {
+            run,
+            which,
+            file_name,
+            failed: failed.map(unsendable),
+        };
+        self.set.weights.update(|w| w.download = Some(ask));
+    }
+
+    /// Loads the weights file `file` (its `bytes`) into `config`'s model: once evaluated on
+    /// the test set it becomes a new run of `step`; else [`Trainer::weights`] says why not.
+    pub fn load_weights(&self, step: u8, file: String, config: TrainingConfig, bytes: Vec<u8>) {
+        let run = self.next_id.get_value();
+        self.next_id.set_value(run + 1);
+        let bytes = serde_bytes::ByteBuf::from(bytes);
+        let request = Request::LoadWeights {
+            run,
+            config: config.clone(),
+            bytes,
+        };
+        let failed = self.send(&request).err().map(unsendable);
+        let ask = LoadAsk {
+            run,
+            step,
+            file,
+            config,
+            failed,
+        };
+        self.set.weights.update(|w| w.load = Some(ask));
+    }
+
+    /// Asks for a page of `run`'s predictions: the next page of the grid shown with `more`,
+    /// else a new grid from the first.
+    pub fn predictions(&self, run: u32, only_mistakes: bool, more: bool) {
+        let mut weights = self.weights.get_untracked();
+        let offset = reducers::ask_predictions(&mut weights, run, only_mistakes, more);
+        let request = Request::Predictions {
+            run,
+            offset,
+            count: reducers::PREDICTIONS_PAGE,
+            only_mistakes,
+        };
+        if let Err(e) = self.send(&request) {
+            reducers::predictions_failed(&mut weights, run, unsendable(e));
+        }
+        self.set.weights.set(weights);
+    }
+
     pub fn misclassified(&self, run: u32, actual: u8, predicted: u8) {
         self.send_or_log(&Request::Misclassified {
             run,
@@ -428,6 +489,47 @@ impl Trainer {
             Reply::SearchFailed { search, message } => {
                 self.update_search(search, |s| reducers::fail_search(s, message))
             }
+            Reply::Weights { run, which, bytes } => {
+                let ask = self.weights.with_untracked(|w| w.download.clone());
+                if let Some(ask) = ask.filter(|a| a.run == run && a.which == which) {
+                    save_file(&ask.file_name, &bytes);
+                    self.set.weights.update(|w| w.download = None);
+                }
+            }
+            Reply::WeightsUnavailable {
+                run,
+                which,
+                message,
+            } => self
+                .set
+                .weights
+                .update(|w| reducers::download_failed(w, run, which, message)),
+            Reply::Loaded { run, report } => {
+                let backend = self.backend.get_untracked().map(|b| b.name);
+                self.set.runs.update(|runs| {
+                    self.set.weights.update(|w| {
+                        let backend = backend.unwrap_or_default();
+                        reducers::loaded(runs, w, run, report, backend, now_ms())
+                    })
+                })
+            }
+            Reply::LoadFailed { run, message } => self
+                .set
+                .weights
+                .update(|w| reducers::load_failed(w, run, message)),
+            Reply::Predictions {
+                run,
+                offset,
+                only_mistakes,
+                items,
+                total,
+            } => self.set.weights.update(|w| {
+                reducers::apply_predictions(w, run, offset, only_mistakes, items, total)
+            }),
+            Reply::PredictionsUnavailable { run, message } => self
+                .set
+                .weights
+                .update(|w| reducers::predictions_failed(w, run, message)),
         }
     }
 
@@ -464,6 +566,9 @@ impl Trainer {
             });
         }
         self.set.bench_error.set(Some(message.clone()));
+        self.set
+            .weights
+            .update(|w| reducers::fail_weights(w, &message));
         if !restarted {
             let mut p = self.pending.get_untracked();
             pending::drop_waiting(&mut p, &message);
@@ -494,6 +599,25 @@ impl Trainer {
     }
 }
 
+/// Makes the browser save `bytes` as the file `name` (a Blob URL clicked through an
+/// `<a download>`).
+fn save_file(name: &str, bytes: &[u8]) {
+    use wasm_bindgen::JsCast;
+    let blob = gloo_file::Blob::new_with_options(bytes, Some("application/octet-stream"));
+    let url = gloo_file::ObjectUrl::from(blob);
+    if let Some(a) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    // The URL is revoked when it drops: keep it until the browser has started the download.
+    gloo_timers::callback::Timeout::new(10_000, move || drop(url)).forget();
+}
+
 /// Why a request could not be sent, as the place that asked for it shows it.
 fn unsendable(reason: String) -> String {
     format!("the training worker could not be sent this request: {reason}")
@@ -515,22 +639,21 @@ pub fn use_trainer(
     data_base: String,
     ask_first: Option<String>,
 ) -> Trainer {
-    let (session, session_error): (Session, _) = session_storage::restore();
-    let next_id = session.next_id();
     let (backend_r, backend_w) = signal(None);
     let (data_r, data_w) = signal(DataState::Loading {
         loaded: 0,
         total: 0,
     });
-    let (runs_r, runs_w) = signal(session.runs);
+    let (runs_r, runs_w) = signal(Vec::new());
     let (cells_r, cells_w) = signal(None);
     let (preview_r, preview_w) = signal(None);
     let (bench_r, bench_w) = signal(Vec::new());
-    let (search_r, search_w) = signal(session.search);
+    let (search_r, search_w) = signal(None);
     let (pending_r, pending_w) = signal(Pending::Nothing);
     let (checkpoint_r, checkpoint_w) = signal(None);
     let (bench_error_r, bench_error_w) = signal(None);
-    let (session_error_r, _) = signal(session_error);
+    let (weights_r, weights_w) = signal(WeightsView::default());
+    let (session_error_r, session_error_w) = signal(None);
     let (save_error_r, save_error_w) = signal(None);
     let asks = ask_first.is_some();
     let (data_choice_r, data_choice_w) = signal(ask_first);
@@ -546,8 +669,10 @@ pub fn use_trainer(
         pending: pending_r,
         checkpoint: checkpoint_r,
         bench_error: bench_error_r,
+        weights: weights_r,
         session_error: session_error_r,
         save_error: save_error_r,
+        saved: persist::Saved::new(),
         data_choice: data_choice_r,
         set: Writers {
             backend: backend_w,
@@ -560,14 +685,16 @@ pub fn use_trainer(
             pending: pending_w,
             checkpoint: checkpoint_w,
             bench_error: bench_error_w,
+            weights: weights_w,
             data_choice: data_choice_w,
         },
         bridge: StoredValue::new_local(None),
-        next_id: StoredValue::new(next_id),
+        next_id: StoredValue::new(1),
         data_base: StoredValue::new(data_base),
         choice: StoredValue::new(backend),
         source: StoredValue::new(source),
     };
+    persist::start(trainer, session_error_w, save_error_w);
     match spawn_bridge(trainer) {
         Ok(bridge) => trainer.bridge.set_value(Some(bridge)),
         Err(message) => {
@@ -575,7 +702,6 @@ pub fn use_trainer(
             return trainer;
         }
     }
-    session_storage::keep(trainer.runs, trainer.search, save_error_w);
     if let Err(e) = trainer.send(&Request::Init { backend }) {
         trainer.set_data(DataState::Failed(unsendable(e)));
         return trainer;

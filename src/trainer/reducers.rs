@@ -4,7 +4,13 @@
 use lab_spec::tuning::{SearchEvent, TrialStatus};
 use lab_spec::{Event, StopReason};
 
-use super::views::{CheckpointAsk, DataState, RunStatus, RunView, SearchStatus, SearchView};
+use lab_spec::ClassificationReport;
+use lab_spec::worker::{Prediction, WhichWeights};
+
+use super::views::{
+    CheckpointAsk, DataState, PredictionsView, RunStatus, RunView, SearchStatus, SearchView,
+    WeightsView,
+};
 
 /// A run's event. The run stays "running" after `Finished` until the test-set evaluation
 /// arrives.
@@ -159,6 +165,125 @@ pub fn worker_replaced(runs: &mut [RunView]) {
     for r in runs {
         r.restored = true;
         r.progress = None;
+    }
+}
+
+/// Weights loaded as run `run` (the answer to the current [`LoadAsk`]): they become a finished
+/// run of the ask's step, with its test report.
+pub fn loaded(
+    runs: &mut Vec<RunView>,
+    weights: &mut WeightsView,
+    run: u32,
+    report: ClassificationReport,
+    backend: String,
+    now: f64,
+) {
+    let Some(ask) = weights.load.take_if(|a| a.run == run && a.failed.is_none()) else {
+        return;
+    };
+    let view = RunView::loaded(run, ask.step, &ask.file, ask.config, backend, report, now);
+    runs.push(view);
+}
+
+/// Weights that could not be loaded as run `run`: the ask says why; no run is added.
+pub fn load_failed(weights: &mut WeightsView, run: u32, message: String) {
+    if let Some(ask) = weights.load.as_mut().filter(|a| a.run == run) {
+        ask.failed = Some(message);
+    }
+}
+
+/// A download that could not be had: its ask says why.
+pub fn download_failed(weights: &mut WeightsView, run: u32, which: WhichWeights, message: String) {
+    if let Some(ask) = weights
+        .download
+        .as_mut()
+        .filter(|a| a.run == run && a.which == which)
+    {
+        ask.failed = Some(message);
+    }
+}
+
+/// Test images per page of the predictions grid.
+pub const PREDICTIONS_PAGE: usize = 24;
+
+/// A page of run `run`'s predictions is asked for: with `more`, the next page of the grid shown
+/// (same run and filter); else a new, empty grid. Returns where the page starts.
+pub fn ask_predictions(
+    weights: &mut WeightsView,
+    run: u32,
+    only_mistakes: bool,
+    more: bool,
+) -> usize {
+    let same = |g: &PredictionsView| g.run == run && g.only_mistakes == only_mistakes;
+    match weights.predictions.as_mut().filter(|g| more && same(g)) {
+        Some(grid) => {
+            grid.loading = true;
+            grid.failed = None;
+            grid.items.len()
+        }
+        None => {
+            weights.predictions = Some(PredictionsView {
+                run,
+                only_mistakes,
+                items: Vec::new(),
+                total: 0,
+                loading: true,
+                failed: None,
+            });
+            0
+        }
+    }
+}
+
+/// Run `run`'s predictions cannot be had: its grid says why.
+pub fn predictions_failed(weights: &mut WeightsView, run: u32, message: String) {
+    if let Some(grid) = weights.predictions.as_mut().filter(|g| g.run == run) {
+        grid.loading = false;
+        grid.failed = Some(message);
+    }
+}
+
+/// A page of predictions: the first page replaces the grid, the next one (asked for with
+/// "more") is appended; a page for another run, filter or place (an older ask) is dropped.
+pub fn apply_predictions(
+    weights: &mut WeightsView,
+    run: u32,
+    offset: usize,
+    only_mistakes: bool,
+    items: Vec<Prediction>,
+    total: usize,
+) {
+    let Some(grid) = weights
+        .predictions
+        .as_mut()
+        .filter(|g| g.run == run && g.only_mistakes == only_mistakes)
+    else {
+        return;
+    };
+    if offset == 0 {
+        grid.items = items;
+    } else if offset == grid.items.len() {
+        grid.items.extend(items);
+    } else {
+        return;
+    }
+    grid.total = total;
+    grid.loading = false;
+    grid.failed = None;
+}
+
+/// The worker is gone: a download, a load or a page of predictions under way fails with
+/// `message`.
+pub fn fail_weights(weights: &mut WeightsView, message: &str) {
+    if let Some(ask) = weights.download.as_mut().filter(|a| a.failed.is_none()) {
+        ask.failed = Some(message.to_string());
+    }
+    if let Some(ask) = weights.load.as_mut().filter(|a| a.failed.is_none()) {
+        ask.failed = Some(message.to_string());
+    }
+    if let Some(grid) = weights.predictions.as_mut().filter(|g| g.loading) {
+        grid.loading = false;
+        grid.failed = Some(message.to_string());
     }
 }
 
@@ -518,5 +643,161 @@ mod tests {
         s.progress = Some(batch(1, 1, 1, 900.0));
         assert_eq!(fastest_speed(&[a.clone()], Some(&s)), Some(900.0));
         assert_eq!(fastest_speed(&[a], None), Some(500.0));
+    }
+
+    fn load_ask(run: u32) -> super::super::views::LoadAsk {
+        super::super::views::LoadAsk {
+            run,
+            step: 5,
+            file: "baseline.safetensors".into(),
+            config: TrainingConfig::new(lab_spec::ModelSpec::baseline()),
+            failed: None,
+        }
+    }
+
+    #[test]
+    fn loaded_weights_become_a_finished_run_of_the_step_and_a_failure_adds_none() {
+        let mut runs = vec![run()];
+        let mut weights = WeightsView {
+            load: Some(load_ask(7)),
+            ..Default::default()
+        };
+        // An answer to another ask changes nothing.
+        loaded(&mut runs, &mut weights, 6, report(), "cpu".into(), 1.0);
+        assert_eq!(runs.len(), 1);
+        loaded(&mut runs, &mut weights, 7, report(), "cpu".into(), 1.0);
+        assert_eq!(weights.load, None);
+        let r = runs.last().unwrap();
+        assert_eq!(
+            (r.id, r.step, r.label.as_str()),
+            (7, 5, "loaded: baseline.safetensors")
+        );
+        assert_eq!(r.status, RunStatus::Finished(StopReason::Completed));
+        assert_eq!(r.report.as_ref().map(|r| r.accuracy), Some(0.8));
+        assert!(r.epochs.is_empty() && !r.is_running());
+
+        weights.load = Some(load_ask(8));
+        load_failed(
+            &mut weights,
+            8,
+            "the weights do not fit this model: layer 0 …".into(),
+        );
+        assert_eq!(
+            weights.load.as_ref().and_then(|a| a.failed.as_deref()),
+            Some("the weights do not fit this model: layer 0 …")
+        );
+        // A late answer to the failed ask adds no run either.
+        loaded(&mut runs, &mut weights, 8, report(), "cpu".into(), 1.0);
+        assert_eq!(runs.len(), 2);
+    }
+
+    fn prediction(index: usize) -> Prediction {
+        Prediction {
+            index,
+            image: serde_bytes::ByteBuf::from(vec![0; 784]),
+            true_class: 1,
+            predicted: 2,
+            probability: 0.6,
+        }
+    }
+
+    #[test]
+    fn pages_of_predictions_replace_or_extend_the_grid_of_their_run_and_filter() {
+        let grid = |only_mistakes| super::super::views::PredictionsView {
+            run: 3,
+            only_mistakes,
+            items: Vec::new(),
+            total: 0,
+            loading: true,
+            failed: None,
+        };
+        let mut weights = WeightsView {
+            predictions: Some(grid(true)),
+            ..Default::default()
+        };
+        let indices = |w: &WeightsView| -> Vec<usize> {
+            w.predictions
+                .as_ref()
+                .unwrap()
+                .items
+                .iter()
+                .map(|p| p.index)
+                .collect()
+        };
+        apply_predictions(
+            &mut weights,
+            3,
+            0,
+            true,
+            vec![prediction(4), prediction(9)],
+            5,
+        );
+        assert_eq!(indices(&weights), [4, 9]);
+        assert!(!weights.predictions.as_ref().unwrap().loading);
+        // "More": appended at its place; a stale page (wrong place, other filter, other run)
+        // is dropped.
+        apply_predictions(&mut weights, 3, 2, true, vec![prediction(12)], 5);
+        apply_predictions(&mut weights, 3, 1, true, vec![prediction(99)], 5);
+        apply_predictions(&mut weights, 3, 0, false, vec![prediction(98)], 100);
+        apply_predictions(&mut weights, 4, 0, true, vec![prediction(97)], 5);
+        assert_eq!(indices(&weights), [4, 9, 12]);
+        assert_eq!(weights.predictions.as_ref().unwrap().total, 5);
+
+        fail_weights(&mut weights, "crashed");
+        assert_eq!(
+            weights.predictions.as_ref().unwrap().failed,
+            None,
+            "nothing was under way"
+        );
+        weights.predictions = Some(grid(false));
+        weights.load = Some(load_ask(9));
+        fail_weights(&mut weights, "crashed");
+        assert_eq!(
+            weights.predictions.as_ref().unwrap().failed.as_deref(),
+            Some("crashed")
+        );
+        assert_eq!(
+            weights.load.as_ref().unwrap().failed.as_deref(),
+            Some("crashed")
+        );
+    }
+
+    #[test]
+    fn more_asks_for_the_next_page_of_the_grid_shown_else_a_new_grid_starts() {
+        let mut weights = WeightsView::default();
+        assert_eq!(ask_predictions(&mut weights, 3, false, true), 0);
+        apply_predictions(
+            &mut weights,
+            3,
+            0,
+            false,
+            vec![prediction(0), prediction(1)],
+            9,
+        );
+        assert_eq!(ask_predictions(&mut weights, 3, false, true), 2);
+        assert!(weights.predictions.as_ref().unwrap().loading);
+        // Another filter or run: a new grid.
+        assert_eq!(ask_predictions(&mut weights, 3, true, true), 0);
+        assert!(weights.predictions.as_ref().unwrap().items.is_empty());
+        predictions_failed(&mut weights, 3, "no longer kept".into());
+        let grid = weights.predictions.as_ref().unwrap();
+        assert_eq!(
+            (grid.loading, grid.failed.as_deref()),
+            (false, Some("no longer kept"))
+        );
+
+        weights.download = Some(super::super::views::DownloadAsk {
+            run: 2,
+            which: WhichWeights::Best,
+            file_name: "x.safetensors".into(),
+            failed: None,
+        });
+        download_failed(&mut weights, 2, WhichWeights::Final, "other".into());
+        assert_eq!(weights.download.as_ref().unwrap().failed, None);
+        download_failed(&mut weights, 2, WhichWeights::Best, "no checkpoint".into());
+        assert_eq!(
+            weights.download.as_ref().unwrap().failed.as_deref(),
+            Some("no checkpoint")
+        );
     }
 }

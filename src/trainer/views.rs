@@ -276,3 +276,72 @@ pub struct CellImages {
     pub predicted: u8,
     pub images: Vec<Vec<u8>>,
 }
+
+/// "Download weights" (or "Download best checkpoint") pressed for `run`: under way while
+/// `failed` is `None`; saved as `file_name`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DownloadAsk {
+    pub run: u32,
+    pub which: lab_spec::worker::WhichWeights,
+    pub file_name: String,
+    pub failed: Option<String>,
+}
+
+/// "Load weights…" of step `step`: the file `file` being loaded as run `run` into `config`'s
+/// model while `failed` is `None`, else why it could not be (no run was added).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadAsk {
+    pub run: u32,
+    pub step: u8,
+    pub file: String,
+    pub config: TrainingConfig,
+    pub failed: Option<String>,
+}
+
+/// The predictions grid of run `run`: the pages received so far, of `total` test images (or
+/// mistakes, with `only_mistakes`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PredictionsView {
+    pub run: u32,
+    pub only_mistakes: bool,
+    pub items: Vec<lab_spec::worker::Prediction>,
+    pub total: usize,
+    /// A page was asked for and has not arrived.
+    pub loading: bool,
+    pub failed: Option<String>,
+}
+
+/// The weights files and predictions the page asked the worker for.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WeightsView {
+    pub download: Option<DownloadAsk>,
+    pub load: Option<LoadAsk>,
+    pub predictions: Option<PredictionsView>,
+}
+
+impl RunView {
+    /// A run made of weights loaded from the file `file` into `config`'s model and evaluated
+    /// on the test set: finished, with its report and no training history.
+    pub fn loaded(
+        id: u32,
+        step: u8,
+        file: &str,
+        config: TrainingConfig,
+        backend: String,
+        report: ClassificationReport,
+        started_at: f64,
+    ) -> Self {
+        let mut run = Self::new(
+            id,
+            step,
+            format!("loaded: {file}"),
+            config,
+            backend,
+            started_at,
+        );
+        run.total_epochs = 0;
+        run.status = RunStatus::Finished(StopReason::Completed);
+        run.report = Some(report);
+        run
+    }
+}

@@ -1,15 +1,16 @@
 //! The worker's jobs, one per request: train a run, tune (a search), evaluate a run's
-//! checkpoint, find misclassified test images, preview a normalization, benchmark. Runs and
+//! checkpoint, find misclassified test images, give a run's weights, load weights as a run,
+//! predict a page of test images, preview a normalization, benchmark. Runs and
 //! searches go through the engine's shared pipeline (`lab_engine::session`); each job sends
 //! its replies to the [`Outbox`] and returns the message of what went wrong, if anything.
 
 use lab_data::Dataset;
 use lab_engine::data::{Normalizer, prepare};
 use lab_engine::session::{self, RunEnd, RunResult};
-use lab_engine::training::{TrainError, evaluate, fit};
+use lab_engine::training::{TrainError, evaluate, evaluate_with_predictions, fit};
 use lab_engine::weights;
 use lab_spec::tuning::{TunerConfig, Values};
-use lab_spec::worker::{BenchModel, BenchResult, Reply};
+use lab_spec::worker::{BenchModel, BenchResult, Prediction, Reply, WhichWeights};
 use lab_spec::{Event, ModelSpec, Normalization, TrainingConfig};
 use web_time::Instant;
 
@@ -22,6 +23,8 @@ use super::warm_up::settle_warm_up;
 
 /// Misclassified images sent for one confusion-matrix cell.
 pub const CELL_IMAGES: usize = 24;
+/// The most predictions sent for one request.
+pub const MAX_PREDICTIONS: usize = 240;
 
 /// Trains and evaluates run `run`, keeping what its drill-downs need (within the store's
 /// budget). A Stop during the test-set evaluation ends it there, without test results.
@@ -56,14 +59,18 @@ pub async fn train(
         // stopped, with its history and without test results.
         RunEnd::StoppedInEvaluation(_) => return Ok(()),
     };
+    let final_weights = weights::to_bytes_with_config(&outcome.model, &config)
+        .await
+        .inspect_err(|e| console::info(&format!("the final weights of run {run}: {e}")))
+        .ok();
     state.runs.borrow_mut().insert(
         run,
         RunStore {
-            input: config.model.input,
+            config,
             normalizer,
             predictions,
+            final_weights,
             checkpoint: outcome.checkpoint,
-            spec: config.model,
             cpu: target.cpu,
         },
     );
@@ -115,17 +122,200 @@ pub async fn evaluate_checkpoint(state: &State, outbox: &Outbox, run: u32) -> Re
             .borrow()
             .clone()
             .ok_or("the data is not loaded")?;
-        let device = checkpoint_device(state.backend.borrow().as_ref(), stored.cpu, &stored.spec);
-        let model =
-            weights::load(&checkpoint.bytes, &stored.spec, &device).map_err(|e| e.to_string())?;
+        let spec = &stored.config.model;
+        let device = checkpoint_device(state.backend.borrow().as_ref(), stored.cpu, spec);
+        let model = weights::load(&checkpoint.bytes, spec, &device).map_err(|e| e.to_string())?;
         let test = stored.normalizer.apply(&data.test);
         let batch = run_options(!stored.cpu).eval_batch_size;
-        (model, stored.input, test, device, batch, checkpoint.epoch)
+        (model, spec.input, test, device, batch, checkpoint.epoch)
     };
     let report = evaluate(&model, input, &test, &device, batch)
         .await
         .map_err(|e| e.to_string())?;
     outbox.post(Reply::Checkpoint { run, epoch, report });
+    Ok(())
+}
+
+/// Run `run`'s weights as a safetensors file with its config in the metadata: the final ones
+/// as kept, the best checkpoint written again with the config (ModelCheckpoint keeps it with
+/// the spec only).
+pub async fn weights_file(state: &State, run: u32, which: WhichWeights) -> Result<Vec<u8>, String> {
+    let (checkpoint, config, device) = {
+        let runs = state.runs.borrow();
+        if which == WhichWeights::Final {
+            return Ok(runs.final_weights(run)?.1.to_vec());
+        }
+        let (stored, checkpoint) = runs.checkpoint(run)?;
+        let config = stored.config.clone();
+        let device = checkpoint_device(state.backend.borrow().as_ref(), stored.cpu, &config.model);
+        (checkpoint.bytes.clone(), config, device)
+    };
+    let model = weights::load(&checkpoint, &config.model, &device).map_err(|e| e.to_string())?;
+    weights::to_bytes_with_config(&model, &config)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Sends run `run`'s weights, or why it has none.
+pub async fn send_weights(state: &State, outbox: &Outbox, run: u32, which: WhichWeights) {
+    outbox.post(match weights_file(state, run, which).await {
+        Ok(bytes) => Reply::Weights {
+            run,
+            which,
+            bytes: serde_bytes::ByteBuf::from(bytes),
+        },
+        Err(message) => Reply::WeightsUnavailable {
+            run,
+            which,
+            message,
+        },
+    });
+}
+
+/// Loads `bytes` into `config.model` (all or nothing), evaluates it on the test set (normalized
+/// with the statistics of `config`'s training split, as a run of `config` is) and keeps it as
+/// run `run`, with its predictions. On an error nothing is kept.
+pub async fn load_weights(
+    state: &State,
+    outbox: &Outbox,
+    run: u32,
+    config: TrainingConfig,
+    bytes: Vec<u8>,
+) -> Result<(), String> {
+    settle_warm_up(&state.warm_up).await;
+    let (backend, data) = state.ready()?;
+    config
+        .validate(Some(data.train.len()))
+        .map_err(|e| format!("invalid config: {e}"))?;
+    let target = backend.target(&config.model);
+    let model = weights::load(&bytes, &config.model, &target.device).map_err(|e| e.to_string())?;
+    drop(bytes);
+    let normalizer = prepare(&data.train, &config).normalizer;
+    let test = normalizer.apply(&data.test);
+    let (report, predictions) = evaluate_with_predictions(
+        &model,
+        config.model.input,
+        &test,
+        &target.device,
+        target.options.eval_batch_size,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let final_weights = weights::to_bytes_with_config(&model, &config)
+        .await
+        .inspect_err(|e| console::info(&format!("the weights loaded as run {run}: {e}")))
+        .ok();
+    state.runs.borrow_mut().insert(
+        run,
+        RunStore {
+            config,
+            normalizer,
+            predictions,
+            final_weights,
+            checkpoint: None,
+            cpu: target.cpu,
+        },
+    );
+    outbox.post(Reply::Loaded { run, report });
+    Ok(())
+}
+
+/// The test images a page of predictions shows — all of them, or those `predictions` gets
+/// wrong — `count` from `offset` on; and how many there are in all.
+pub fn prediction_indices(
+    labels: &[u8],
+    predictions: &[u8],
+    only_mistakes: bool,
+    offset: usize,
+    count: usize,
+) -> (Vec<usize>, usize) {
+    let shown: Vec<usize> = (0..labels.len())
+        .filter(|&i| !only_mistakes || predictions.get(i).is_some_and(|&p| p != labels[i]))
+        .collect();
+    let page = shown.iter().copied().skip(offset).take(count).collect();
+    (page, shown.len())
+}
+
+/// The softmax probabilities of every item of `split`, one row of 10 per item.
+async fn probabilities(
+    model: &lab_engine::model::Network,
+    input: lab_spec::InputKind,
+    split: &lab_engine::data::Split,
+    device: &burn::tensor::Device,
+) -> Result<Vec<Vec<f32>>, String> {
+    if split.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all: Vec<usize> = (0..split.len()).collect();
+    let (x, _) = split.batch(&all, device);
+    let p = burn::tensor::activation::softmax(model.forward(x, input), 1);
+    let [_, classes] = p.dims();
+    let values = p
+        .into_data_async()
+        .await
+        .map_err(|e| format!("could not read the predictions back: {e:?}"))?
+        .try_to_vec_as::<f32>()
+        .map_err(|e| format!("could not read the predictions back: {e:?}"))?;
+    Ok(values.chunks(classes).map(<[f32]>::to_vec).collect())
+}
+
+/// A page of run `run`'s predictions (its final model on the test set): each image with its
+/// true class, the predicted one and that class's probability.
+pub async fn predictions(
+    state: &State,
+    outbox: &Outbox,
+    run: u32,
+    offset: usize,
+    count: usize,
+    only_mistakes: bool,
+) -> Result<(), String> {
+    let (model, input, split, device, indices, predicted, total, data) = {
+        let runs = state.runs.borrow();
+        let (stored, bytes) = runs.final_weights(run)?;
+        let data = state
+            .data
+            .borrow()
+            .clone()
+            .ok_or("the data is not loaded")?;
+        let (indices, total) = prediction_indices(
+            &data.test.labels,
+            &stored.predictions,
+            only_mistakes,
+            offset,
+            count.min(MAX_PREDICTIONS),
+        );
+        // The classes of the confusion matrix (the argmax of the same model).
+        let predicted: Vec<u8> = indices
+            .iter()
+            .map(|&i| stored.predictions.get(i).copied().unwrap_or_default())
+            .collect();
+        let spec = &stored.config.model;
+        let device = checkpoint_device(state.backend.borrow().as_ref(), stored.cpu, spec);
+        let model = weights::load(bytes, spec, &device).map_err(|e| e.to_string())?;
+        let split = stored.normalizer.apply(&data.test.select(&indices));
+        let input = spec.input;
+        (model, input, split, device, indices, predicted, total, data)
+    };
+    let rows = probabilities(&model, input, &split, &device).await?;
+    let items = indices
+        .into_iter()
+        .zip(predicted)
+        .zip(rows)
+        .map(|((index, predicted), row)| Prediction {
+            index,
+            image: serde_bytes::ByteBuf::from(data.test.image(index)),
+            true_class: data.test.labels[index],
+            predicted,
+            probability: row.get(usize::from(predicted)).copied().unwrap_or(f32::NAN),
+        })
+        .collect();
+    outbox.post(Reply::Predictions {
+        run,
+        offset,
+        only_mistakes,
+        items,
+        total,
+    });
     Ok(())
 }
 

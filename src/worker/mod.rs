@@ -13,7 +13,7 @@
 //! The files: `backend.rs` (WebGPU or CPU, loop options), `warm_up.rs`, `data.rs`,
 //! `download.rs` and `origin.rs` (the data, cached only from the worker's own origin),
 //! `jobs.rs`, `sink.rs` (events and replies), `state.rs`, `run_store.rs` (what finished runs
-//! leave, within a budget), `memory.rs` (the memory line logged after each run), `console.rs`.
+//! leave — predictions, final weights, best checkpoints —, within a budget), `memory.rs` (the memory line logged after each run), `console.rs`.
 
 mod backend;
 mod console;
@@ -148,6 +148,24 @@ async fn handle(request: Request, state: Rc<State>, outbox: Outbox) {
         } => {
             if let Err(message) = jobs::bench(state, outbox, model, batch, steps).await {
                 outbox.post(Reply::RunFailed { run: 0, message });
+            }
+        }
+        Request::Weights { run, which } => jobs::send_weights(state, outbox, run, which).await,
+        Request::LoadWeights { run, config, bytes } => {
+            let loaded = jobs::load_weights(state, outbox, run, config, bytes.into_vec());
+            if let Err(message) = loaded.await {
+                outbox.post(Reply::LoadFailed { run, message });
+            }
+        }
+        Request::Predictions {
+            run,
+            offset,
+            count,
+            only_mistakes,
+        } => {
+            let page = jobs::predictions(state, outbox, run, offset, count, only_mistakes);
+            if let Err(message) = page.await {
+                outbox.post(Reply::PredictionsUnavailable { run, message });
             }
         }
         // Handled as it arrives (see `handle_requests`).

@@ -1,60 +1,74 @@
 //! What the worker keeps of its finished runs for their drill-downs ("Use the best checkpoint",
-//! a confusion-matrix cell's images), with a bounded life: the best checkpoints of the newest
-//! [`CHECKPOINT_RUNS`] runs within [`CHECKPOINT_BYTES`], the predictions of the newest
-//! [`PREDICTION_RUNS`]. The oldest go first. A request for what was dropped is answered in
-//! plain words, saying what the lab keeps and that training the run again brings it back.
+//! a confusion-matrix cell's images, the predictions grid) and downloads ("Download weights"),
+//! with a bounded life: the weights (final and best checkpoint) of the newest [`WEIGHTS_RUNS`]
+//! runs within [`WEIGHTS_BYTES`], the predicted classes of the newest [`PREDICTION_RUNS`].
+//! The oldest go first. A request for what was dropped is answered in plain words, saying what
+//! the lab keeps and that training the run again brings it back.
 
 use std::collections::{BTreeSet, VecDeque};
 
 use lab_engine::data::Normalizer;
 use lab_engine::training::Checkpoint;
-use lab_spec::{InputKind, ModelSpec};
+use lab_spec::TrainingConfig;
 
 /// A megabyte as the worker states sizes: 10^6 bytes.
 pub const MB: usize = 1_000_000;
-/// The most checkpoint weights kept, over all runs (the newest run's is always kept: the
-/// lab's parameter limit makes one at most 200 MB).
-pub const CHECKPOINT_BYTES: usize = 256 * MB;
-/// The most runs whose best checkpoint is kept.
-pub const CHECKPOINT_RUNS: usize = 20;
+/// The most weights kept (final and best checkpoints together), over all runs (the newest
+/// run's are always kept: the lab's parameter limit makes each at most 200 MB).
+pub const WEIGHTS_BYTES: usize = 256 * MB;
+/// The most runs whose weights are kept.
+pub const WEIGHTS_RUNS: usize = 20;
 /// The most runs whose predictions are kept (10,000 bytes each, one per test image).
 pub const PREDICTION_RUNS: usize = 200;
 
 /// How much the store keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    pub checkpoint_bytes: usize,
-    pub checkpoint_runs: usize,
+    pub weights_bytes: usize,
+    pub weights_runs: usize,
     pub prediction_runs: usize,
 }
 
 impl Limits {
     /// What the lab keeps.
     pub const LAB: Limits = Limits {
-        checkpoint_bytes: CHECKPOINT_BYTES,
-        checkpoint_runs: CHECKPOINT_RUNS,
+        weights_bytes: WEIGHTS_BYTES,
+        weights_runs: WEIGHTS_RUNS,
         prediction_runs: PREDICTION_RUNS,
     };
 }
 
-/// What a finished run leaves for the drill-downs: the confusion matrix's images and "Use the
-/// best checkpoint".
+/// What a finished run leaves for the drill-downs and downloads.
 pub struct RunStore {
-    pub input: InputKind,
+    /// What it trained (or was loaded) with: its model, its normalization.
+    pub config: TrainingConfig,
     pub normalizer: Normalizer,
     /// The predicted class of every test image.
     pub predictions: Vec<u8>,
+    /// The final weights as a safetensors file with the config in its metadata (`None` when
+    /// the device could not give them back).
+    pub final_weights: Option<Vec<u8>>,
     pub checkpoint: Option<Checkpoint>,
-    pub spec: ModelSpec,
-    /// Trained on the CPU (its checkpoint is evaluated there too).
+    /// Trained on the CPU (its weights are evaluated there too).
     pub cpu: bool,
 }
 
-/// A kept run and whether its checkpoint was dropped to make room.
+impl RunStore {
+    fn weights_bytes(&self) -> usize {
+        self.checkpoint.as_ref().map_or(0, |c| c.bytes.len())
+            + self.final_weights.as_ref().map_or(0, Vec::len)
+    }
+
+    fn has_weights(&self) -> bool {
+        self.checkpoint.is_some() || self.final_weights.is_some()
+    }
+}
+
+/// A kept run and whether its weights were dropped to make room.
 struct Entry {
     run: u32,
     store: RunStore,
-    checkpoint_dropped: bool,
+    weights_dropped: bool,
 }
 
 /// The finished runs, oldest first, within [`Limits`].
@@ -71,10 +85,6 @@ impl Default for Runs {
     }
 }
 
-fn checkpoint_bytes(store: &RunStore) -> usize {
-    store.checkpoint.as_ref().map_or(0, |c| c.bytes.len())
-}
-
 impl Runs {
     pub fn new(limits: Limits) -> Self {
         Self {
@@ -85,7 +95,7 @@ impl Runs {
     }
 
     /// Keeps run `run` as the newest (replacing an older store of the same number), then drops
-    /// the oldest checkpoints beyond the limits, and the oldest runs beyond
+    /// the oldest runs' weights beyond the limits, and the oldest runs beyond
     /// [`Limits::prediction_runs`].
     pub fn insert(&mut self, run: u32, store: RunStore) {
         self.entries.retain(|e| e.run != run);
@@ -93,21 +103,22 @@ impl Runs {
         self.entries.push_back(Entry {
             run,
             store,
-            checkpoint_dropped: false,
+            weights_dropped: false,
         });
-        while self.over_checkpoint_limits() {
-            // The oldest checkpoint, never the newest run's.
+        while self.over_weights_limits() {
+            // The oldest weights, never the newest run's.
             let newest = self.entries.len() - 1;
             let Some(oldest) = self
                 .entries
                 .iter_mut()
                 .take(newest)
-                .find(|e| e.store.checkpoint.is_some())
+                .find(|e| e.store.has_weights())
             else {
                 break;
             };
             oldest.store.checkpoint = None;
-            oldest.checkpoint_dropped = true;
+            oldest.store.final_weights = None;
+            oldest.weights_dropped = true;
         }
         while self.entries.len() > self.limits.prediction_runs.max(1) {
             if let Some(gone) = self.entries.pop_front() {
@@ -116,19 +127,27 @@ impl Runs {
         }
     }
 
-    fn over_checkpoint_limits(&self) -> bool {
-        let (count, bytes) = self.checkpoints_kept();
-        count > self.limits.checkpoint_runs || bytes > self.limits.checkpoint_bytes
+    fn over_weights_limits(&self) -> bool {
+        let (runs, bytes) = self.weights_kept();
+        runs > self.limits.weights_runs || bytes > self.limits.weights_bytes
     }
 
-    /// How many checkpoints are kept, and their bytes.
+    /// How many runs keep weights, and the bytes of all their weights.
+    pub fn weights_kept(&self) -> (usize, usize) {
+        self.entries
+            .iter()
+            .filter(|e| e.store.has_weights())
+            .fold((0, 0), |(n, bytes), e| {
+                (n + 1, bytes + e.store.weights_bytes())
+            })
+    }
+
+    /// How many best checkpoints are kept, and their bytes.
     pub fn checkpoints_kept(&self) -> (usize, usize) {
         self.entries
             .iter()
-            .filter(|e| e.store.checkpoint.is_some())
-            .fold((0, 0), |(n, bytes), e| {
-                (n + 1, bytes + checkpoint_bytes(&e.store))
-            })
+            .filter_map(|e| e.store.checkpoint.as_ref())
+            .fold((0, 0), |(n, bytes), c| (n + 1, bytes + c.bytes.len()))
     }
 
     fn entry(&self, run: u32) -> Option<&Entry> {
@@ -143,8 +162,24 @@ impl Runs {
         let entry = self.entry(run).ok_or("no finished run with that number")?;
         match &entry.store.checkpoint {
             Some(checkpoint) => Ok((&entry.store, checkpoint)),
-            None if entry.checkpoint_dropped => Err(self.checkpoint_dropped()),
+            None if entry.weights_dropped => Err(self.checkpoint_dropped()),
             None => Err("this run kept no checkpoint (turn ModelCheckpoint on)".into()),
+        }
+    }
+
+    /// Run `run` with its final weights, or why they are gone, in the learner's words.
+    pub fn final_weights(&self, run: u32) -> Result<(&RunStore, &[u8]), String> {
+        if self.forgotten.contains(&run) {
+            return Err(self.weights_dropped());
+        }
+        let entry = self.entry(run).ok_or("no finished run with that number")?;
+        match &entry.store.final_weights {
+            Some(bytes) => Ok((&entry.store, bytes)),
+            None if entry.weights_dropped => Err(self.weights_dropped()),
+            None => Err(
+                "this run's final weights could not be read back from the device; train it again"
+                    .into(),
+            ),
         }
     }
 
@@ -167,8 +202,18 @@ impl Runs {
         format!(
             "this run's best checkpoint is no longer kept: the lab keeps the best checkpoints of \
              the newest {} runs ({} MB at most); train it again to get it back",
-            self.limits.checkpoint_runs,
-            self.limits.checkpoint_bytes / MB
+            self.limits.weights_runs,
+            self.limits.weights_bytes / MB
+        )
+    }
+
+    /// What a request for dropped final weights is told.
+    fn weights_dropped(&self) -> String {
+        format!(
+            "this run's weights are no longer kept: the lab keeps the weights of the newest {} \
+             runs ({} MB at most); train it again to get them back",
+            self.limits.weights_runs,
+            self.limits.weights_bytes / MB
         )
     }
 }
@@ -178,27 +223,32 @@ mod tests {
     use super::*;
     use lab_spec::Normalization;
 
-    /// A stored run whose checkpoint (if any) has `bytes` bytes.
-    fn stored(checkpoint: Option<usize>) -> RunStore {
+    /// A stored run whose checkpoint and final weights (if any) have these many bytes.
+    fn with_weights(checkpoint: Option<usize>, final_weights: Option<usize>) -> RunStore {
         RunStore {
-            input: InputKind::Flat,
+            config: lab_spec::TrainingConfig::new(lab_spec::ModelSpec::baseline()),
             normalizer: Normalizer::fit(Normalization::Scale, &Default::default()),
             predictions: vec![1, 2, 3],
+            final_weights: final_weights.map(|bytes| vec![0; bytes]),
             checkpoint: checkpoint.map(|bytes| Checkpoint {
                 epoch: 1,
                 monitor: "val_loss".into(),
                 value: 0.5,
                 bytes: vec![0; bytes],
             }),
-            spec: ModelSpec::baseline(),
             cpu: true,
         }
     }
 
+    /// A stored run whose checkpoint (if any) has `bytes` bytes, without final weights.
+    fn stored(checkpoint: Option<usize>) -> RunStore {
+        with_weights(checkpoint, None)
+    }
+
     fn limits(bytes: usize, runs: usize, predictions: usize) -> Limits {
         Limits {
-            checkpoint_bytes: bytes,
-            checkpoint_runs: runs,
+            weights_bytes: bytes,
+            weights_runs: runs,
             prediction_runs: predictions,
         }
     }
@@ -210,10 +260,10 @@ mod tests {
     }
 
     #[test]
-    fn the_lab_keeps_256_mb_of_checkpoints_of_20_runs_and_200_runs_of_predictions() {
+    fn the_lab_keeps_256_mb_of_weights_of_20_runs_and_200_runs_of_predictions() {
         assert_eq!(Limits::LAB, limits(256_000_000, 20, 200));
         // The largest model the lab allows fits on its own.
-        assert!(lab_spec::limits::MAX_PARAMS * 4 < CHECKPOINT_BYTES as u64);
+        assert!(lab_spec::limits::MAX_PARAMS * 4 < WEIGHTS_BYTES as u64);
         // The 21st run's checkpoint pushes out the first's; the message says what is kept.
         let mut runs = Runs::default();
         for id in 1..=21 {
@@ -315,5 +365,55 @@ mod tests {
         assert_eq!(kept(&runs, 1..=3), [1, 3]);
         assert_eq!(runs.entries.len(), 3);
         assert_eq!(runs.checkpoint(1).unwrap().1.bytes.len(), 20);
+    }
+
+    #[test]
+    fn final_weights_share_the_budget_and_go_with_the_checkpoint() {
+        let mut runs = Runs::new(limits(100, 10, 10));
+        runs.insert(1, with_weights(Some(30), Some(30)));
+        runs.insert(2, with_weights(None, Some(30)));
+        assert_eq!(runs.weights_kept(), (2, 90));
+        assert_eq!(runs.final_weights(1).unwrap().1.len(), 30);
+        // 120 bytes > 100: run 1's weights go, both of them; run 2's stay.
+        runs.insert(3, with_weights(None, Some(30)));
+        assert_eq!(runs.weights_kept(), (2, 60));
+        assert_eq!(runs.checkpoints_kept(), (0, 0));
+        assert_eq!(
+            runs.final_weights(1).err().unwrap(),
+            // (100 bytes are 0 MB.)
+            "this run's weights are no longer kept: the lab keeps the weights of the newest 10 \
+             runs (0 MB at most); train it again to get them back"
+        );
+        assert!(
+            runs.checkpoint(1)
+                .err()
+                .unwrap()
+                .starts_with("this run's best checkpoint is no longer kept")
+        );
+        assert!(runs.final_weights(2).is_ok());
+        // Weights the device did not give back, and a run the worker never saw.
+        runs.insert(4, with_weights(None, None));
+        assert!(
+            runs.final_weights(4)
+                .err()
+                .unwrap()
+                .starts_with("this run's final weights could not be read back")
+        );
+        assert_eq!(
+            runs.final_weights(99).err().unwrap(),
+            "no finished run with that number"
+        );
+    }
+
+    #[test]
+    fn a_run_counts_once_toward_the_runs_limit_whatever_weights_it_keeps() {
+        let mut runs = Runs::new(limits(usize::MAX, 2, 10));
+        runs.insert(1, with_weights(Some(1), Some(1)));
+        runs.insert(2, with_weights(None, Some(1)));
+        assert_eq!(runs.weights_kept(), (2, 3));
+        runs.insert(3, with_weights(Some(1), None));
+        assert_eq!(runs.weights_kept(), (2, 2));
+        assert!(runs.final_weights(1).is_err());
+        assert!(runs.final_weights(2).is_ok());
     }
 }

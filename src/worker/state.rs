@@ -1,6 +1,6 @@
 //! What the worker keeps between requests, in one value the reactor shares with its jobs:
-//! the backend, the decoded data, the finished runs' predictions and checkpoints (within the
-//! budget of `run_store.rs`), the Stop flag and the WebGPU warm-up's state.
+//! the backend, the decoded data, the finished runs' predictions and weights (final and best
+//! checkpoint, within the budget of `run_store.rs`), the Stop flag and the WebGPU warm-up's state.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -35,7 +35,8 @@ impl Flag {
 pub struct State {
     pub backend: RefCell<Option<Backend>>,
     pub data: RefCell<Option<Rc<FashionMnist>>>,
-    /// The finished runs' drill-downs, the oldest dropped first.
+    /// The finished runs' drill-downs and weights (trained or loaded), the oldest dropped
+    /// first.
     pub runs: RefCell<Runs>,
     /// Raised by `Request::Stop`; lowered when a `Train` or `Tune` request is read (before
     /// its job waits for the warm-up), so that a Stop sent after it is never cleared.

@@ -11,8 +11,9 @@ use std::task::Context;
 use futures::channel::mpsc;
 use futures::task::{ArcWake, waker_ref};
 use gloo_worker::reactor::{ReactorScope, ReactorScoped};
+use lab_engine::weights;
 use lab_spec::tuning::{Algorithm, SearchEvent, TunerConfig};
-use lab_spec::worker::{BackendChoice, BenchModel, DataSource, Reply, Request};
+use lab_spec::worker::{BackendChoice, BenchModel, DataSource, Reply, Request, WhichWeights};
 use lab_spec::{
     Event, ModelCheckpointConfig, ModelSpec, Normalization, StopReason, TrainingConfig,
 };
@@ -410,7 +411,7 @@ fn a_stop_sent_right_after_a_search_ends_it_before_its_first_trial() {
 #[test]
 fn the_oldest_checkpoints_are_dropped_and_asking_for_one_says_so() {
     let mut page = Page::ready();
-    let runs = super::run_store::CHECKPOINT_RUNS as u32 + 1;
+    let runs = super::run_store::WEIGHTS_RUNS as u32 + 1;
     for run in 1..=runs {
         let mut config = small_run(1);
         config.callbacks.model_checkpoint = Some(ModelCheckpointConfig::default());
@@ -439,4 +440,213 @@ fn the_oldest_checkpoints_are_dropped_and_asking_for_one_says_so() {
         })[..],
         [Reply::Images { run: 1, .. }]
     ));
+}
+
+/// The one reply of a weights request.
+fn weights_bytes(page: &mut Page, run: u32, which: WhichWeights) -> Vec<u8> {
+    match &page.ask(Request::Weights { run, which })[..] {
+        [
+            Reply::Weights {
+                run: r,
+                which: w,
+                bytes,
+            },
+        ] if *r == run && *w == which => bytes.to_vec(),
+        other => panic!("no weights for run {run}: {other:?}"),
+    }
+}
+
+fn load(page: &mut Page, run: u32, config: &TrainingConfig, bytes: Vec<u8>) -> Vec<Reply> {
+    page.ask(Request::LoadWeights {
+        run,
+        config: config.clone(),
+        bytes: serde_bytes::ByteBuf::from(bytes),
+    })
+}
+
+#[test]
+fn a_runs_weights_download_with_its_config_and_load_back_to_the_same_test_report() {
+    let mut page = Page::ready();
+    let mut config = small_run(2);
+    config.normalization = Normalization::Standardize;
+    config.callbacks.model_checkpoint = Some(ModelCheckpointConfig::default());
+    let replies = page.ask(Request::Train {
+        run: 4,
+        config: config.clone(),
+    });
+    let Some(Event::Evaluated(trained)) = run_events(&replies, 4).last().cloned().cloned() else {
+        panic!("run 4 was not evaluated: {replies:?}");
+    };
+    let final_bytes = weights_bytes(&mut page, 4, WhichWeights::Final);
+    assert_eq!(
+        weights::config_of(&final_bytes).unwrap(),
+        Some(config.clone())
+    );
+
+    // Loaded into the same architecture: the same test report, kept as run 10.
+    let replies = load(&mut page, 10, &config, final_bytes.clone());
+    assert_eq!(
+        replies,
+        vec![Reply::Loaded {
+            run: 10,
+            report: trained.clone()
+        }]
+    );
+    assert!(matches!(
+        &page.ask(Request::Misclassified {
+            run: 10,
+            actual: 3,
+            predicted: 5
+        })[..],
+        [Reply::Images { run: 10, .. }]
+    ));
+    assert_eq!(
+        weights::config_of(&weights_bytes(&mut page, 10, WhichWeights::Final)).unwrap(),
+        Some(config.clone())
+    );
+    assert_eq!(
+        page.ask(Request::Weights {
+            run: 10,
+            which: WhichWeights::Best
+        }),
+        vec![Reply::WeightsUnavailable {
+            run: 10,
+            which: WhichWeights::Best,
+            message: "this run kept no checkpoint (turn ModelCheckpoint on)".into()
+        }]
+    );
+
+    // The best checkpoint, written with the config, evaluates as "Use the best checkpoint".
+    let best = weights_bytes(&mut page, 4, WhichWeights::Best);
+    assert_eq!(weights::config_of(&best).unwrap(), Some(config.clone()));
+    let Some(Reply::Checkpoint { report, .. }) = page
+        .ask(Request::EvaluateCheckpoint { run: 4 })
+        .into_iter()
+        .next()
+    else {
+        panic!("the checkpoint was not evaluated");
+    };
+    assert_eq!(
+        load(&mut page, 11, &config, best),
+        vec![Reply::Loaded { run: 11, report }]
+    );
+
+    // Nothing for a run the worker never had.
+    assert_eq!(
+        page.ask(Request::Weights {
+            run: 99,
+            which: WhichWeights::Final
+        }),
+        vec![Reply::WeightsUnavailable {
+            run: 99,
+            which: WhichWeights::Final,
+            message: "no finished run with that number".into()
+        }]
+    );
+}
+
+#[test]
+fn weights_that_do_not_fit_or_are_no_weights_file_say_so_and_keep_nothing() {
+    let mut page = Page::ready();
+    let config = small_run(1);
+    page.ask(Request::Train {
+        run: 1,
+        config: config.clone(),
+    });
+    let bytes = weights_bytes(&mut page, 1, WhichWeights::Final);
+
+    let mut other = small_run(1);
+    other.model = ModelSpec::mlp(&[64]);
+    let replies = load(&mut page, 2, &other, bytes);
+    assert!(
+        matches!(&replies[..], [Reply::LoadFailed { run: 2, message }]
+            if message.starts_with("the weights do not fit this model: layer 0 is ")
+                && message.contains("in the file but")),
+        "{replies:?}"
+    );
+    let replies = load(&mut page, 3, &config, b"hello, not weights".to_vec());
+    assert!(
+        matches!(&replies[..], [Reply::LoadFailed { run: 3, message }]
+            if message.contains("not a safetensors file")),
+        "{replies:?}"
+    );
+    // Neither was kept.
+    for run in [2, 3] {
+        assert!(matches!(
+            &page.ask(Request::Weights { run, which: WhichWeights::Final })[..],
+            [Reply::WeightsUnavailable { message, .. }] if message == "no finished run with that number"
+        ));
+    }
+}
+
+#[test]
+fn predictions_come_in_pages_with_probabilities_and_can_be_only_the_mistakes() {
+    let mut page = Page::ready();
+    let replies = page.ask(Request::Train {
+        run: 5,
+        config: small_run(1),
+    });
+    let Some(Event::Evaluated(report)) = run_events(&replies, 5).last().cloned().cloned() else {
+        panic!("run 5 was not evaluated: {replies:?}");
+    };
+    let ask = |page: &mut Page, offset, count, only_mistakes| match page
+        .ask(Request::Predictions {
+            run: 5,
+            offset,
+            count,
+            only_mistakes,
+        })
+        .pop()
+    {
+        Some(Reply::Predictions {
+            run: 5,
+            items,
+            total,
+            ..
+        }) => (items, total),
+        other => panic!("no predictions: {other:?}"),
+    };
+    let (items, total) = ask(&mut page, 0, 24, false);
+    assert_eq!((items.len(), total), (24, 100));
+    assert_eq!(
+        items.iter().map(|p| p.index).collect::<Vec<_>>(),
+        (0..24).collect::<Vec<_>>()
+    );
+    for p in &items {
+        assert_eq!(p.image.len(), 784);
+        assert!((0.1..=1.0).contains(&p.probability), "{p:?}");
+    }
+    let correct = items.iter().filter(|p| p.predicted == p.true_class).count();
+    let mistakes = 100
+        - report
+            .confusion_matrix
+            .iter()
+            .enumerate()
+            .map(|(i, row)| row[i])
+            .sum::<usize>();
+    let (wrong, wrong_total) = ask(&mut page, 0, 1000, true);
+    assert_eq!(wrong_total, mistakes);
+    assert_eq!(wrong.len(), mistakes);
+    assert!(wrong.iter().all(|p| p.predicted != p.true_class));
+    assert_eq!(
+        wrong.iter().filter(|p| p.index < 24).count(),
+        24 - correct,
+        "the mistakes are the same either way"
+    );
+    // The next page starts where the first ended.
+    let (next, _) = ask(&mut page, 24, 24, false);
+    assert_eq!(next.first().map(|p| p.index), Some(24));
+
+    assert_eq!(
+        page.ask(Request::Predictions {
+            run: 9,
+            offset: 0,
+            count: 24,
+            only_mistakes: false
+        }),
+        vec![Reply::PredictionsUnavailable {
+            run: 9,
+            message: "no finished run with that number".into()
+        }]
+    );
 }

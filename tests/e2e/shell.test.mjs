@@ -1,6 +1,6 @@
 // End-to-end tests of the shell (src/app.rs, src/components/data_status.rs): a hash that
-// names no page says so, a link's data from another origin is loaded only when the learner
-// confirms it, and a full sessionStorage is said (and cleared once a save works again). Each
+// names no page says so, and a link's data from another origin is loaded only when the
+// learner confirms it (a full storage is tested in storage.test.mjs). Each
 // test ends with a run trained to its test-set results in the same tab, and no console error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -166,39 +166,4 @@ test('a link whose data is on another origin loads it when the learner confirms,
   } finally {
     await server.close();
   }
-});
-
-test('a full sessionStorage is said, the runs stay, and the message goes once a save works', async () => {
-  await withLab(QUICK, async (lab) => {
-    await lab.dataReady();
-    await trainEnabled(lab);
-    // Fill the tab's storage to the last character.
-    const fillers = await lab.page.evaluate(() => {
-      let size = 1 << 22;
-      let i = 0;
-      while (size >= 1) {
-        try { sessionStorage.setItem(`filler-${i}`, 'x'.repeat(size)); i += 1; } catch { size = Math.floor(size / 2); }
-      }
-      return i;
-    });
-    assert.ok(fillers > 0, 'the storage was filled');
-    assert.equal(await lab.testid('save-error').count(), 0);
-
-    await lab.train();
-    await lab.testid('save-error').waitFor({ timeout: 60_000 });
-    assert.equal(await lab.testid('save-error').textContent(), SAVE_FULL);
-    await lab.results();
-    assert.equal(await lab.status(), 'finished', 'the run is still here');
-    assert.equal(await lab.testid('save-error').textContent(), SAVE_FULL);
-    await lab.shot('shell-save-error');
-
-    // Room again: the next save works, and the message goes.
-    await lab.page.evaluate(() => {
-      for (const key of Object.keys(sessionStorage)) if (key.startsWith('filler-')) sessionStorage.removeItem(key);
-    });
-    await trainsToTheEnd(lab);
-    await lab.testid('save-error').waitFor({ state: 'detached', timeout: 10_000 });
-    const saved = await lab.page.evaluate(() => JSON.parse(sessionStorage.getItem('tuning-lab.session.v1')).runs.length);
-    assert.equal(saved, 2, 'both runs are saved');
-  });
 });

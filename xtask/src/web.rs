@@ -255,6 +255,12 @@ pub fn run_e2e(root: &Path, url: &str, chromium: &Path) -> Result<()> {
             "chart.test.mjs",
             "shell.test.mjs",
             "runs.test.mjs",
+            "results.test.mjs",
+            "layout.test.mjs",
+            "experiments.test.mjs",
+            "weights.test.mjs",
+            "exports.test.mjs",
+            "storage.test.mjs",
         ])
         .env("LAB_URL", url)
         .env("LAB_DIST", root.join("dist/"))

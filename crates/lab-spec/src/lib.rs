@@ -7,6 +7,7 @@ pub mod callbacks;
 pub mod dataset;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod finite;
 pub mod limits;
 pub mod metrics;

@@ -442,6 +442,67 @@ mod tests {
     }
 
     #[test]
+    fn batch_norm_counts_as_keras_does_half_of_it_non_trainable() {
+        // Keras 3: Input(784) → Dense(256) → BatchNormalization → Dropout(0.3) → Dense(128)
+        // → BatchNormalization → Dense(10, softmax). model.summary() prints
+        //   batch_normalization (BatchNormalization)   (None, 256)   1,024
+        //   batch_normalization_1 (BatchNormalization) (None, 128)     512
+        //   Total params: 236,682 · Trainable params: 235,914 · Non-trainable params: 768
+        // (BatchNormalization on C channels: gamma, beta, moving mean and moving variance, 4C
+        // params of which the 2C moving statistics are non-trainable.)
+        let spec = ModelSpec::mlp(&[]);
+        let spec = ModelSpec {
+            layers: vec![
+                dense(256),
+                LayerSpec::BatchNorm {},
+                LayerSpec::Dropout { rate: 0.3 },
+                dense(128),
+                LayerSpec::BatchNorm {},
+            ],
+            ..spec
+        };
+        let s = spec.summary().unwrap();
+        let rows: Vec<(&str, &str, usize, usize)> = s
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.name.as_str(),
+                    r.kind.as_str(),
+                    r.params,
+                    r.trainable_params,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("dense", "Dense", 200_960, 200_960),
+                ("batch_normalization", "BatchNormalization", 1_024, 512),
+                ("dropout", "Dropout", 0, 0),
+                ("dense_1", "Dense", 32_896, 32_896),
+                ("batch_normalization_1", "BatchNormalization", 512, 256),
+                ("dense_2", "Dense", 1_290, 1_290),
+            ]
+        );
+        assert_eq!(s.total_params, 236_682);
+        assert_eq!(s.trainable_params, 235_914);
+        assert_eq!(s.non_trainable_params, 768);
+        let text = s.to_string();
+        assert!(text.ends_with(
+            " Total params: 236,682\n Trainable params: 235,914\n Non-trainable params: 768"
+        ));
+        // Without BatchNorm nothing is non-trainable.
+        assert_eq!(
+            ModelSpec::mlp(&[256])
+                .summary()
+                .unwrap()
+                .non_trainable_params,
+            0
+        );
+    }
+
+    #[test]
     fn a_model_of_1_64_billion_parameters_is_refused_at_its_largest_layer() {
         // Conv2D(512, 1, "same") → Flatten → Dense(4096): 401,408 × 4096 + 4096 in one layer.
         let spec = ModelSpec {

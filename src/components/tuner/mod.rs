@@ -3,6 +3,7 @@
 //! search itself runs in the worker; each part lives in its own file.
 
 mod best;
+mod errors;
 mod export;
 mod plan;
 mod settings;
@@ -16,6 +17,7 @@ use lab_spec::tuning::TunerConfig;
 use leptos::prelude::*;
 
 use crate::components::action_note::ActionNote;
+use crate::components::run_panel::keep_focus_with_the_run;
 use crate::trainer::pending::ActionKind;
 use crate::trainer::{DataState, Trainer};
 use best::BestValues;
@@ -50,19 +52,22 @@ pub fn TunerPanel(
         }
         c
     });
-    let invalid = move || {
+    // Every reason the search cannot start, each naming its field.
+    let invalid = Memo::new(move |_| {
         let available = trainer.data.with(DataState::train_images);
         effective
-            .get()
-            .validate((available > 0).then_some(available))
-            .err()
+            .with(|c| errors::all_errors(c, (available > 0).then_some(available)))
+            .into_iter()
             .map(|e| e.to_string())
-    };
+            .collect::<Vec<_>>()
+    });
     let start = move |_| match trainer.tune(effective.get_untracked()) {
         Ok(_) => run_error.set(None),
         Err(e) => run_error.set(Some(e)),
     };
     let search = Signal::derive(move || trainer.search.get());
+    let (search_button, stop_button) = (NodeRef::new(), NodeRef::new());
+    keep_focus_with_the_run(busy, search_button, stop_button);
     let finished = move || {
         let s = search.get()?;
         if s.is_running() || s.trials.is_empty() {
@@ -84,13 +89,20 @@ pub fn TunerPanel(
             <SpaceEditor config error disabled=busy />
             <SearchSettings config error disabled=busy />
             {move || error.get().map(|e| view! { <p class="error" data-testid="space-error">{e}</p> })}
-            {move || invalid().map(|e| view! { <p class="error" data-testid="search-invalid">{e}</p> })}
+            {move || {
+                let errors = invalid.get();
+                (!errors.is_empty()).then(|| view! {
+                    <ul class="error error-list" data-testid="search-invalid">
+                        {errors.into_iter().map(|e| view! { <li data-testid="search-invalid-item">{e}</li> }).collect_view()}
+                    </ul>
+                })
+            }}
             {move || subset.get().map(|s| view! { <p class="quick" data-testid="quick-run">{format!("Quick run from the URL: subset={s}")}</p> })}
             <h3>"Plan"</h3>
             <PlanView trainer config=effective />
             <div class="controls">
-                <button class="primary" data-testid="search" prop:disabled=move || !can_search.get() || invalid().is_some() on:click=start>"Search"</button>
-                <button data-testid="stop-search" prop:disabled=move || !busy.get() on:click=move |_| trainer.stop()>"Stop"</button>
+                <button class="primary" data-testid="search" node_ref=search_button prop:disabled=move || !can_search.get() || invalid.with(|e| !e.is_empty()) on:click=start>"Search"</button>
+                <button data-testid="stop-search" node_ref=stop_button prop:disabled=move || !busy.get() on:click=move |_| trainer.stop()>"Stop"</button>
             </div>
             <ActionNote trainer kind=ActionKind::Search testid="search" />
             {move || run_error.get().map(|e| view! { <p class="error" data-testid="search-error">{e}</p> })}

@@ -40,37 +40,79 @@ fn value_text(v: &HpValue) -> String {
     }
 }
 
+/// The part of a name that says what the hypermodel does with it: `units_2` → `units`.
+fn role(name: &str) -> &str {
+    let base = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    base.strip_suffix('_').unwrap_or(name)
+}
+
 /// A new hyperparameter of the kind picked in the form ("int", "choice", "fixed", "boolean",
-/// anything else is a float), with a small default range.
+/// anything else is a float), with a small range the hypermodel accepts for that name: a
+/// choice of activations for `activation`, of layer counts for `n_layers`, of unit counts for
+/// `units_{i}`, of rates for `lr`, `l2_{i}` and `drop_{i}`.
 fn new_hyperparameter(name: String, kind: &str) -> HyperParameter {
+    use HpValue::{Float, Int, Text};
+    let role = role(&name).to_string();
     match kind {
-        "int" => HyperParameter::Int {
-            name,
-            min_value: 1,
-            max_value: 3,
-            step: 1,
-        },
-        "choice" => HyperParameter::Choice {
-            name,
-            values: vec![HpValue::Int(128), HpValue::Int(256)],
-        },
-        "fixed" => HyperParameter::Fixed {
-            name,
-            value: HpValue::Float(0.0),
-        },
+        "int" => {
+            let (min_value, max_value, step) = match role.as_str() {
+                "units" => (32, 512, 32),
+                _ => (1, 3, 1),
+            };
+            HyperParameter::Int {
+                name,
+                min_value,
+                max_value,
+                step,
+            }
+        }
+        "choice" => {
+            let values = match role.as_str() {
+                "activation" => vec![Text("relu".into()), Text("tanh".into())],
+                "n_layers" => vec![Int(1), Int(2)],
+                "lr" => vec![Float(1e-3), Float(1e-4)],
+                "l2" => vec![Float(1e-4), Float(1e-3)],
+                "drop" => vec![Float(0.0), Float(0.2)],
+                _ => vec![Int(128), Int(256)],
+            };
+            HyperParameter::Choice { name, values }
+        }
+        "fixed" => {
+            let value = match role.as_str() {
+                "activation" => Text("relu".into()),
+                "n_layers" => Int(1),
+                "units" => Int(128),
+                "lr" => Float(1e-3),
+                "l2" => Float(1e-4),
+                _ => Float(0.0),
+            };
+            HyperParameter::Fixed { name, value }
+        }
         "boolean" => HyperParameter::Boolean { name },
-        _ => HyperParameter::Float {
-            name,
-            min_value: 0.0,
-            max_value: 0.5,
-            step: Some(0.1),
-            sampling: Sampling::Linear,
-        },
+        _ => {
+            // A count as a float: stepped so that every value is whole.
+            let (min_value, max_value, step, sampling) = match role.as_str() {
+                "lr" | "l2" => (1e-4, 1e-2, None, Sampling::Log),
+                "units" => (32.0, 512.0, Some(32.0), Sampling::Linear),
+                "n_layers" => (1.0, 3.0, Some(1.0), Sampling::Linear),
+                _ => (0.0, 0.5, Some(0.1), Sampling::Linear),
+            };
+            HyperParameter::Float {
+                name,
+                min_value,
+                max_value,
+                step,
+                sampling,
+            }
+        }
     }
 }
 
 /// Applies a form value to a hyperparameter, or says what is wrong with it.
 type Edit = Box<dyn Fn(&mut HyperParameter, &str) -> Result<(), String>>;
+
+/// The reset button's words: what the course's space is, not where it comes from.
+const RESET_LABEL: &str = "Reset to the course's search space (1–3 layers of 128 or 256 units, L2, dropout, learning rate)";
 
 /// One editable row of the space.
 #[component]
@@ -172,7 +214,7 @@ fn HpRow(
     }
 }
 
-/// The table of the space, the form that adds a hyperparameter, and the reset to the seed's
+/// The table of the space, the form that adds a hyperparameter, and the reset to the course's
 /// space. Parse errors go to `error`.
 #[component]
 pub(super) fn SpaceEditor(
@@ -190,30 +232,40 @@ pub(super) fn SpaceEditor(
             ));
             return;
         }
+        if config.with_untracked(|c| c.hyperparameters.iter().any(|h| h.name() == name)) {
+            error.set(Some(format!(
+                "hyperparameters.{name}: the space has it already (edit its row)"
+            )));
+            return;
+        }
         let hp = new_hyperparameter(name, &new_kind.get_untracked());
         config.update(|c| c.hyperparameters.push(hp));
         new_name.set(String::new());
+        error.set(None);
     };
     let rows = move || config.with(|c| c.hyperparameters.len());
     view! {
-        <table class="space" data-testid="space">
-            <thead><tr><th>"name"</th><th>"kind"</th><th>"range"</th><th></th></tr></thead>
-            <tbody>
-                {move || (0..rows()).map(|index| view! { <HpRow config index error disabled /> }).collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll">
+            <table class="space" data-testid="space">
+                <thead><tr><th>"name"</th><th>"kind"</th><th>"range"</th><th></th></tr></thead>
+                <tbody>
+                    {move || (0..rows()).map(|index| view! { <HpRow config index error disabled /> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
         <div class="controls">
-            <input type="text" class="small" placeholder="e.g. units_3" prop:value=move || new_name.get()
+            <input type="text" class="small" data-testid="new-hp-name" aria-label="new hyperparameter's name" placeholder="e.g. units_3" prop:value=move || new_name.get()
                 prop:disabled=move || disabled.get() on:input=move |ev| new_name.set(event_target_value(&ev)) />
-            <select prop:disabled=move || disabled.get() on:change=move |ev| new_kind.set(event_target_value(&ev))>
+            <select data-testid="new-hp-kind" aria-label="its kind" prop:disabled=move || disabled.get() on:change=move |ev| new_kind.set(event_target_value(&ev))>
                 <option value="float">"Float"</option>
                 <option value="int">"Int"</option>
                 <option value="choice">"Choice"</option>
                 <option value="boolean">"Boolean"</option>
                 <option value="fixed">"Fixed"</option>
             </select>
-            <button prop:disabled=move || disabled.get() on:click=add>"Add"</button>
-            <button prop:disabled=move || disabled.get() on:click=move |_| { config.set(TunerConfig::seed_004()); error.set(None); }>"Reset to seed 004's space"</button>
+            <button data-testid="add-hp" prop:disabled=move || disabled.get() on:click=add>"Add"</button>
+            <button data-testid="reset-space" prop:disabled=move || disabled.get()
+                on:click=move |_| { config.set(TunerConfig::seed_004()); error.set(None); }>{RESET_LABEL}</button>
             <span class="muted">{format!("The model builder reads {HYPERMODEL_NAMES}.")}</span>
         </div>
     }
@@ -253,6 +305,53 @@ mod tests {
     fn a_float_keeps_its_decimal_point_in_the_form() {
         assert_eq!(value_text(&HpValue::Float(0.5)), "0.5");
         assert_eq!(value_text(&HpValue::Int(3)), HpValue::Int(3).to_string());
+    }
+
+    #[test]
+    fn a_new_hyperparameter_of_any_name_the_hypermodel_reads_starts_valid() {
+        let names = [
+            "n_layers",
+            "units_0",
+            "units_3",
+            "l2_1",
+            "drop_2",
+            "lr",
+            "activation",
+        ];
+        for name in names {
+            for kind in ["choice", "fixed", "int", "float"] {
+                // Numbers make no activation, and rates are not whole numbers.
+                let rate = matches!(role(name), "lr" | "l2" | "drop");
+                if (name == "activation" && matches!(kind, "int" | "float"))
+                    || (rate && kind == "int")
+                {
+                    continue;
+                }
+                let mut c = TunerConfig::seed_004();
+                c.hyperparameters.retain(|h| h.name() != name);
+                c.hyperparameters
+                    .push(new_hyperparameter(name.to_string(), kind));
+                assert_eq!(c.validate(None), Ok(()), "{kind} {name}");
+            }
+        }
+        assert_eq!(role("units_12"), "units");
+        assert_eq!(role("lr"), "lr");
+        assert_eq!(role("n_layers"), "n_layers");
+    }
+
+    #[test]
+    fn the_reset_says_what_the_space_is() {
+        let c = TunerConfig::seed_004();
+        let names: Vec<&str> = c.hyperparameters.iter().map(|h| h.name()).collect();
+        assert!(names.contains(&"n_layers") && names.contains(&"lr"));
+        assert!(names.iter().any(|n| n.starts_with("l2_")));
+        assert!(names.iter().any(|n| n.starts_with("drop_")));
+        assert!(c.hyperparameters.iter().any(|h| matches!(h,
+            HyperParameter::Choice { name, values } if name == "units_0"
+                && *values == [HpValue::Int(128), HpValue::Int(256)])));
+        assert!(c.hyperparameters.iter().any(|h| matches!(h,
+            HyperParameter::Int { name, min_value: 1, max_value: 3, .. } if name == "n_layers")));
+        assert!(!RESET_LABEL.contains("seed") && !RESET_LABEL.contains("004"));
     }
 
     #[test]

@@ -104,14 +104,17 @@ pub(super) fn TrialTable(#[prop(into)] search: Signal<Option<SearchView>>) -> im
                 .collect_view(),
         )
     };
+    // Each trial's values stay on one line; the table scrolls in its own box.
     view! {
-        <table class="trials" data-testid="trial-table">
-            <thead><tr>
-                {header("id", SortBy::Id)}<th>"values"</th>{header("bracket", SortBy::Bracket)}
-                {header("epochs", SortBy::Epochs)}{header("score", SortBy::Score)}{header("status", SortBy::Status)}
-            </tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <div class="table-scroll" data-testid="trial-table-box">
+            <table class="trials" data-testid="trial-table">
+                <thead><tr>
+                    {header("id", SortBy::Id)}<th>"values"</th>{header("bracket", SortBy::Bracket)}
+                    {header("epochs", SortBy::Epochs)}{header("score", SortBy::Score)}{header("status", SortBy::Status)}
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
 }
 

@@ -1,0 +1,130 @@
+//! "Predict, as the course does": test images with the class the run's final model predicts,
+//! its probability and the true class, 24 at a time ("more"), or only the mistakes.
+
+use lab_spec::dataset::CLASS_NAMES;
+use lab_spec::worker::Prediction;
+use leptos::prelude::*;
+
+use crate::components::Digit;
+use crate::trainer::Trainer;
+
+/// A class's name, or its number when out of range.
+fn class_name(class: u8) -> String {
+    CLASS_NAMES
+        .get(usize::from(class))
+        .map_or_else(|| format!("class {class}"), |n| n.to_string())
+}
+
+/// What one image of the grid says: the prediction with its probability, and the truth.
+pub fn caption(p: &Prediction) -> (String, String) {
+    (
+        format!(
+            "{} · {:.0} %",
+            class_name(p.predicted),
+            f64::from(p.probability) * 100.0
+        ),
+        format!("true: {}", class_name(p.true_class)),
+    )
+}
+
+/// How much of the grid is shown: "24 of 10,000 test images", "24 of 1,532 mistakes".
+pub fn shown_text(shown: usize, total: usize, only_mistakes: bool) -> String {
+    let what = match (only_mistakes, total) {
+        (true, 1) => "mistake",
+        (true, _) => "mistakes",
+        (false, 1) => "test image",
+        (false, _) => "test images",
+    };
+    format!(
+        "{} of {} {what}",
+        lab_spec::model::group(shown),
+        lab_spec::model::group(total)
+    )
+}
+
+/// The predictions grid of run `run` (not for a run restored after a reload: the worker that
+/// held its model is gone).
+#[component]
+pub fn Predictions(trainer: Trainer, run: u32) -> impl IntoView {
+    let restored = trainer
+        .runs
+        .with_untracked(|rs| rs.iter().any(|r| r.id == run && r.restored));
+    let grid = Memo::new(move |_| {
+        trainer
+            .weights
+            .with(|w| w.predictions.clone().filter(|g| g.run == run))
+    });
+    let only_mistakes =
+        Signal::derive(move || grid.with(|g| g.as_ref().is_some_and(|g| g.only_mistakes)));
+    // The first page, unless this run's grid is already there (the results drawn again).
+    if !restored && grid.with_untracked(Option::is_none) {
+        trainer.predictions(run, false, false);
+    }
+    let items = move || {
+        grid.with(|g| g.as_ref().map_or_else(Vec::new, |g| g.items.clone()))
+            .into_iter()
+            .map(|p| {
+                let (predicted, truth) = caption(&p);
+                let wrong = p.predicted != p.true_class;
+                view! {
+                    <figure class="prediction" class:wrong=wrong data-testid="prediction">
+                        <Digit pixels=p.image.into_vec() title=format!("test image {}", p.index) />
+                        <figcaption>
+                            <span class="predicted">{predicted}</span>
+                            <span class="truth">{truth}</span>
+                        </figcaption>
+                    </figure>
+                }
+            })
+            .collect_view()
+    };
+    let status = move || {
+        grid.get().map(|g| {
+            let more = g.items.len() < g.total && !g.loading;
+            view! {
+                <p class="note" data-testid="predictions-shown">{shown_text(g.items.len(), g.total, g.only_mistakes)}</p>
+                {more.then(|| view! {
+                    <button data-testid="predictions-more" on:click=move |_| trainer.predictions(run, g.only_mistakes, true)>"More"</button>
+                })}
+                {g.loading.then(|| view! { <span class="note">" predicting…"</span> })}
+                {g.failed.map(|e| view! { <p class="error" data-testid="predictions-error">{format!("No predictions: {e}")}</p> })}
+            }
+        })
+    };
+    (!restored).then(|| {
+        view! {
+            <section class="predictions" data-testid="predictions">
+                <h4>"Predictions on the test set"</h4>
+                <label class="only-mistakes">
+                    <input type="checkbox" data-testid="only-mistakes" prop:checked=only_mistakes
+                        on:change=move |ev| trainer.predictions(run, event_target_checked(&ev), false) />
+                    " only mistakes"
+                </label>
+                <div class="prediction-grid">{items}</div>
+                {status}
+            </section>
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_image_says_its_prediction_probability_and_truth() {
+        let p = Prediction {
+            index: 3,
+            image: serde_bytes::ByteBuf::from(vec![0; 784]),
+            true_class: 0,
+            predicted: 6,
+            probability: 0.874,
+        };
+        assert_eq!(
+            caption(&p),
+            ("Shirt · 87 %".to_string(), "true: T-shirt/top".to_string())
+        );
+        assert_eq!(shown_text(24, 10_000, false), "24 of 10,000 test images");
+        assert_eq!(shown_text(1, 1, true), "1 of 1 mistake");
+    }
+}
