@@ -128,16 +128,28 @@ async fn fetch_files(
         total: 0,
         last_post: Instant::now(),
     };
+    // Every file not in the cache is requested first and its body read after: the total is
+    // known from the four responses' headers before the first body byte is counted, so it
+    // does not grow mid-load.
+    let mut slots: Vec<Result<Vec<u8>, Opened>> = Vec::new();
     for name in FILE_NAMES {
         let url = format!("{base}{name}");
         if let Some(cache) = cache
             && let Some(bytes) = cached(cache, &url).await
         {
-            files.push(bytes);
+            slots.push(Ok(bytes));
             continue;
         }
         all_cached = false;
-        files.push(download(name, &url, &mut progress, outbox).await?);
+        let opened = open(name, &url).await?;
+        progress.total += opened.length;
+        slots.push(Err(opened));
+    }
+    for (name, slot) in FILE_NAMES.iter().zip(slots) {
+        files.push(match slot {
+            Ok(bytes) => bytes,
+            Err(opened) => read_body(name, &opened, &mut progress, outbox).await?,
+        });
     }
     // The end: all bytes are in (a content-length may differ from the decoded body's).
     progress.loaded = progress.total.max(progress.loaded);
@@ -168,13 +180,16 @@ async fn unless_stalled<F: Future>(
     }
 }
 
-/// Downloads one file, aborting it when it stalls.
-async fn download(
-    name: &str,
-    url: &str,
-    progress: &mut Progress,
-    outbox: &Outbox,
-) -> Result<Vec<u8>, String> {
+/// A request whose response headers have arrived, its body not read yet.
+struct Opened {
+    response: Response,
+    abort: Option<AbortController>,
+    /// The announced content-length (0 when there is none).
+    length: u64,
+}
+
+/// Requests one file and waits for its headers, aborting it when it stalls.
+async fn open(name: &str, url: &str) -> Result<Opened, String> {
     let abort = AbortController::new().ok();
     let init = RequestInit::new();
     if let Some(abort) = &abort {
@@ -195,7 +210,18 @@ async fn download(
             &response.status_text(),
         ));
     }
-    read_body(name, &response, abort.as_ref(), progress, outbox).await
+    let length: u64 = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    Ok(Opened {
+        response,
+        abort,
+        length,
+    })
 }
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
@@ -206,19 +232,16 @@ fn get(obj: &JsValue, key: &str) -> JsValue {
 /// no chunk arrives for [`STALL_SECONDS`].
 async fn read_body(
     name: &str,
-    response: &Response,
-    abort: Option<&AbortController>,
+    opened: &Opened,
     progress: &mut Progress,
     outbox: &Outbox,
 ) -> Result<Vec<u8>, String> {
-    let length: u64 = response
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    progress.total += length;
+    let Opened {
+        response,
+        abort,
+        length,
+    } = opened;
+    let (abort, length) = (abort.as_ref(), *length);
     let interrupted =
         |e: Option<&JsValue>| fetch_error::body_failed(name, e.and_then(error_name).as_deref());
     let body = response.body().ok_or_else(|| interrupted(None))?;
