@@ -80,7 +80,8 @@ test('a run exports its history, its charts and a Keras script', async () => {
       assert.equal(svg.error, null, `${name} SVG parses`);
       assert.equal(svg.tag, 'svg');
       assert.equal(svg.width, '430');
-      assert.ok(svg.texts.includes(name), `${name} chart has its caption`);
+      // The caption may carry the success-metric mark ("accuracy ★ your success metric").
+      assert.ok(svg.texts.some((t) => t === name || t.startsWith(`${name} ★`)), `${name} chart has its caption`);
       assert.ok(svg.texts.some((t) => t.startsWith(`run ${run} · `)), `${name} chart's legend names run ${run}`);
 
       const [pngName, png] = await download(lab, `export-${key}-png`);
