@@ -6,6 +6,7 @@
 pub mod app;
 pub mod chart;
 pub mod components;
+pub mod download;
 pub mod exercises;
 pub mod experiments;
 pub mod form_restore;

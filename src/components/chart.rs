@@ -284,43 +284,8 @@ pub fn HistoryChart(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lab_spec::{EpochLogs, StopReason, TrainingConfig};
 
-    use crate::trainer::RunStatus;
-
-    fn logs(epoch: usize, loss: f64, val_loss: f64) -> EpochLogs {
-        EpochLogs {
-            epoch,
-            loss,
-            accuracy: 0.8,
-            val_loss: Some(val_loss),
-            val_accuracy: Some(0.82),
-            lr: 1e-3,
-            regularization_loss: 0.0,
-            seconds: 1.0,
-        }
-    }
-
-    fn run(id: u32, configured: usize, losses: &[(f64, f64)], finished: bool) -> RunView {
-        let mut r = RunView::new(
-            id,
-            6,
-            "r".into(),
-            TrainingConfig::new(lab_spec::ModelSpec::baseline()),
-            "cpu".into(),
-            0.0,
-        );
-        r.total_epochs = configured;
-        r.epochs = losses
-            .iter()
-            .enumerate()
-            .map(|(i, &(l, v))| logs(i + 1, l, v))
-            .collect();
-        if finished {
-            r.status = RunStatus::Finished(StopReason::Completed);
-        }
-        r
-    }
+    use crate::chart::fixtures::run;
 
     #[test]
     fn the_history_is_exposed_with_nan_as_null() {

@@ -5,6 +5,8 @@
 //! colours) cut out of the two-chart SVG, with a legend added, since the page's legend is HTML;
 //! its PNG is that SVG drawn into a canvas at twice its size.
 
+use crate::download::save_blob;
+use crate::download::save_text;
 use lab_spec::export::{history_csv, history_json, keras_script};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -18,26 +20,6 @@ use crate::trainer::{RunView, Trainer};
 const LEGEND_ROW: f64 = 18.0;
 /// The PNG's pixels per SVG unit.
 const PNG_SCALE: f64 = 2.0;
-
-/// Makes the browser download `blob` as a file `name`.
-fn download(name: &str, blob: gloo_file::Blob) {
-    let url = gloo_file::ObjectUrl::from(blob);
-    if let Some(a) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.create_element("a").ok())
-        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
-    {
-        a.set_href(&url);
-        a.set_download(name);
-        a.click();
-    }
-    // The URL is revoked when it drops: keep it until the browser has started the download.
-    gloo_timers::callback::Timeout::new(10_000, move || drop(url)).forget();
-}
-
-fn download_text(name: &str, mime: &str, text: &str) {
-    download(name, gloo_file::Blob::new_with_options(text, Some(mime)));
-}
 
 /// `s` with XML's special characters escaped.
 fn xml_escape(s: &str) -> String {
@@ -214,7 +196,7 @@ pub fn Exports(
     };
     let csv = move |_| {
         if let Some(r) = the_run() {
-            download_text(
+            save_text(
                 &format!("run-{}-history.csv", r.id),
                 "text/csv",
                 &history_csv(&r.epochs),
@@ -223,7 +205,7 @@ pub fn Exports(
     };
     let json = move |_| {
         if let Some(r) = the_run() {
-            download_text(
+            save_text(
                 &format!("run-{}-history.json", r.id),
                 "application/json",
                 &history_json(&r.epochs),
@@ -232,7 +214,7 @@ pub fn Exports(
     };
     let keras = move |_| {
         if let Some(r) = the_run() {
-            download_text(
+            save_text(
                 &format!("run_{}_keras.py", r.id),
                 "text/x-python",
                 &keras_script(&r.config, &script_about(&r)),
@@ -254,12 +236,12 @@ pub fn Exports(
         };
         error.set(None);
         if !png {
-            download_text(&format!("{name}.svg"), "image/svg+xml", &svg);
+            save_text(&format!("{name}.svg"), "image/svg+xml", &svg);
             return;
         }
         wasm_bindgen_futures::spawn_local(async move {
             match svg_to_png(&svg).await {
-                Ok(blob) => download(&format!("{name}.png"), gloo_file::Blob::from(blob)),
+                Ok(blob) => save_blob(&format!("{name}.png"), gloo_file::Blob::from(blob)),
                 Err(e) => error.set(Some(format!("The PNG could not be made: {e}"))),
             }
         });

@@ -492,7 +492,7 @@ impl Trainer {
             Reply::Weights { run, which, bytes } => {
                 let ask = self.weights.with_untracked(|w| w.download.clone());
                 if let Some(ask) = ask.filter(|a| a.run == run && a.which == which) {
-                    save_file(&ask.file_name, &bytes);
+                    crate::download::save_bytes(&ask.file_name, &bytes);
                     self.set.weights.update(|w| w.download = None);
                 }
             }
@@ -597,25 +597,6 @@ impl Trainer {
         let source = self.source.get_value();
         self.send(&Request::LoadData { source })
     }
-}
-
-/// Makes the browser save `bytes` as the file `name` (a Blob URL clicked through an
-/// `<a download>`).
-fn save_file(name: &str, bytes: &[u8]) {
-    use wasm_bindgen::JsCast;
-    let blob = gloo_file::Blob::new_with_options(bytes, Some("application/octet-stream"));
-    let url = gloo_file::ObjectUrl::from(blob);
-    if let Some(a) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.create_element("a").ok())
-        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
-    {
-        a.set_href(&url);
-        a.set_download(name);
-        a.click();
-    }
-    // The URL is revoked when it drops: keep it until the browser has started the download.
-    gloo_timers::callback::Timeout::new(10_000, move || drop(url)).forget();
 }
 
 /// Why a request could not be sent, as the place that asked for it shows it.

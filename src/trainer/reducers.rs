@@ -675,6 +675,13 @@ mod tests {
         assert_eq!(r.status, RunStatus::Finished(StopReason::Completed));
         assert_eq!(r.report.as_ref().map(|r| r.accuracy), Some(0.8));
         assert!(r.epochs.is_empty() && !r.is_running());
+        assert_eq!(
+            r.progress_line(),
+            (
+                1.0,
+                "weights loaded from a file, not trained here".to_string()
+            )
+        );
 
         weights.load = Some(load_ask(8));
         load_failed(

@@ -163,6 +163,11 @@ impl RunView {
                 )
             }
             (None, true) => (0.0, format!("epoch 1/{} · starting", self.total_epochs)),
+            // Weights loaded from a file: nothing was trained here.
+            (_, false) if self.total_epochs == 0 && self.epochs.is_empty() => (
+                1.0,
+                "weights loaded from a file, not trained here".to_string(),
+            ),
             (_, false) => {
                 let n = self.epochs.len();
                 (

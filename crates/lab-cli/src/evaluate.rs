@@ -23,7 +23,7 @@ pub fn run(args: &Args) -> Result<()> {
     let config: TrainingConfig = match args.get("config") {
         Some(_) => args.config("training config", "unused")?,
         None => weights::config_of(&bytes)
-            .with_context(|| format!("{path}"))?
+            .with_context(|| path.to_string())?
             .ok_or_else(|| {
                 anyhow!("{path} has no training config in its metadata: pass --config FILE")
             })?,
@@ -33,7 +33,7 @@ pub fn run(args: &Args) -> Result<()> {
         .map_err(|e| anyhow!("invalid config: {e}"))?;
     let data = args.data()?;
     let device = args.device()?;
-    let model = weights::load(&bytes, &config.model, &device).with_context(|| format!("{path}"))?;
+    let model = weights::load(&bytes, &config.model, &device).with_context(|| path.to_string())?;
     let prepared = prepare(&data.train, &config);
     let test = prepared.normalizer.apply(&data.test);
     let (report, _) = block_on(evaluate_with_predictions(

@@ -1,25 +1,9 @@
 //! Exports of a search's trials: CSV (one column per hyperparameter) and JSON, downloaded
 //! through a Blob URL.
 
+use crate::download::save_text;
 use lab_spec::tuning::{Trial, TunerConfig, trials_csv};
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-
-/// Makes the browser download `text` as a file `name`.
-fn download(name: &str, mime: &str, text: &str) {
-    let url = gloo_file::ObjectUrl::from(gloo_file::Blob::new_with_options(text, Some(mime)));
-    if let Some(a) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.create_element("a").ok())
-        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
-    {
-        a.set_href(&url);
-        a.set_download(name);
-        a.click();
-    }
-    // The URL is revoked when it drops: keep it until the browser has started the download.
-    gloo_timers::callback::Timeout::new(10_000, move || drop(url)).forget();
-}
 
 /// The trials as pretty JSON (the same objects the search events carry).
 fn trials_json(trials: &[Trial]) -> String {
@@ -33,8 +17,8 @@ pub(super) fn ExportButtons(config: TunerConfig, trials: Vec<Trial>) -> impl Int
     let json = trials_json(&trials);
     view! {
         <div class="controls">
-            <button data-testid="export-csv" on:click=move |_| download("trials.csv", "text/csv", &csv)>"Export CSV"</button>
-            <button data-testid="export-json" on:click=move |_| download("trials.json", "application/json", &json)>"Export JSON"</button>
+            <button data-testid="export-csv" on:click=move |_| save_text("trials.csv", "text/csv", &csv)>"Export CSV"</button>
+            <button data-testid="export-json" on:click=move |_| save_text("trials.json", "application/json", &json)>"Export JSON"</button>
         </div>
     }
 }
