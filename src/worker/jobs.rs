@@ -6,6 +6,7 @@
 
 use lab_data::Dataset;
 use lab_engine::data::{Normalizer, prepare};
+use lab_engine::model::Network;
 use lab_engine::session::{self, RunEnd, RunResult};
 use lab_engine::training::{TrainError, evaluate, evaluate_with_predictions, fit};
 use lab_engine::weights;
@@ -59,10 +60,7 @@ pub async fn train(
         // stopped, with its history and without test results.
         RunEnd::StoppedInEvaluation(_) => return Ok(()),
     };
-    let final_weights = weights::to_bytes_with_config(&outcome.model, &config)
-        .await
-        .inspect_err(|e| console::info(&format!("the final weights of run {run}: {e}")))
-        .ok();
+    let final_weights = final_weights(&outcome.model, &config, run).await;
     state.runs.borrow_mut().insert(
         run,
         RunStore {
@@ -201,10 +199,7 @@ pub async fn load_weights(
     )
     .await
     .map_err(|e| e.to_string())?;
-    let final_weights = weights::to_bytes_with_config(&model, &config)
-        .await
-        .inspect_err(|e| console::info(&format!("the weights loaded as run {run}: {e}")))
-        .ok();
+    let final_weights = final_weights(&model, &config, run).await;
     state.runs.borrow_mut().insert(
         run,
         RunStore {
@@ -218,6 +213,15 @@ pub async fn load_weights(
     );
     outbox.post(Reply::Loaded { run, report });
     Ok(())
+}
+
+/// A run's final weights as a file with its config, kept for "Download weights" and the
+/// predictions grid; a model whose values cannot be read back keeps none (said on the console).
+async fn final_weights(model: &Network, config: &TrainingConfig, run: u32) -> Option<Vec<u8>> {
+    weights::to_bytes_with_config(model, config)
+        .await
+        .inspect_err(|e| console::info(&format!("the final weights of run {run}: {e}")))
+        .ok()
 }
 
 /// The test images a page of predictions shows — all of them, or those `predictions` gets

@@ -123,34 +123,37 @@ fn entries(model: &Network, spec: &ModelSpec) -> Vec<(Entry, Tensor<1>)> {
         .collect()
 }
 
+/// Each element of a Conv2D kernel as (its index in burn's `[out, in, kh, kw]`, its index in
+/// Keras' `[kh, kw, in, out]`).
+fn conv_positions([o, i, h, w]: [usize; 4]) -> impl Iterator<Item = (usize, usize)> {
+    (0..o).flat_map(move |oo| {
+        (0..i).flat_map(move |ii| {
+            (0..h).flat_map(move |hh| {
+                (0..w).map(move |ww| {
+                    (
+                        ((oo * i + ii) * h + hh) * w + ww,
+                        ((hh * w + ww) * i + ii) * o + oo,
+                    )
+                })
+            })
+        })
+    })
+}
+
 /// burn's Conv2D kernel `[out, in, kh, kw]` → Keras' `[kh, kw, in, out]`.
-pub fn conv_to_keras(values: &[f32], [o, i, h, w]: [usize; 4]) -> Vec<f32> {
+pub fn conv_to_keras(values: &[f32], dims: [usize; 4]) -> Vec<f32> {
     let mut out = vec![0.0; values.len()];
-    for oo in 0..o {
-        for ii in 0..i {
-            for hh in 0..h {
-                for ww in 0..w {
-                    out[((hh * w + ww) * i + ii) * o + oo] =
-                        values[((oo * i + ii) * h + hh) * w + ww];
-                }
-            }
-        }
+    for (burn, keras) in conv_positions(dims) {
+        out[keras] = values[burn];
     }
     out
 }
 
 /// Keras' Conv2D kernel `[kh, kw, in, out]` → burn's `[out, in, kh, kw]`.
-pub fn conv_from_keras(values: &[f32], [o, i, h, w]: [usize; 4]) -> Vec<f32> {
+pub fn conv_from_keras(values: &[f32], dims: [usize; 4]) -> Vec<f32> {
     let mut out = vec![0.0; values.len()];
-    for oo in 0..o {
-        for ii in 0..i {
-            for hh in 0..h {
-                for ww in 0..w {
-                    out[((oo * i + ii) * h + hh) * w + ww] =
-                        values[((hh * w + ww) * i + ii) * o + oo];
-                }
-            }
-        }
+    for (burn, keras) in conv_positions(dims) {
+        out[burn] = values[keras];
     }
     out
 }
