@@ -5,8 +5,10 @@ pub mod dataset;
 pub mod files;
 pub mod idx;
 pub mod npm;
+pub mod sparse;
 
 pub use dataset::{
     CLASS_NAMES, Dataset, FILE_NAMES, NUM_CLASSES, PIXELS, PairError, PairFile, SIDE,
 };
 pub use idx::IdxError;
+pub use sparse::SparseRows;

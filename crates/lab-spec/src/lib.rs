@@ -15,6 +15,7 @@ pub mod model;
 pub mod objective;
 pub mod optimizer;
 pub mod summary;
+pub mod text;
 pub mod training;
 pub mod tuning;
 pub mod worker;
