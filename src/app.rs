@@ -6,14 +6,16 @@
 //! exercises passed; the steps themselves are in `steps/`.
 
 use gloo_events::{EventListener, EventListenerOptions};
+use lab_spec::text::VectorizerConfig;
 use lab_spec::tuning::TunerConfig;
 use lab_spec::worker::BackendChoice;
-use lab_spec::{Normalization, TrainingConfig};
+use lab_spec::{DatasetKind, InputKind, Normalization, TrainingConfig};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::components::data_status::{DataLink, DataStatus};
 use crate::components::my_runs::MyRuns;
+use crate::dataset_choice::DatasetChoice;
 use crate::exercises::{self, EXERCISE_STEPS};
 use crate::form_restore;
 use crate::logic::{Route, url_overrides};
@@ -26,6 +28,8 @@ use crate::steps::define::Step1;
 use crate::steps::metrics::Step2;
 use crate::steps::prepare::Step4;
 use crate::steps::protocol::Step3;
+use crate::steps::text::{TextStep1, TextStep2, TextStep3, TextStep4};
+use crate::steps::text_training::TEXT_TRAINING_STEPS;
 use crate::steps::training::{TRAINING_STEPS, TrainingStepPage};
 use crate::steps::tune::Step8;
 use crate::trainer::{Trainer, use_trainer};
@@ -63,6 +67,20 @@ pub fn App() -> impl IntoView {
     let trainer = use_trainer(backend, data_base, ask_first);
     let progress = Progress::load();
     listen_to_window(route, notice, trainer);
+    // The data set: the link's `dataset=` (or its config's), else the one last worked on.
+    let dataset = Memo::new(move |_| {
+        url_overrides(&route.get())
+            .ok()
+            .and_then(|o| o.dataset)
+            .unwrap_or_else(|| progress.dataset.get())
+    });
+    Effect::new(move |_| {
+        let d = dataset.get();
+        trainer.select_dataset(d);
+        if progress.dataset.get_untracked() != d {
+            progress.dataset.set(d);
+        }
+    });
 
     let protocol = Protocol {
         validation_split: RwSignal::new(0.2),
@@ -75,6 +93,20 @@ pub fn App() -> impl IntoView {
         RwSignal::new(presets::overfit()),
         RwSignal::new(presets::regularized()),
     ];
+    // The same steps on the IMDB reviews: seed 004's three text models.
+    let text_configs: [RwSignal<TrainingConfig>; 3] = [
+        RwSignal::new(lab_spec::binary::imdb_baseline()),
+        RwSignal::new(lab_spec::binary::imdb_overfit()),
+        RwSignal::new(lab_spec::binary::imdb_regularized()),
+    ];
+    let configs_of = move |d: DatasetKind| match d {
+        DatasetKind::FashionMnist => configs,
+        DatasetKind::Imdb => text_configs,
+    };
+    // Step 4 on IMDB: how the reviews become features, for every IMDB run and search.
+    let vectorizer = RwSignal::new(VectorizerConfig::default());
+    let text_search = RwSignal::new(TunerConfig::seed_004_imdb());
+    let text_retrain = RwSignal::new(lab_spec::binary::imdb_regularized());
     let link = Memo::new(move |_| url_overrides(&route.get()).map_err(|e| e.to_string()));
     let url_error = move || {
         link.get()
@@ -85,7 +117,7 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| {
         let r = route.get();
         if let (5..=7, Some(c)) = (r.step, overrides.get().config) {
-            configs[(r.step - 5) as usize].set(c);
+            configs_of(c.dataset)[(r.step - 5) as usize].set(c);
         }
     });
     // Steps 3 and 4 set the protocol and preparation of every training step.
@@ -102,6 +134,25 @@ pub fn App() -> impl IntoView {
                 c.normalization = norm;
             });
         }
+        for c in text_configs {
+            c.update(|c| {
+                c.validation_split = split;
+                c.seed = seed;
+            });
+        }
+    });
+    // Step 4's vectorizer on IMDB: every text config's (the model's input follows its width).
+    Effect::new(move |_| {
+        let v = vectorizer.get();
+        let apply = |c: &mut TrainingConfig| {
+            c.vectorizer = Some(v);
+            c.model.input = InputKind::Features(v.max_features);
+        };
+        for c in text_configs {
+            c.update(apply);
+        }
+        text_retrain.update(apply);
+        text_search.update(|s| s.vectorizer = Some(v));
     });
     // Step 8: the search's form and the config of "retrain best".
     let search_config = RwSignal::new(TunerConfig::seed_004());
@@ -123,8 +174,10 @@ pub fn App() -> impl IntoView {
             .runs
             .with_untracked(|runs| form_restore::restored_forms(runs, link_step));
         for (step, config) in forms {
+            let imdb = config.dataset == DatasetKind::Imdb;
             match step {
-                5..=7 => configs[usize::from(step - 5)].set(config),
+                5..=7 => configs_of(config.dataset)[usize::from(step - 5)].set(config),
+                _ if imdb => text_retrain.set(config),
                 _ => retrain_config.set(config),
             }
         }
@@ -167,17 +220,34 @@ pub fn App() -> impl IntoView {
             .collect_view()
     };
 
-    let page = move || {
-        let r = route.get();
-        if r.bench {
-            return view! { <Bench trainer /> }.into_any();
-        }
-        let Protocol {
-            validation_split,
-            seed,
-            normalization,
-        } = protocol;
-        match r.step {
+    let page =
+        move || {
+            let r = route.get();
+            if r.bench {
+                return view! { <Bench trainer /> }.into_any();
+            }
+            let Protocol {
+                validation_split,
+                seed,
+                normalization,
+            } = protocol;
+            let imdb = dataset.get() == DatasetKind::Imdb;
+            match r.step {
+            1 if imdb => view! { <TextStep1 trainer /> }.into_any(),
+            2 if imdb => view! {
+                <TextStep2 metric=progress.metric on_metric=move |m| progress.metric.set(m) />
+            }
+            .into_any(),
+            3 if imdb => view! {
+                <TextStep3 trainer validation_split seed
+                    on_validation_split=move |v| validation_split.set(v)
+                    on_seed=move |v| seed.set(v) />
+            }
+            .into_any(),
+            4 if imdb => view! {
+                <TextStep4 trainer vectorizer=vectorizer on_vectorizer=move |v| vectorizer.set(v) />
+            }
+            .into_any(),
             1 => view! { <Step1 trainer /> }.into_any(),
             2 => view! {
                 <Step2 metric=progress.metric on_metric=move |m| progress.metric.set(m) />
@@ -195,25 +265,34 @@ pub fn App() -> impl IntoView {
             .into_any(),
             5..=7 => {
                 let i = usize::from(r.step - 5);
-                let (step, config) = (&TRAINING_STEPS[i], configs[i]);
+                let steps = if imdb { &TEXT_TRAINING_STEPS } else { &TRAINING_STEPS };
+                let (step, config) = (&steps[i], configs_of(dataset.get())[i]);
                 view! {
                     <TrainingStepPage trainer step config
                         on_config=move |c| config.set(c) quick metric=progress.metric />
                 }
                 .into_any()
             }
-            _ => view! {
-                <Step8 trainer search=search_config retrain=retrain_config
-                    on_retrain_config=move |c| retrain_config.set(c) quick metric=progress.metric />
+            _ => {
+                let (search, retrain) = if imdb {
+                    (text_search, text_retrain)
+                } else {
+                    (search_config, retrain_config)
+                };
+                view! {
+                    <Step8 trainer search retrain
+                        on_retrain_config=move |c| retrain.set(c) quick metric=progress.metric />
+                }
+                .into_any()
             }
-            .into_any(),
         }
-    };
+        };
 
     view! {
         <header>
             <h1>"Tuning Lab"</h1>
-            <span class="subtitle">"train real neural networks on Fashion-MNIST, in your browser"</span>
+            <span class="subtitle">"train real neural networks in your browser"</span>
+            <DatasetChoice route dataset />
             <BackendBadge trainer />
         </header>
         <div class="layout">

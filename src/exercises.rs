@@ -13,6 +13,7 @@
 //! kind of model, so step 8 is judged against step 7 (it stays below the unregularized
 //! step-6 model, as in the notebook: 0.8704 vs 0.8834).
 
+use lab_spec::DatasetKind;
 use lab_spec::EpochLogs;
 
 use crate::trainer::{RunStatus, RunView};
@@ -38,8 +39,24 @@ pub const GAP_CLOSED: f64 = 1.10;
 /// …and the best validation accuracy is at most this much below the comparable step-6 run's.
 pub const ACCURACY_KEPT: f64 = 0.03;
 
-/// Whether the exercise of `step` is passed by `runs` (false for a step without one).
+/// Whether the exercise of `step` is passed by `runs` (false for a step without one), on
+/// either data set: runs are compared only with runs of their own data set.
 pub fn passed(step: u8, runs: &[RunView]) -> bool {
+    [DatasetKind::FashionMnist, DatasetKind::Imdb]
+        .into_iter()
+        .any(|d| passed_on(step, &of_dataset(runs, d)))
+}
+
+/// The runs on data set `dataset` (what a step's lists, overlays and exercises compare).
+pub fn of_dataset(runs: &[RunView], dataset: DatasetKind) -> Vec<RunView> {
+    runs.iter()
+        .filter(|r| r.config.dataset == dataset)
+        .cloned()
+        .collect()
+}
+
+/// [`passed`] among runs of one data set.
+fn passed_on(step: u8, runs: &[RunView]) -> bool {
     match step {
         5 => baseline_passed(runs),
         6 => overfit_passed(runs),
@@ -125,6 +142,70 @@ pub fn tuned_passed(runs: &[RunView]) -> bool {
         };
         tuned > before
     })
+}
+
+/// The steps whose MLPs the CNN exercise compares with.
+pub const MLP_STEPS: [u8; 3] = [5, 6, 7];
+
+/// Whether a run's model has a convolution.
+pub fn is_cnn(r: &RunView) -> bool {
+    r.config
+        .model
+        .layers
+        .iter()
+        .any(|l| matches!(l, lab_spec::LayerSpec::Conv2D { .. }))
+}
+
+/// The best validation accuracy of the finished MLPs (no convolution) of steps 5–7 on the data
+/// of a run with `subset`.
+pub fn best_mlp_val_accuracy(runs: &[RunView], subset: Option<usize>) -> Option<f64> {
+    MLP_STEPS
+        .iter()
+        .flat_map(|&step| comparable(runs, step, subset))
+        .filter(|r| !is_cnn(r))
+        .filter_map(|r| best_val_accuracy(&r.epochs))
+        .max_by(f64::total_cmp)
+}
+
+/// The CNN exercise (steps 6–7): a finished CNN whose best validation accuracy is above that of
+/// the best MLP of steps 5–7 on the same data (there must be one to beat).
+pub fn cnn_passed(runs: &[RunView]) -> bool {
+    runs.iter()
+        .filter(|r| matches!(r.status, RunStatus::Finished(_)) && is_cnn(r))
+        .any(|r| {
+            match (
+                best_val_accuracy(&r.epochs),
+                best_mlp_val_accuracy(runs, r.config.subset),
+            ) {
+                (Some(cnn), Some(mlp)) => cnn > mlp,
+                _ => false,
+            }
+        })
+}
+
+/// Where the CNN exercise stands, for the learner: the best finished CNN's best validation
+/// accuracy against the best MLP's on its data.
+pub fn cnn_exercise_text(runs: &[RunView]) -> String {
+    if cnn_passed(runs) {
+        return "Done: a CNN beat your best MLP on validation accuracy.".into();
+    }
+    let best_cnn = runs
+        .iter()
+        .filter(|r| matches!(r.status, RunStatus::Finished(_)) && is_cnn(r))
+        .filter_map(|r| best_val_accuracy(&r.epochs).map(|a| (r, a)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    match best_cnn {
+        None => "Not yet: train a CNN (the small CNN, or your own) and compare.".into(),
+        Some((r, cnn)) => match best_mlp_val_accuracy(runs, r.config.subset) {
+            None => format!(
+                "Your best CNN reached a validation accuracy of {cnn:.4}; train an MLP on the \
+                 same data (the same subset) to compare with."
+            ),
+            Some(mlp) => format!(
+                "Not yet: your best CNN reached {cnn:.4}, your best MLP {mlp:.4} on the same data."
+            ),
+        },
+    }
 }
 
 /// The lowest val_loss of a run.
@@ -458,5 +539,73 @@ mod tests {
         assert!(!passed(8, std::slice::from_ref(&tuned)));
         assert!(!passed(8, &[r7, finished_run(8, Vec::new())]));
         assert!(!passed(4, &[tuned]));
+    }
+
+    /// A finished run of `step` with a best validation accuracy of `accuracy`, a CNN or not.
+    fn scored(step: u8, accuracy: f64, cnn: bool) -> RunView {
+        let mut r = finished_run(
+            step,
+            epochs(&[(0.5, 0.5, accuracy - 0.01), (0.4, 0.45, accuracy)]),
+        );
+        if cnn {
+            r.config.model = lab_spec::ModelSpec::small_cnn();
+        }
+        r
+    }
+
+    #[test]
+    fn a_cnn_must_beat_the_best_mlp_of_steps_5_to_7_on_the_same_data() {
+        let mlp5 = scored(5, 0.85, false);
+        let mlp6 = scored(6, 0.89, false);
+        let cnn = scored(6, 0.90, true);
+        assert!(is_cnn(&cnn) && !is_cnn(&mlp6));
+        assert_eq!(
+            best_mlp_val_accuracy(&[mlp5.clone(), mlp6.clone(), cnn.clone()], None),
+            Some(0.89)
+        );
+        assert!(cnn_passed(&[mlp5.clone(), mlp6.clone(), cnn.clone()]));
+        // Beating only the weaker MLP is not enough, nor is a tie.
+        let weak = scored(7, 0.87, true);
+        assert!(!cnn_passed(&[mlp5.clone(), mlp6.clone(), weak.clone()]));
+        assert!(!cnn_passed(&[mlp6.clone(), scored(7, 0.89, true)]));
+        // Without an MLP on the same data there is nothing to beat.
+        assert!(!cnn_passed(std::slice::from_ref(&cnn)));
+        assert!(!cnn_passed(&[on_subset(mlp6.clone(), 2000), cnn.clone()]));
+        assert!(cnn_passed(&[
+            on_subset(mlp6.clone(), 2000),
+            on_subset(cnn.clone(), 2000)
+        ]));
+        // A step-8 MLP does not count as one to beat; a running CNN does not count.
+        assert!(cnn_passed(&[
+            mlp5.clone(),
+            scored(8, 0.95, false),
+            cnn.clone()
+        ]));
+        let mut running = cnn.clone();
+        running.status = RunStatus::Running;
+        assert!(!cnn_passed(&[mlp5.clone(), running]));
+        // What the learner reads.
+        assert_eq!(
+            cnn_exercise_text(&[mlp6.clone(), weak.clone()]),
+            "Not yet: your best CNN reached 0.8700, your best MLP 0.8900 on the same data."
+        );
+        assert!(cnn_exercise_text(std::slice::from_ref(&mlp6)).starts_with("Not yet: train a CNN"));
+        assert!(cnn_exercise_text(&[weak]).contains("train an MLP on the same data"));
+        assert!(cnn_exercise_text(&[mlp6, cnn]).starts_with("Done"));
+    }
+
+    #[test]
+    fn runs_are_compared_only_within_their_data_set() {
+        // An IMDB step-7 run that would close the gap of a Fashion-MNIST step-6 run does not
+        // count: the only step-6 run is of the other data set.
+        let fm6 = finished_run(6, notebook_overfit());
+        let mut text7 = finished_run(7, notebook_regularized());
+        text7.config.dataset = DatasetKind::Imdb;
+        let runs = vec![fm6.clone(), text7.clone()];
+        assert!(!passed(7, &runs));
+        let mut fm7 = text7;
+        fm7.config.dataset = DatasetKind::FashionMnist;
+        assert!(passed(7, &[fm6, fm7]));
+        assert_eq!(of_dataset(&runs, DatasetKind::Imdb).len(), 1);
     }
 }

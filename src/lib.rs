@@ -6,11 +6,13 @@
 pub mod app;
 pub mod chart;
 pub mod components;
+pub mod dataset_choice;
 pub mod download;
 pub mod exercises;
 pub mod experiments;
 pub mod form_restore;
 pub mod logic;
+pub mod model_input;
 pub mod presets;
 pub mod progress;
 pub mod protocol;

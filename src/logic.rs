@@ -5,7 +5,7 @@
 use base64::Engine;
 use lab_spec::dataset::FILE_NAMES;
 use lab_spec::worker::BackendChoice;
-use lab_spec::{ConfigError, EpochLogs, TrainingConfig};
+use lab_spec::{ConfigError, DatasetKind, EpochLogs, TrainingConfig};
 
 /// `#/step/5?subset=2000&epochs=2` → step 5 and its parameters.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -140,14 +140,54 @@ pub struct UrlOverrides {
     pub subset: Option<usize>,
     pub epochs: Option<usize>,
     pub backend: Option<BackendChoice>,
+    /// `dataset=fashion-mnist|imdb`: the data set the lab works on.
+    pub dataset: Option<DatasetKind>,
 }
 
-/// Reads `cfg`, `subset`, `epochs` and `backend`; an invalid value is refused with a message
-/// naming the field, and nothing else is taken from the URL then.
+/// A data set's name for the learner.
+pub fn dataset_title(kind: DatasetKind) -> &'static str {
+    match kind {
+        DatasetKind::FashionMnist => "Fashion-MNIST images",
+        DatasetKind::Imdb => "IMDB movie reviews",
+    }
+}
+
+/// Reads a `dataset` value; the message lists the two there are.
+pub fn parse_dataset(value: &str) -> Result<DatasetKind, ConfigError> {
+    match value {
+        "fashion-mnist" => Ok(DatasetKind::FashionMnist),
+        "imdb" => Ok(DatasetKind::Imdb),
+        _ => Err(ConfigError::new(
+            "dataset",
+            format!("must be fashion-mnist or imdb (got {value:?})"),
+        )),
+    }
+}
+
+/// Reads `cfg`, `subset`, `epochs`, `backend` and `dataset`; an invalid value is refused with
+/// a message naming the field, and nothing else is taken from the URL then. A link's `cfg`
+/// says its own data set, which `dataset` (when given) must agree with.
 pub fn url_overrides(route: &Route) -> Result<UrlOverrides, ConfigError> {
     let mut o = UrlOverrides::default();
+    if let Some(d) = route.get("dataset") {
+        o.dataset = Some(parse_dataset(d)?);
+    }
     if let Some(t) = route.get("cfg") {
-        o.config = Some(decode_config(t)?);
+        let config = decode_config(t)?;
+        match o.dataset {
+            Some(d) if d != config.dataset => {
+                return Err(ConfigError::new(
+                    "cfg.dataset",
+                    format!(
+                        "the link's config is for {} but the link says dataset={}",
+                        config.dataset.name(),
+                        d.name()
+                    ),
+                ));
+            }
+            _ => o.dataset = Some(config.dataset),
+        }
+        o.config = Some(config);
     }
     let positive = |key: &str| -> Result<Option<usize>, ConfigError> {
         match route.get(key) {
@@ -586,5 +626,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_dataset_comes_from_the_link_and_a_bad_one_is_named() {
+        let o = |hash: &str| url_overrides(&Route::parse(hash));
+        assert_eq!(o("#/step/5").unwrap().dataset, None);
+        assert_eq!(
+            o("#/step/5?dataset=imdb&subset=2000&epochs=1").unwrap(),
+            UrlOverrides {
+                subset: Some(2000),
+                epochs: Some(1),
+                dataset: Some(DatasetKind::Imdb),
+                ..UrlOverrides::default()
+            }
+        );
+        assert_eq!(
+            o("#/step/1?dataset=fashion-mnist").unwrap().dataset,
+            Some(DatasetKind::FashionMnist)
+        );
+        let e = o("#/step/1?dataset=cifar").unwrap_err();
+        assert_eq!(e.field, "dataset");
+        assert!(e.message.contains("fashion-mnist or imdb"), "{e}");
+        // A link's config says its data set; a contradicting `dataset` is refused.
+        let token = encode_config(&lab_spec::binary::imdb_baseline());
+        assert_eq!(
+            o(&format!("#/step/5?cfg={token}")).unwrap().dataset,
+            Some(DatasetKind::Imdb)
+        );
+        let e = o(&format!("#/step/5?dataset=fashion-mnist&cfg={token}")).unwrap_err();
+        assert_eq!(e.field, "cfg.dataset");
+        assert_eq!(parse_dataset("imdb").unwrap().name(), "imdb");
+        assert_eq!(dataset_title(DatasetKind::Imdb), "IMDB movie reviews");
     }
 }

@@ -1,8 +1,10 @@
-//! Exercise progress and the chosen metric, kept in the browser's localStorage.
+//! Exercise progress, the chosen metric and the data set last worked on, kept in the browser's
+//! localStorage (a link's `dataset=` wins over the stored one).
 
 use std::collections::BTreeSet;
 
 use gloo_storage::{LocalStorage, Storage};
+use lab_spec::DatasetKind;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -12,12 +14,16 @@ const KEY: &str = "tuning-lab.progress.v1";
 pub struct Saved {
     pub done: BTreeSet<u8>,
     pub metric: String,
+    /// Fashion-MNIST in progress saved before IMDB came.
+    #[serde(default)]
+    pub dataset: DatasetKind,
 }
 
 #[derive(Clone, Copy)]
 pub struct Progress {
     pub done: RwSignal<BTreeSet<u8>>,
     pub metric: RwSignal<String>,
+    pub dataset: RwSignal<DatasetKind>,
 }
 
 impl Progress {
@@ -32,11 +38,13 @@ impl Progress {
         let p = Progress {
             done: RwSignal::new(saved.done),
             metric: RwSignal::new(metric),
+            dataset: RwSignal::new(saved.dataset),
         };
         Effect::new(move |_| {
             let saved = Saved {
                 done: p.done.get(),
                 metric: p.metric.get(),
+                dataset: p.dataset.get(),
             };
             // Storage can be full or disabled; progress then lasts as long as the tab.
             let _ = LocalStorage::set(KEY, &saved);
@@ -50,5 +58,23 @@ impl Progress {
                 d.insert(step);
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_saved_before_imdb_reads_as_fashion_mnist() {
+        let old: Saved = serde_json::from_str(r#"{"done":[5],"metric":"accuracy"}"#).unwrap();
+        assert_eq!(old.dataset, DatasetKind::FashionMnist);
+        let saved = Saved {
+            dataset: DatasetKind::Imdb,
+            ..old
+        };
+        let json = serde_json::to_string(&saved).unwrap();
+        assert!(json.contains(r#""dataset":"imdb""#), "{json}");
+        assert_eq!(serde_json::from_str::<Saved>(&json).unwrap(), saved);
     }
 }

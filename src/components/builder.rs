@@ -7,11 +7,13 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use lab_spec::limits::{MAX_EPOCHS, MAX_UNITS, seed_message};
+use lab_spec::limits::{MAX_EPOCHS, MAX_FILTERS, MAX_KERNEL_SIZE, MAX_UNITS, seed_message};
 use lab_spec::{
-    Activation, ConfigError, EarlyStoppingConfig, LayerSpec, ModelCheckpointConfig,
-    OptimizerConfig, Regularizer, TrainingConfig,
+    Activation, ConfigError, EarlyStoppingConfig, InputKind, LayerSpec, ModelCheckpointConfig,
+    OptimizerConfig, Padding, Regularizer, TrainingConfig,
 };
+
+use crate::model_input::{add_layer, input_for};
 use leptos::prelude::*;
 
 /// Which parts of the config a step lets the learner edit.
@@ -19,7 +21,7 @@ use leptos::prelude::*;
 pub enum Level {
     /// Step 5: training knobs only, the model is the baseline.
     Baseline,
-    /// Step 6: Dense layers, optimizer.
+    /// Step 6: Dense, Conv2D, MaxPooling2D and Flatten layers, optimizer.
     ScaleUp,
     /// Step 7: plus Dropout, L1/L2, BatchNorm and callbacks.
     Regularize,
@@ -39,10 +41,20 @@ pub enum Knob {
     Units(usize),
     /// A Dropout layer's rate.
     Rate(usize),
-    /// A Dense layer's L1 kernel regularization.
+    /// A Dense or Conv2D layer's L1 kernel regularization.
     L1(usize),
-    /// A Dense layer's L2 kernel regularization.
+    /// A Dense or Conv2D layer's L2 kernel regularization.
     L2(usize),
+    /// A Conv2D layer's filters.
+    Filters(usize),
+    /// A Conv2D layer's kernel size (square).
+    KernelSize(usize),
+    /// A Conv2D layer's strides.
+    Strides(usize),
+    /// A MaxPooling2D layer's pool size (square).
+    PoolSize(usize),
+    /// A MaxPooling2D layer's strides (empty: the pool size, as Keras' `strides=None`).
+    PoolStrides(usize),
     Patience,
     MinDelta,
 }
@@ -61,6 +73,11 @@ impl Knob {
             Knob::Rate(i) => format!("layer-{i}-rate"),
             Knob::L1(i) => format!("layer-{i}-l1"),
             Knob::L2(i) => format!("layer-{i}-l2"),
+            Knob::Filters(i) => format!("layer-{i}-filters"),
+            Knob::KernelSize(i) => format!("layer-{i}-kernel-size"),
+            Knob::Strides(i) => format!("layer-{i}-strides"),
+            Knob::PoolSize(i) => format!("layer-{i}-pool-size"),
+            Knob::PoolStrides(i) => format!("layer-{i}-pool-strides"),
             Knob::Patience => "patience".into(),
             Knob::MinDelta => "min-delta".into(),
         }
@@ -79,6 +96,10 @@ impl Knob {
             Knob::Rate(i) => format!("model.layers[{i}].rate"),
             Knob::L1(i) => format!("model.layers[{i}].kernel_regularizer.l1"),
             Knob::L2(i) => format!("model.layers[{i}].kernel_regularizer.l2"),
+            Knob::Filters(i) => format!("model.layers[{i}].filters"),
+            Knob::KernelSize(i) => format!("model.layers[{i}].kernel_size"),
+            Knob::Strides(i) | Knob::PoolStrides(i) => format!("model.layers[{i}].strides"),
+            Knob::PoolSize(i) => format!("model.layers[{i}].pool_size"),
             Knob::Patience => "callbacks.early_stopping.patience".into(),
             Knob::MinDelta => "callbacks.early_stopping.min_delta".into(),
         }
@@ -97,6 +118,10 @@ impl Knob {
             Knob::Rate(i) => format!("rate of layer {}", i + 1),
             Knob::L1(i) => format!("L1 of layer {}", i + 1),
             Knob::L2(i) => format!("L2 of layer {}", i + 1),
+            Knob::Filters(i) => format!("filters of layer {}", i + 1),
+            Knob::KernelSize(i) => format!("kernel size of layer {}", i + 1),
+            Knob::Strides(i) | Knob::PoolStrides(i) => format!("strides of layer {}", i + 1),
+            Knob::PoolSize(i) => format!("pool size of layer {}", i + 1),
             Knob::Patience => "patience".into(),
             Knob::MinDelta => "min_delta".into(),
         }
@@ -106,9 +131,14 @@ impl Knob {
     pub fn shown(self, c: &TrainingConfig) -> String {
         let layer = |i: usize| c.model.layers.get(i);
         let reg = |i: usize| match layer(i) {
-            Some(LayerSpec::Dense {
-                kernel_regularizer, ..
-            }) => kernel_regularizer.unwrap_or_default(),
+            Some(
+                LayerSpec::Dense {
+                    kernel_regularizer, ..
+                }
+                | LayerSpec::Conv2D {
+                    kernel_regularizer, ..
+                },
+            ) => kernel_regularizer.unwrap_or_default(),
             _ => Regularizer::default(),
         };
         let es = || c.callbacks.early_stopping.clone().unwrap_or_default();
@@ -129,6 +159,28 @@ impl Knob {
             },
             Knob::L1(i) => reg(i).l1.to_string(),
             Knob::L2(i) => reg(i).l2.to_string(),
+            Knob::Filters(i) => match layer(i) {
+                Some(LayerSpec::Conv2D { filters, .. }) => filters.to_string(),
+                _ => String::new(),
+            },
+            Knob::KernelSize(i) => match layer(i) {
+                Some(LayerSpec::Conv2D { kernel_size, .. }) => kernel_size.to_string(),
+                _ => String::new(),
+            },
+            Knob::Strides(i) => match layer(i) {
+                Some(LayerSpec::Conv2D { strides, .. }) => strides.to_string(),
+                _ => String::new(),
+            },
+            Knob::PoolSize(i) => match layer(i) {
+                Some(LayerSpec::MaxPool2D { pool_size, .. }) => pool_size.to_string(),
+                _ => String::new(),
+            },
+            Knob::PoolStrides(i) => match layer(i) {
+                Some(LayerSpec::MaxPool2D {
+                    strides: Some(s), ..
+                }) => s.to_string(),
+                _ => String::new(),
+            },
             Knob::Patience => es().patience.to_string(),
             Knob::MinDelta => es().min_delta.to_string(),
         }
@@ -184,6 +236,44 @@ impl Knob {
             }
             Knob::L1(i) => set_reg(c, i, Some(number(field, v)?), None),
             Knob::L2(i) => set_reg(c, i, None, Some(number(field, v)?)),
+            Knob::Filters(i) => {
+                let n = whole(field, v, |v| {
+                    format!("must be between 1 and {MAX_FILTERS} (got {v})")
+                })?;
+                if let Some(LayerSpec::Conv2D { filters, .. }) = c.model.layers.get_mut(i) {
+                    *filters = n;
+                }
+            }
+            Knob::KernelSize(i) => {
+                let n = whole(field, v, |v| {
+                    format!("must be between 1 and {MAX_KERNEL_SIZE} (got {v})")
+                })?;
+                if let Some(LayerSpec::Conv2D { kernel_size, .. }) = c.model.layers.get_mut(i) {
+                    *kernel_size = n;
+                }
+            }
+            Knob::Strides(i) => {
+                let n = whole(field, v, too_far)?;
+                if let Some(LayerSpec::Conv2D { strides, .. }) = c.model.layers.get_mut(i) {
+                    *strides = n;
+                }
+            }
+            Knob::PoolSize(i) => {
+                let n = whole(field, v, |v| format!("{v} is larger than the 28×28 image"))?;
+                if let Some(LayerSpec::MaxPool2D { pool_size, .. }) = c.model.layers.get_mut(i) {
+                    *pool_size = n;
+                }
+            }
+            Knob::PoolStrides(i) => {
+                let n = if v.trim().is_empty() {
+                    None
+                } else {
+                    Some(whole(field, v, too_far)?)
+                };
+                if let Some(LayerSpec::MaxPool2D { strides, .. }) = c.model.layers.get_mut(i) {
+                    *strides = n;
+                }
+            }
             Knob::Patience => {
                 let p = whole(field, v, |v| {
                     format!("must be at most {} (got {v})", usize::MAX)
@@ -201,6 +291,11 @@ impl Knob {
         }
         Ok(())
     }
+}
+
+/// A stride typed with more digits than any number the lab holds.
+fn too_far(v: &str) -> String {
+    format!("{v} is a larger stride than the 28×28 image has pixels")
 }
 
 /// A number typed in a field.
@@ -244,6 +339,8 @@ fn try_edit(
 ) -> Result<TrainingConfig, ConfigError> {
     let mut draft = config.clone();
     f(&mut draft)?;
+    // Images in when the stack starts with convolutions, flat pixels otherwise.
+    draft.model.input = input_for(&draft.model.layers, draft.model.input);
     draft.validate(None)?;
     Ok(draft)
 }
@@ -269,6 +366,11 @@ impl Knob {
             Knob::Rate(i) => (0, i, 1),
             Knob::L1(i) => (0, i, 2),
             Knob::L2(i) => (0, i, 3),
+            Knob::Filters(i) => (0, i, 4),
+            Knob::KernelSize(i) => (0, i, 5),
+            Knob::Strides(i) => (0, i, 6),
+            Knob::PoolSize(i) => (0, i, 7),
+            Knob::PoolStrides(i) => (0, i, 8),
             Knob::Epochs => (1, 0, 0),
             Knob::Subset => (1, 1, 0),
             Knob::BatchSize => (1, 2, 0),
@@ -495,10 +597,17 @@ pub fn ConfigEditor(
     };
     let layers = (level != Level::Baseline)
         .then(|| view! { <LayersEditor config level disabled typed on_change edit=edit /> });
+    // The baseline has no layer editor; a text model still says what its input is.
+    let baseline_input = (level == Level::Baseline).then_some(move || {
+        config.with(crate::steps::text::features_text).map(|text| {
+            view! { <p class="hint model-input" data-testid="model-input">{text}</p> }
+        })
+    });
     let callbacks = (level == Level::Regularize)
         .then(|| view! { <CallbacksEditor config disabled typed on_change edit=edit /> });
     view! {
         <div class="editor">
+            {baseline_input}
             {layers}
             {training}
             {callbacks}
@@ -542,36 +651,51 @@ fn LayersEditor(
                 }
                 Ok(())
             }));
+            let reg = move || (level == Level::Regularize).then(|| view! {
+                {input("L1 ", Knob::L1(i))}
+                {input("L2 ", Knob::L2(i))}
+            });
             let body = match layer {
-                LayerSpec::Dense { .. } => {
-                    let reg = (level == Level::Regularize).then(|| view! {
-                        {input("L1 ", Knob::L1(i))}
-                        {input("L2 ", Knob::L2(i))}
-                    });
-                    let activation = move || config.with(|c| match c.model.layers.get(i) {
-                        Some(LayerSpec::Dense { activation, .. }) => format!("{activation:?}").to_lowercase(),
-                        _ => String::new(),
+                LayerSpec::Dense { .. } => view! {
+                    <span class="layer-kind">"Dense"</span>
+                    {input("units ", Knob::Units(i))}
+                    <ActivationSelect i config disabled edit />
+                    {reg()}
+                }.into_any(),
+                LayerSpec::Conv2D { .. } => {
+                    let padding = move || config.with(|c| match c.model.layers.get(i) {
+                        Some(LayerSpec::Conv2D { padding: Padding::Same, .. }) => "same",
+                        _ => "valid",
                     });
                     view! {
-                        <span class="layer-kind">"Dense"</span>
-                        {input("units ", Knob::Units(i))}
-                        <label class="inline">"activation "
-                            <select prop:value=activation prop:disabled=move || disabled.get()
+                        <span class="layer-kind">"Conv2D"</span>
+                        {input("filters ", Knob::Filters(i))}
+                        {input("kernel ", Knob::KernelSize(i))}
+                        {input("strides ", Knob::Strides(i))}
+                        <label class="inline">"padding "
+                            <select data-testid=format!("layer-{i}-padding") prop:value=padding prop:disabled=move || disabled.get()
                                 on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |c| {
-                                    let a = Activation::parse(&v)
-                                        .ok_or_else(|| ConfigError::new(format!("model.layers[{i}].activation"), format!("unknown activation {v:?}")))?;
-                                    if let Some(LayerSpec::Dense { activation, .. }) = c.model.layers.get_mut(i) { *activation = a; }
+                                    let p = match v.as_str() {
+                                        "same" => Padding::Same,
+                                        "valid" => Padding::Valid,
+                                        _ => return Err(ConfigError::new(format!("model.layers[{i}].padding"), format!("unknown padding {v:?}"))),
+                                    };
+                                    if let Some(LayerSpec::Conv2D { padding, .. }) = c.model.layers.get_mut(i) { *padding = p; }
                                     Ok(())
                                 })) }>
-                                <option value="relu">"relu"</option>
-                                <option value="tanh">"tanh"</option>
-                                <option value="sigmoid">"sigmoid"</option>
-                                <option value="linear">"linear"</option>
+                                <option value="valid">"valid"</option>
+                                <option value="same">"same"</option>
                             </select>
                         </label>
-                        {reg}
+                        <ActivationSelect i config disabled edit />
+                        {reg()}
                     }.into_any()
                 }
+                LayerSpec::MaxPool2D { .. } => view! {
+                    <span class="layer-kind">"MaxPooling2D"</span>
+                    {input("pool ", Knob::PoolSize(i))}
+                    <label class="inline" title="empty: the pool size">{"strides "}<KnobInput knob=Knob::PoolStrides(i) config typed disabled on_change class="small" /></label>
+                }.into_any(),
                 LayerSpec::Dropout { .. } => view! {
                     <span class="layer-kind">"Dropout"</span>
                     {input("rate ", Knob::Rate(i))}
@@ -586,14 +710,41 @@ fn LayersEditor(
             }
         }).collect_view()
     };
+    // Each layer goes where the stack stays valid (convolutions before the Flatten).
     let add = move |layer: LayerSpec| {
         move |_| {
             let layer = layer.clone();
             edit(Box::new(move |c: &mut TrainingConfig| {
-                c.model.layers.push(layer);
+                add_layer(&mut c.model.layers, layer);
                 Ok(())
             }))
         }
+    };
+    let conv = LayerSpec::Conv2D {
+        filters: 32,
+        kernel_size: 3,
+        strides: 1,
+        padding: Padding::Valid,
+        activation: Activation::Relu,
+        kernel_regularizer: None,
+    };
+    let pool = LayerSpec::MaxPool2D {
+        pool_size: 2,
+        strides: None,
+    };
+    let input = move || {
+        config.with(|c| {
+            crate::steps::text::features_text(c).unwrap_or_else(|| input_text(c.model.input))
+        })
+    };
+    // Reviews are rows of features, not images: no convolution applies to them.
+    let on_features =
+        move || config.with(|c| matches!(c.model.input, lab_spec::InputKind::Features(_)));
+    let head = move || {
+        config.with(|c| match c.model.head {
+            lab_spec::Head::Sigmoid => "Layers (a Dense(1, sigmoid) head follows)",
+            _ => "Layers (a Dense(10, softmax) head follows)",
+        })
     };
     let extra = (level == Level::Regularize).then(|| view! {
         <button data-testid="add-dropout" prop:disabled=move || disabled.get() on:click=add(LayerSpec::Dropout { rate: 0.5 })>"+ Dropout"</button>
@@ -601,21 +752,93 @@ fn LayersEditor(
     });
     view! {
         <div class="layers">
-            <h4>"Layers (a Dense(10, softmax) head follows)"</h4>
+            <h4>{head}</h4>
+            <p class="hint model-input" data-testid="model-input">{input}</p>
             <ol>{rows}</ol>
             <div class="buttons">
                 <button data-testid="add-dense" prop:disabled=move || disabled.get()
                     on:click=add(LayerSpec::Dense { units: 128, activation: Activation::Relu, kernel_regularizer: None })>"+ Dense"</button>
+                <button data-testid="add-conv2d" prop:hidden=on_features prop:disabled=move || disabled.get() on:click=add(conv)>"+ Conv2D"</button>
+                <button data-testid="add-maxpool2d" prop:hidden=on_features prop:disabled=move || disabled.get() on:click=add(pool)>"+ MaxPooling2D"</button>
+                <button data-testid="add-flatten" prop:hidden=on_features prop:disabled=move || disabled.get() on:click=add(LayerSpec::Flatten {})>"+ Flatten"</button>
                 {extra}
             </div>
         </div>
     }
 }
 
+/// What the model takes in, in the learner's words.
+pub fn input_text(input: InputKind) -> String {
+    match input {
+        InputKind::Image => {
+            "Input: each image as 28×28 pixels with 1 channel (a convolution comes \
+                             first, so the image keeps its shape)"
+                .into()
+        }
+        InputKind::Flat => "Input: each image flattened to 784 pixels (add a Conv2D to keep its \
+                            28×28 shape)"
+            .into(),
+        #[allow(unreachable_patterns)] // a text task's input, when lab-spec has one
+        _ => "Input: the features of each example".into(),
+    }
+}
+
+/// The activation menu of a Dense or Conv2D layer.
+#[component]
+fn ActivationSelect(
+    i: usize,
+    config: Signal<TrainingConfig>,
+    #[prop(into)] disabled: Signal<bool>,
+    edit: impl Fn(Edit) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let activation = move || {
+        config.with(|c| match c.model.layers.get(i) {
+            Some(LayerSpec::Dense { activation, .. } | LayerSpec::Conv2D { activation, .. }) => {
+                format!("{activation:?}").to_lowercase()
+            }
+            _ => String::new(),
+        })
+    };
+    let on_change = move |ev| {
+        let v = event_target_value(&ev);
+        edit(Box::new(move |c| {
+            let a = Activation::parse(&v).ok_or_else(|| {
+                ConfigError::new(
+                    format!("model.layers[{i}].activation"),
+                    format!("unknown activation {v:?}"),
+                )
+            })?;
+            if let Some(
+                LayerSpec::Dense { activation, .. } | LayerSpec::Conv2D { activation, .. },
+            ) = c.model.layers.get_mut(i)
+            {
+                *activation = a;
+            }
+            Ok(())
+        }))
+    };
+    view! {
+        <label class="inline">"activation "
+            <select data-testid=format!("layer-{i}-activation") prop:value=activation
+                prop:disabled=move || disabled.get() on:change=on_change>
+                <option value="relu">"relu"</option>
+                <option value="tanh">"tanh"</option>
+                <option value="sigmoid">"sigmoid"</option>
+                <option value="linear">"linear"</option>
+            </select>
+        </label>
+    }
+}
+
 fn set_reg(c: &mut TrainingConfig, i: usize, l1: Option<f64>, l2: Option<f64>) {
-    if let Some(LayerSpec::Dense {
-        kernel_regularizer, ..
-    }) = c.model.layers.get_mut(i)
+    if let Some(
+        LayerSpec::Dense {
+            kernel_regularizer, ..
+        }
+        | LayerSpec::Conv2D {
+            kernel_regularizer, ..
+        },
+    ) = c.model.layers.get_mut(i)
     {
         let mut r = kernel_regularizer.unwrap_or(Regularizer { l1: 0.0, l2: 0.0 });
         if let Some(v) = l1 {
@@ -842,6 +1065,7 @@ mod tests {
                 LayerSpec::Flatten {},
             ],
             head_regularizer: None,
+            ..Default::default()
         });
         c.validate(None).unwrap();
         assert_eq!(
@@ -884,6 +1108,7 @@ mod tests {
                 LayerSpec::Dropout { rate: 0.25 },
             ],
             head_regularizer: None,
+            ..Default::default()
         });
         c.callbacks.early_stopping = Some(EarlyStoppingConfig {
             patience: 3,
@@ -911,5 +1136,121 @@ mod tests {
         }
         assert_eq!(Knob::Units(0).testid(), "layer-0-units");
         assert_eq!(Knob::BatchSize.testid(), "batch-size");
+    }
+
+    #[test]
+    fn conv_and_pool_fields_name_their_field_and_show_their_value() {
+        let mut c = TrainingConfig::new(ModelSpec::small_cnn());
+        c.model.layers[1] = LayerSpec::MaxPool2D {
+            pool_size: 2,
+            strides: Some(2),
+        };
+        let knobs = [
+            (Knob::Filters(0), "32"),
+            (Knob::KernelSize(0), "3"),
+            (Knob::Strides(0), "1"),
+            (Knob::PoolSize(1), "2"),
+            (Knob::PoolStrides(1), "2"),
+            (Knob::Filters(2), "64"),
+            (Knob::L2(2), "0"),
+        ];
+        for (knob, shown) in knobs {
+            assert_eq!(knob.shown(&c), shown, "{knob:?}");
+            assert_eq!(try_knob(&c, knob, shown).as_ref(), Ok(&c), "{knob:?}");
+            assert_eq!(try_knob(&c, knob, "x").unwrap_err().field, knob.field());
+        }
+        assert_eq!(Knob::KernelSize(2).testid(), "layer-2-kernel-size");
+        assert_eq!(Knob::PoolStrides(1).field(), "model.layers[1].strides");
+        // An empty pool stride is Keras' `strides=None`: the pool size.
+        let n = try_knob(&c, Knob::PoolStrides(1), "").unwrap();
+        assert_eq!(
+            n.model.layers[1],
+            LayerSpec::MaxPool2D {
+                pool_size: 2,
+                strides: None
+            }
+        );
+        assert_eq!(Knob::PoolStrides(1).shown(&n), "");
+        let n = try_knob(&c, Knob::Filters(0), "8").unwrap();
+        assert_eq!(n.model.summary().unwrap().rows[0].params, 80);
+        // L2 on a convolution (step 7).
+        let n = try_knob(&c, Knob::L2(0), "0.001").unwrap();
+        assert_eq!(
+            n.model.layers[0].kernel_regularizer(),
+            Some(Regularizer { l1: 0.0, l2: 0.001 })
+        );
+    }
+
+    #[test]
+    fn impossible_shapes_are_refused_naming_the_layer() {
+        let c = TrainingConfig::new(ModelSpec::small_cnn());
+        assert_eq!(
+            refused(&c, Knob::Filters(0), "0"),
+            "model.layers[0].filters: must be between 1 and 512 (got 0)"
+        );
+        assert_eq!(
+            refused(&c, Knob::Filters(0), "99999999999999999999"),
+            "model.layers[0].filters: must be between 1 and 512 (got 99999999999999999999)"
+        );
+        assert_eq!(
+            refused(&c, Knob::KernelSize(0), "29"),
+            "model.layers[0].kernel_size: must be between 1 and 28 (got 29)"
+        );
+        // 26×26 after the first convolution, 13×13 after pooling: a 14×14 kernel does not fit.
+        assert_eq!(
+            refused(&c, Knob::KernelSize(2), "14"),
+            "model.layers[2].kernel_size: 14×14 does not fit the 13×13 input with padding \"valid\""
+        );
+        assert_eq!(
+            refused(&c, Knob::Strides(0), "0"),
+            "model.layers[0].strides: must be at least 1 (got 0)"
+        );
+        // conv2d_1 gives 11×11: a 12×12 pool does not fit.
+        assert_eq!(
+            refused(&c, Knob::PoolSize(3), "12"),
+            "model.layers[3].pool_size: must be between 1 and 11 (got 12)"
+        );
+        // A Conv2D moved after the Flatten (as a loaded config could have it).
+        let err = try_edit(&c, |c| {
+            let conv = c.model.layers.remove(0);
+            c.model.layers.push(conv);
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(err.field.starts_with("model.layers["), "{err}");
+    }
+
+    #[test]
+    fn the_input_follows_the_first_layers() {
+        // A Conv2D added to step 6's MLP: images in, a Flatten before the Dense layers.
+        let c = TrainingConfig::new(ModelSpec::mlp(&[256, 128]));
+        let cnn = try_edit(&c, |c| {
+            add_layer(
+                &mut c.model.layers,
+                LayerSpec::Conv2D {
+                    filters: 16,
+                    kernel_size: 3,
+                    strides: 1,
+                    padding: Padding::Same,
+                    activation: Activation::Relu,
+                    kernel_regularizer: None,
+                },
+            );
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(cnn.model.input, InputKind::Image);
+        let rows = cnn.model.summary().unwrap().rows;
+        assert_eq!(rows[0].output_shape.to_string(), "(None, 28, 28, 16)");
+        assert_eq!(rows[1].output_shape.to_string(), "(None, 12544)");
+        // Removing it again: flat pixels.
+        let mlp = try_edit(&cnn, |c| {
+            c.model.layers.remove(0);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(mlp.model.input, InputKind::Flat);
+        assert!(input_text(InputKind::Image).contains("28×28"));
+        assert!(input_text(InputKind::Flat).contains("784"));
     }
 }

@@ -115,19 +115,24 @@ pub fn DataStatus(trainer: Trainer, #[prop(optional)] linked: Option<String>) ->
             wasm_bindgen_futures::spawn_local(load_picked_files(trainer, files.into()));
         }
     };
+    // The IMDB reviews: their own words; no file picker (they come from the lab's own files).
+    let imdb = move || trainer.dataset.get() == lab_spec::DatasetKind::Imdb;
     let status = move || {
         view! {
             {move || match trainer.data.get() {
                 DataState::Loading { loaded, total } => view! {
                     <div class="data-status" data-testid="data-loading">
-                        "Loading Fashion-MNIST… "
+                        {if imdb() { "Loading the IMDB reviews… " } else { "Loading Fashion-MNIST… " }}
                         <progress max=total.max(1) value=loaded></progress>
                         {format!(" {}", loading_text(loaded, total))}
                     </div>
                 }.into_any(),
                 DataState::Ready(s) => view! {
                     <div class="data-status ok" data-testid="data-ready">
-                        {format!("Fashion-MNIST ready: {} training and {} test images from {}{}", s.train_counts.iter().sum::<usize>(), s.test_counts.iter().sum::<usize>(),
+                        {format!("{} ready: {} training and {} test {} from {}{}",
+                            if imdb() { "IMDB reviews" } else { "Fashion-MNIST" },
+                            s.train_counts.iter().sum::<usize>(), s.test_counts.iter().sum::<usize>(),
+                            if imdb() { "reviews" } else { "images" },
                             s.source, if s.from_cache { ", read from the browser cache" } else { "" })}
                     </div>
                 }.into_any(),
@@ -135,9 +140,11 @@ pub fn DataStatus(trainer: Trainer, #[prop(optional)] linked: Option<String>) ->
                     <div class="data-status failed" data-testid="data-error">
                         <p>{format!("The data could not be loaded: {message}")}</p>
                         <button data-testid="data-retry" on:click=move |_| trainer.load_default_data()>"Retry"</button>
-                        <label class="inline">" or pick the four official IDX files from disk: "
-                            <input type="file" multiple data-testid="data-files" on:change=on_files />
-                        </label>
+                        {move || (!imdb()).then(|| view! {
+                            <label class="inline">" or pick the four official IDX files from disk: "
+                                <input type="file" multiple data-testid="data-files" on:change=on_files />
+                            </label>
+                        })}
                     </div>
                 }.into_any(),
             }}

@@ -1,6 +1,7 @@
 //! Components: thin views over signals and plain types.
 
 pub mod action_note;
+pub mod activations;
 pub mod builder;
 pub mod chart;
 pub mod data_status;
@@ -9,6 +10,7 @@ pub mod exports;
 pub mod my_runs;
 pub mod predictions;
 pub mod results;
+pub mod reviews;
 pub mod run_panel;
 pub mod tuner;
 pub mod weights_panel;

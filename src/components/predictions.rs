@@ -42,13 +42,12 @@ pub fn shown_text(shown: usize, total: usize, only_mistakes: bool) -> String {
     )
 }
 
-/// The predictions grid of run `run` (not for a run restored after a reload: the worker that
-/// held its model is gone).
+/// The predictions grid of run `run`, once the worker holds its model: at once for a run trained
+/// (or loaded) in this page, once its stored weights are given back for a run restored after a
+/// reload (until then, or when they were not kept, the weights panel says why).
 #[component]
 pub fn Predictions(trainer: Trainer, run: u32) -> impl IntoView {
-    let restored = trainer
-        .runs
-        .with_untracked(|rs| rs.iter().any(|r| r.id == run && r.restored));
+    let held = Memo::new(move |_| trainer.without_weights(run).is_none());
     let grid = Memo::new(move |_| {
         trainer
             .weights
@@ -57,9 +56,20 @@ pub fn Predictions(trainer: Trainer, run: u32) -> impl IntoView {
     let only_mistakes =
         Signal::derive(move || grid.with(|g| g.as_ref().is_some_and(|g| g.only_mistakes)));
     // The first page, unless this run's grid is already there (the results drawn again).
-    if !restored && grid.with_untracked(Option::is_none) {
-        trainer.predictions(run, false, false);
-    }
+    let first_page = move || {
+        if held.get_untracked() && grid.with_untracked(Option::is_none) {
+            trainer.predictions(run, false, false);
+        }
+    };
+    first_page();
+    // A restored run's, once its weights are back in the worker.
+    Effect::new(move |previous: Option<bool>| {
+        let now = held.get();
+        if previous == Some(false) && now {
+            first_page();
+        }
+        now
+    });
     let items = move || {
         grid.with(|g| g.as_ref().map_or_else(Vec::new, |g| g.items.clone()))
             .into_iter()
@@ -91,8 +101,8 @@ pub fn Predictions(trainer: Trainer, run: u32) -> impl IntoView {
             }
         })
     };
-    (!restored).then(|| {
-        view! {
+    move || {
+        held.get().then(|| view! {
             <section class="predictions" data-testid="predictions">
                 <h4>"Predictions on the test set"</h4>
                 <label class="only-mistakes">
@@ -103,8 +113,8 @@ pub fn Predictions(trainer: Trainer, run: u32) -> impl IntoView {
                 <div class="prediction-grid">{items}</div>
                 {status}
             </section>
-        }
-    })
+        })
+    }
 }
 
 #[cfg(test)]

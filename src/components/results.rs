@@ -3,11 +3,12 @@
 //! marked, the previous images go at once, "loading…" until they come), the per-class table
 //! and the model summary.
 
-use lab_spec::dataset::CLASS_NAMES;
-use lab_spec::{ClassificationReport, Summary};
+use lab_spec::dataset::{CLASS_NAMES, IMDB_CLASS_NAMES};
+use lab_spec::{ClassificationReport, DatasetKind, Summary};
 use leptos::prelude::*;
 
 use crate::components::Digit;
+use crate::components::reviews::CellReviewList;
 use crate::trainer::Trainer;
 
 #[component]
@@ -19,13 +20,46 @@ pub fn Results(
     /// The learner's success metric (step 2): "accuracy" or "macro_f1".
     #[prop(optional, into)]
     metric: Option<Signal<String>>,
+    /// Whether "what the network sees" goes under these results (a model with a Conv2D
+    /// only): the run panel asks for it under the run's final results and nowhere else, so
+    /// it shows once per run even when the best checkpoint's report equals the final one.
+    #[prop(optional)]
+    activations: bool,
 ) -> impl IntoView {
+    // A run on the IMDB reviews: two classes, the positive class's F1, reviews for a cell.
+    let imdb = trainer.runs.with_untracked(|rs| {
+        rs.iter()
+            .any(|r| r.id == run && r.config.dataset == DatasetKind::Imdb)
+    });
+    let class_names: &'static [&'static str] = if imdb {
+        &IMDB_CLASS_NAMES
+    } else {
+        &CLASS_NAMES
+    };
+    let class_name = move |c: usize| class_names.get(c).copied().unwrap_or("?");
     // The cell whose images are asked for or shown: (true class, predicted class).
     let selected = RwSignal::new(None::<(u8, u8)>);
     let pick = move |cell: (u8, u8)| {
         selected.set(Some(cell));
-        trainer.misclassified(run, cell.0, cell.1);
+        if imdb {
+            trainer.reviews(run, cell.0, cell.1);
+        } else {
+            trainer.misclassified(run, cell.0, cell.1);
+        }
     };
+    // A run restored after a reload: the cell picked while its weights were on their way back
+    // to the worker is asked again once they are there.
+    let held = Memo::new(move |_| trainer.without_weights(run).is_none());
+    Effect::new(move |previous: Option<bool>| {
+        let now = held.get();
+        if previous == Some(false)
+            && now
+            && let Some(cell) = selected.get_untracked()
+        {
+            pick(cell);
+        }
+        now
+    });
     let max_off = report
         .confusion_matrix
         .iter()
@@ -63,10 +97,8 @@ pub fn Results(
                         let clickable = p != t && v > 0;
                         let cell = (t as u8, p as u8);
                         let is_selected = move || selected.get() == Some(cell);
-                        let what = format!(
-                            "true {} predicted as {}: {v}",
-                            CLASS_NAMES[t], CLASS_NAMES[p]
-                        );
+                        let what =
+                            format!("true {} predicted as {}: {v}", class_name(t), class_name(p));
                         // A button (Tab, Enter and Space) in each cell that has images to show.
                         let content = if clickable {
                             view! {
@@ -92,7 +124,7 @@ pub fn Results(
                         }
                     })
                     .collect_view();
-                view! { <tr><th class="cm-row" scope="row">{CLASS_NAMES[t]}</th>{tds}</tr> }
+                view! { <tr><th class="cm-row" scope="row">{class_name(t)}</th>{tds}</tr> }
             })
             .collect_view()
     };
@@ -104,6 +136,14 @@ pub fn Results(
             .and_then(|row| row.get(predicted as usize))
             .copied()
             .unwrap_or(0);
+        if imdb {
+            return Some(
+                view! {
+                    <CellReviewList trainer run actual predicted count />
+                }
+                .into_any(),
+            );
+        }
         let images = trainer
             .cell_images
             .get()
@@ -117,14 +157,11 @@ pub fn Results(
             .into_any());
         };
         if c.images.is_empty() {
-            let restored = trainer
-                .runs
-                .with(|rs| rs.iter().any(|r| r.id == run && r.restored));
-            let why = if restored {
-                "This run's predictions were lost with the reload; train it again to see its misclassified images."
-            } else {
-                "The lab no longer keeps this run's predictions; train it again to see its misclassified images."
-            };
+            // After a reload: its weights are on their way back to the worker (pick the cell
+            // again then), or were not kept.
+            let why = trainer.without_weights(run).unwrap_or_else(|| {
+                "The lab no longer keeps this run's predictions; train it again to see its misclassified images.".into()
+            });
             return Some(
                 view! {
                     <div class="cell-images" data-testid="misclassified"><p>{why}</p></div>
@@ -164,6 +201,21 @@ pub fn Results(
             }
         })
         .collect_view();
+    // What the network sees: for a model with a Conv2D, where the caller asks for it (the
+    // panel offers the best checkpoint's weights itself).
+    let activations = activations
+        .then(|| {
+            trainer.runs.with_untracked(|rs| {
+                rs.iter()
+                    .find(|r| r.id == run)
+                    .filter(|r| crate::exercises::is_cnn(r))
+                    .map(|r| r.config.callbacks.model_checkpoint.is_some() && !r.restored)
+            })
+        })
+        .flatten();
+    let activations = activations.map(|has_best| {
+        view! { <crate::components::activations::Activations trainer run has_best /> }
+    });
     view! {
         <section class="results">
             <h3>{if title.is_empty() { "Test set".to_string() } else { title }}</h3>
@@ -173,16 +225,36 @@ pub fn Results(
                     <span class="metric-value" data-testid="test-accuracy">{format!("{:.4}", report.accuracy)}</span>
                     {star("accuracy")}
                 </div>
-                <div class="metric" class:chosen=move || chosen("macro_f1")>
-                    <span class="metric-name">"macro-F1"</span>
-                    <span class="metric-value" data-testid="macro-f1">{format!("{:.4}", report.macro_avg.f1)}</span>
-                    {star("macro_f1")}
-                </div>
+                {if imdb {
+                    let f1 = report.f1().map_or("–".into(), |f| format!("{f:.4}"));
+                    view! {
+                        <div class="metric" class:chosen=move || !chosen("accuracy")>
+                            <span class="metric-name">"F1 (positive)"</span>
+                            <span class="metric-value" data-testid="f1">{f1}</span>
+                            {move || (!chosen("accuracy")).then(|| view! {
+                                <span class="chosen-star" data-testid="chosen-metric">"★ your success metric"</span>
+                            })}
+                        </div>
+                    }.into_any()
+                } else {
+                    view! {
+                        <div class="metric" class:chosen=move || chosen("macro_f1")>
+                            <span class="metric-name">"macro-F1"</span>
+                            <span class="metric-value" data-testid="macro-f1">{format!("{:.4}", report.macro_avg.f1)}</span>
+                            {star("macro_f1")}
+                        </div>
+                    }.into_any()
+                }}
                 <div class="metric">
                     <span class="metric-name">"test loss"</span>
                     <span class="metric-value">{report.loss.map_or("–".into(), |l| format!("{l:.4}"))}</span>
                 </div>
             </div>
+            {imdb.then(|| view! {
+                <p class="hint" data-testid="why-f1">"F1 is the harmonic mean of the positive class's precision (of the reviews called \
+                    positive, the share that are) and recall (of the positive reviews, the share found): unlike accuracy, it stays \
+                    low for a model that rarely says positive, or says it about everything."</p>
+            })}
             <div class="result-grid">
                 <div>
                     <h4>"Confusion matrix (rows: true class, columns: predicted)"</h4>
@@ -190,11 +262,15 @@ pub fn Results(
                     // own box when the window is narrow.
                     <div class="table-scroll">
                         <table class="confusion" data-testid="confusion-matrix">
-                            <thead><tr><th></th>{CLASS_NAMES.iter().map(|n| view! { <th class="cm-col" scope="col" title=*n><span>{*n}</span></th> }).collect_view()}</tr></thead>
+                            <thead><tr><th></th>{class_names.iter().map(|n| view! { <th class="cm-col" scope="col" title=*n><span>{*n}</span></th> }).collect_view()}</tr></thead>
                             <tbody>{cells}</tbody>
                         </table>
                     </div>
-                    <p class="hint">"Click a red cell (or Tab to it and press Enter) to see those misclassified test images."</p>
+                    <p class="hint">{if imdb {
+                        "Click a red cell (or Tab to it and press Enter) to read those misclassified test reviews, their top terms highlighted."
+                    } else {
+                        "Click a red cell (or Tab to it and press Enter) to see those misclassified test images."
+                    }}</p>
                     {shown}
                 </div>
                 <div>
@@ -207,6 +283,7 @@ pub fn Results(
                     </div>
                 </div>
             </div>
+            {activations}
         </section>
     }
 }

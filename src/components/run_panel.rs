@@ -122,10 +122,17 @@ pub fn RunPanel(
     let mine_busy = Signal::derive(move || stoppable(kind, trainer.busy()));
     let can_train =
         Signal::derive(move || trainer.button(kind).enabled && blocked.with(Option::is_none));
+    // The step's runs are those of its data set (a config says which): the other data set's
+    // runs stay, out of sight, until the learner switches back.
+    let dataset = Memo::new(move |_| config.with(|c| c.dataset));
+    let same_data = move |r: &RunView| r.config.dataset == dataset.get();
     let latest = Memo::new(move |_| {
-        trainer
-            .runs
-            .with(|rs| rs.iter().rev().find(|r| r.step == step).cloned())
+        trainer.runs.with(|rs| {
+            rs.iter()
+                .rev()
+                .find(|r| r.step == step && same_data(r))
+                .cloned()
+        })
     });
     // The run whose results are shown: `None` follows the latest.
     let picked = RwSignal::new(None::<u32>);
@@ -135,9 +142,10 @@ pub fn RunPanel(
             .unwrap_or_else(|| form.with(|c| c.subset));
         let pinned = trainer.saved.pinned.get();
         trainer.runs.with(|all| {
+            let mine = crate::exercises::of_dataset(all, dataset.get());
             crate::components::my_runs::with_baseline(
-                overlaid(all, step, &overlay, subset),
-                all,
+                overlaid(&mine, step, &overlay, subset),
+                &mine,
                 pinned,
             )
         })
@@ -214,14 +222,15 @@ pub fn RunPanel(
     let choices = Memo::new(move |_| {
         trainer.runs.with(|rs| {
             rs.iter()
-                .filter(|r| r.step == step)
+                .filter(|r| r.step == step && same_data(r))
                 .map(|r| (r.id, r.label.clone(), r.report.is_some()))
                 .collect::<Vec<_>>()
         })
     });
     let shown = Memo::new(move |_| {
         trainer.runs.with(|rs| {
-            shown_run(rs, step, picked.get()).map(|r| Shown {
+            let rs = crate::exercises::of_dataset(rs, dataset.get());
+            shown_run(&rs, step, picked.get()).map(|r| Shown {
                 id: r.id,
                 label: r.label.clone(),
                 report: r.report.clone(),
@@ -269,7 +278,8 @@ pub fn RunPanel(
         let evaluating = move || asked().is_some_and(|a| a.failed.is_none());
         let has_checkpoint = s.has_checkpoint;
         Some(view! {
-            <Results trainer run=id report metric title=format!("Test set · run {id} · {}", s.label) />
+            // What the network sees goes under the final results only: once per run.
+            <Results trainer run=id report metric title=format!("Test set · run {id} · {}", s.label) activations=true />
             {has_checkpoint.then(|| view! {
                 <button data-testid="use-checkpoint" prop:disabled=evaluating on:click=move |_| trainer.evaluate_checkpoint(id)>"Use the best checkpoint"</button>
                 {move || evaluating().then(|| view! {
@@ -281,7 +291,8 @@ pub fn RunPanel(
             })}
             {checkpoint}
             <DownloadWeights trainer run=id label=s.label.clone() has_best=has_checkpoint />
-            <Predictions trainer run=id />
+            // The grid shows test images; a text run's reviews are read from its confusion matrix.
+            {(dataset.get_untracked() == lab_spec::DatasetKind::FashionMnist).then(|| view! { <Predictions trainer run=id /> })}
         }.into_any())
     };
     let current = Signal::derive(move || latest.with(|r| r.as_ref().map(|r| r.id)));

@@ -44,7 +44,8 @@ pub fn file_name(label: &str, which: WhichWeights) -> String {
 }
 
 /// "Download weights" and, when the run kept a best checkpoint, "Download best checkpoint".
-/// Not for a run restored after a reload (the worker that held its weights is gone).
+/// A run restored after a reload has them once its stored weights are given back to the worker;
+/// until then (or when they were not kept) it says so instead.
 #[component]
 pub fn DownloadWeights(
     trainer: Trainer,
@@ -54,25 +55,31 @@ pub fn DownloadWeights(
     /// The run kept a best checkpoint (ModelCheckpoint).
     has_best: bool,
 ) -> impl IntoView {
-    let restored = trainer
-        .runs
-        .with_untracked(|rs| rs.iter().any(|r| r.id == run && r.restored));
+    let label = StoredValue::new(label);
+    let without = Memo::new(move |_| trainer.without_weights(run));
     let ask = move || {
         trainer
             .weights
             .with(|w| w.download.clone().filter(|a| a.run == run))
     };
     let busy = move |which| ask().is_some_and(|a| a.which == which && a.failed.is_none());
-    let download = move |which| trainer.download_weights(run, which, file_name(&label, which));
-    let download_best = download.clone();
-    (!restored).then(|| {
-        view! {
+    let download = move |which| {
+        let name = label.with_value(|l| file_name(l, which));
+        trainer.download_weights(run, which, name)
+    };
+    move || {
+        match without.get() {
+        Some(text) => view! {
+            <p class="note" data-testid="weights-unavailable">{text}</p>
+        }
+        .into_any(),
+        None => view! {
             <div class="controls weights-download">
                 <button data-testid="download-weights" prop:disabled=move || busy(WhichWeights::Final)
                     on:click=move |_| download(WhichWeights::Final)>"Download weights"</button>
                 {has_best.then(|| view! {
                     <button data-testid="download-best" prop:disabled=move || busy(WhichWeights::Best)
-                        on:click=move |_| download_best(WhichWeights::Best)>"Download best checkpoint"</button>
+                        on:click=move |_| download(WhichWeights::Best)>"Download best checkpoint"</button>
                 })}
                 <span class="hint">" .safetensors: Keras layer names, the training config inside"</span>
                 {move || ask().and_then(|a| a.failed).map(|e| view! {
@@ -80,7 +87,9 @@ pub fn DownloadWeights(
                 })}
             </div>
         }
-    })
+        .into_any(),
+    }
+    }
 }
 
 /// The file of a change or drop event: the first one picked or dropped.

@@ -7,6 +7,8 @@ pub mod define;
 pub mod metrics;
 pub mod prepare;
 pub mod protocol;
+pub mod text;
+pub mod text_training;
 pub mod training;
 pub mod tune;
 

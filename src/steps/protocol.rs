@@ -55,7 +55,7 @@ pub fn stale_note(split: f64, seed: u64) -> String {
 /// committed (Enter or leaving it) if valid. A refused value stays as typed, its message
 /// beside the field; a valid one is applied and the field shows the value in force again.
 #[component]
-fn ProtocolInput<T: Send + Sync + 'static>(
+pub fn ProtocolInput<T: Send + Sync + 'static>(
     testid: &'static str,
     /// The value in force, as the field shows it.
     #[prop(into)]

@@ -2,7 +2,7 @@
 //! much of the config the learner edits, which other step's run is drawn beside), so one
 //! component draws them from [`TRAINING_STEPS`].
 
-use lab_spec::TrainingConfig;
+use lab_spec::{ModelSpec, TrainingConfig};
 use leptos::prelude::*;
 
 use crate::components::builder::Level;
@@ -10,6 +10,7 @@ use crate::components::experiments::Experiments;
 use crate::components::run_panel::RunPanel;
 use crate::logic::UrlOverrides;
 use crate::trainer::Trainer;
+use crate::trainer::pending::{ActionKind, stoppable};
 use Text::{Bold, Italic, Plain};
 
 /// A piece of an explanation paragraph.
@@ -32,7 +33,49 @@ pub struct TrainingStep {
     pub level: Level,
     /// Steps whose latest run is drawn beside this step's runs.
     pub overlay: &'static [u8],
+    /// The models the learner can start from (the step's own first); the CNN exercise is
+    /// offered where the small CNN is.
+    pub presets: &'static [Preset],
 }
+
+/// A model to start from: it replaces the model of the step's config (the training settings
+/// stay).
+#[derive(Clone, Copy, Debug)]
+pub struct Preset {
+    /// The button's words.
+    pub name: &'static str,
+    pub testid: &'static str,
+    pub model: fn() -> ModelSpec,
+}
+
+/// Presets are the same when they say the same (their models are functions).
+impl PartialEq for Preset {
+    fn eq(&self, other: &Self) -> bool {
+        (self.name, self.testid) == (other.name, other.testid)
+    }
+}
+
+impl Eq for Preset {}
+
+fn overfit_mlp() -> ModelSpec {
+    crate::presets::overfit().model
+}
+
+fn regularized_mlp() -> ModelSpec {
+    crate::presets::regularized().model
+}
+
+/// The benchmark CNN of `configs/cnn.json`: 2 × (Conv2D 3×3 + MaxPooling2D), Dense 128.
+pub const SMALL_CNN: Preset = Preset {
+    name: "small CNN",
+    testid: "preset-small-cnn",
+    model: ModelSpec::small_cnn,
+};
+
+/// The CNN exercise, said under the steps that offer the small CNN.
+pub const CNN_EXERCISE: &str = " build a CNN (start from the small CNN, or add Conv2D and \
+    MaxPooling2D layers yourself: the input becomes a 28×28 image) and beat the best validation \
+    accuracy of your MLPs of steps 5–7 on the same data.";
 
 pub static TRAINING_STEPS: [TrainingStep; 3] = [
     TrainingStep {
@@ -48,6 +91,7 @@ pub static TRAINING_STEPS: [TrainingStep; 3] = [
         ],
         level: Level::Baseline,
         overlay: &[],
+        presets: &[],
     },
     TrainingStep {
         step: 6,
@@ -68,6 +112,14 @@ pub static TRAINING_STEPS: [TrainingStep; 3] = [
         ],
         level: Level::ScaleUp,
         overlay: &[],
+        presets: &[
+            Preset {
+                name: "the step's MLP (256-128)",
+                testid: "preset-mlp",
+                model: overfit_mlp,
+            },
+            SMALL_CNN,
+        ],
     },
     TrainingStep {
         step: 7,
@@ -102,6 +154,14 @@ pub static TRAINING_STEPS: [TrainingStep; 3] = [
         ],
         level: Level::Regularize,
         overlay: &[6],
+        presets: &[
+            Preset {
+                name: "the step's MLP (L2 + Dropout)",
+                testid: "preset-mlp",
+                model: regularized_mlp,
+            },
+            SMALL_CNN,
+        ],
     },
 ];
 
@@ -135,12 +195,44 @@ pub fn TrainingStepPage(
             Italic(s) => view! { <i>{s}</i> }.into_any(),
         })
         .collect_view();
+    let busy = Signal::derive(move || stoppable(ActionKind::Train(step.step), trainer.busy()));
+    let presets = (!step.presets.is_empty()).then(|| {
+        let buttons = step
+            .presets
+            .iter()
+            .map(|p| {
+                let model = p.model;
+                let pick = move |_| {
+                    let mut c = config.get_untracked();
+                    c.model = model();
+                    on_config.run(c);
+                };
+                view! {
+                    <button data-testid=p.testid prop:disabled=move || busy.get() on:click=pick>{p.name}</button>
+                }
+            })
+            .collect_view();
+        view! { <p class="presets" data-testid="presets">"Start from: " {buttons}</p> }
+    });
+    let cnn_exercise = step.presets.contains(&SMALL_CNN).then(|| {
+        view! {
+            <p class="cnn-exercise">
+                <b>"CNN exercise:"</b>{CNN_EXERCISE}" "
+                <span data-testid="cnn-exercise">{move || trainer.runs.with(|rs| crate::exercises::cnn_exercise_text(rs))}</span>
+            </p>
+        }
+    });
     view! {
         <article>
             <h2>{format!("{} · {}", step.step, step.title)}</h2>
             <p>{explanation}</p>
+            {cnn_exercise}
+            {presets}
             <RunPanel trainer step=step.step config on_config level=step.level overlay=step.overlay.to_vec() quick metric />
-            {crate::experiments::plan::experiments_of(step.step).next().is_some().then(|| view! { <Experiments trainer step=step.step config quick /> })}
+            // The guided experiments are written for the images.
+            {(crate::experiments::plan::experiments_of(step.step).next().is_some()
+                && config.with_untracked(|c| c.dataset.is_fashion_mnist()))
+                .then(|| view! { <Experiments trainer step=step.step config quick /> })}
         </article>
     }
 }
@@ -157,6 +249,24 @@ mod tests {
         assert_eq!(training_step(6).unwrap().level, Level::ScaleUp);
         assert_eq!(training_step(7).unwrap().level, Level::Regularize);
         assert_eq!(training_step(7).unwrap().overlay, [6]);
+        // Steps 6 and 7 offer their own MLP first, then the small CNN, which is valid.
+        assert!(training_step(5).unwrap().presets.is_empty());
+        for step in [6, 7] {
+            let presets = training_step(step).unwrap().presets;
+            assert_eq!(presets.len(), 2);
+            assert_eq!(presets[1], SMALL_CNN);
+            assert_eq!(
+                (presets[0].model)(),
+                if step == 6 {
+                    crate::presets::overfit().model
+                } else {
+                    crate::presets::regularized().model
+                }
+            );
+        }
+        let cnn = TrainingConfig::new((SMALL_CNN.model)());
+        cnn.validate(None).unwrap();
+        assert_eq!(cnn.model.input, lab_spec::InputKind::Image);
         assert!(training_step(8).is_none());
         // Every step states its exercise.
         for s in TRAINING_STEPS {

@@ -14,8 +14,12 @@ pub mod persist;
 pub mod reducers;
 pub mod run_db;
 pub mod stored_runs;
+pub mod stored_weights;
+pub mod text;
 pub mod views;
 
+use lab_spec::dataset::DatasetKind;
+use lab_spec::text::VectorizerConfig;
 use lab_spec::tuning::TunerConfig;
 use lab_spec::worker::{
     BackendChoice, BenchModel, BenchResult, DataSource, Reply, Request, WhichWeights,
@@ -25,10 +29,10 @@ use leptos::prelude::*;
 
 use self::bridge::Bridge;
 use self::pending::{Action, ActionKind, Busy, Button, Gate, Pending};
+pub use self::views::{ActivationsView, DownloadAsk, LoadAsk, PredictionsView, WeightsView};
 pub use self::views::{
     BackendInfo, CellImages, CheckpointAsk, DataState, RunStatus, RunView, SearchStatus, SearchView,
 };
-pub use self::views::{DownloadAsk, LoadAsk, PredictionsView, WeightsView};
 
 /// The run id the worker uses when a benchmark fails (`RunFailed { run: 0 }`); runs are
 /// numbered from 1.
@@ -58,6 +62,8 @@ struct Writers {
     bench_error: WriteSignal<Option<String>>,
     data_choice: WriteSignal<Option<String>>,
     weights: WriteSignal<WeightsView>,
+    text: WriteSignal<text::TextView>,
+    dataset: WriteSignal<DatasetKind>,
 }
 
 /// The page's handle on the worker: read-only signals and the requests it can make.
@@ -88,6 +94,12 @@ pub struct Trainer {
     /// The other origin a link's data would come from: nothing is loaded until the learner
     /// chooses that data or the lab's own ([`Trainer::choose_data`]).
     pub data_choice: ReadSignal<Option<String>>,
+    /// The IMDB reviews: their data state, summary, a review's terms, a cell's reviews.
+    pub text: ReadSignal<text::TextView>,
+    /// The data set the learner works on; `data` is its state.
+    pub dataset: ReadSignal<DatasetKind>,
+    /// Fashion-MNIST's data state while IMDB is chosen (and the other way round in `text`).
+    fashion: StoredValue<DataState>,
     set: Writers,
     bridge: StoredValue<Option<Bridge>, LocalStorage>,
     next_id: StoredValue<u32>,
@@ -353,6 +365,17 @@ impl Trainer {
         self.set.weights.set(weights);
     }
 
+    /// Asks what `run`'s `which` weights see of test image `index`; [`Trainer::weights`]'s
+    /// `activations` says it is on its way, then shows it (or why not).
+    pub fn activations(&self, run: u32, which: WhichWeights, index: usize) {
+        let mut weights = self.weights.get_untracked();
+        reducers::ask_activations(&mut weights, run, which, index);
+        if let Err(e) = self.send(&Request::Activations { run, which, index }) {
+            reducers::activations_failed(&mut weights, (run, which, index), unsendable(e));
+        }
+        self.set.weights.set(weights);
+    }
+
     pub fn misclassified(&self, run: u32, actual: u8, predicted: u8) {
         self.send_or_log(&Request::Misclassified {
             run,
@@ -369,7 +392,81 @@ impl Trainer {
     }
 
     pub fn load_default_data(&self) {
+        if self.dataset.get_untracked() == DatasetKind::Imdb {
+            self.load_imdb();
+            return;
+        }
         self.load(DataSource::Url(self.data_base.get_value()));
+    }
+
+    /// Works on `dataset` from now on: `data` becomes its state; the reviews are asked for the
+    /// first time IMDB is chosen (or again after they failed). The other data set stays loaded.
+    pub fn select_dataset(&self, dataset: DatasetKind) {
+        if self.dataset.get_untracked() == dataset {
+            return;
+        }
+        self.set.dataset.set(dataset);
+        if self
+            .text
+            .with_untracked(|t| text::needs_loading(dataset, t))
+        {
+            self.load_imdb();
+        } else {
+            let data = self
+                .text
+                .with_untracked(|t| self.fashion.with_value(|f| text::data_of(dataset, f, t)));
+            self.set_data(data);
+        }
+    }
+
+    /// Asks the worker for the IMDB reviews.
+    fn load_imdb(&self) {
+        self.put_imdb(DataState::Loading {
+            loaded: 0,
+            total: 0,
+        });
+        let base = text::IMDB_DATA.to_string();
+        if let Err(e) = self.send(&Request::LoadImdb { base }) {
+            self.put_imdb(DataState::Failed(unsendable(e)));
+        }
+    }
+
+    /// IMDB's new data state; the page's when IMDB is the chosen data set.
+    fn put_imdb(&self, data: DataState) {
+        self.set.text.update(|t| t.data = Some(data.clone()));
+        if self.dataset.get_untracked() == DatasetKind::Imdb {
+            self.set_data(data);
+        }
+    }
+
+    /// Fashion-MNIST's new data state; the page's when it is the chosen data set.
+    fn put_fashion(&self, data: DataState) {
+        self.fashion.set_value(data.clone());
+        if self.dataset.get_untracked() == DatasetKind::FashionMnist {
+            self.set_data(data);
+        }
+    }
+
+    /// Training review `index` with its top-weighted terms under `vectorizer` (step 4).
+    pub fn top_terms(&self, vectorizer: VectorizerConfig, index: usize) {
+        self.set
+            .text
+            .update(|t| t.terms = Some(text::TermsView::Asked));
+        if let Err(e) = self.send(&Request::TopTerms { vectorizer, index }) {
+            self.set
+                .text
+                .update(|t| t.terms = Some(text::TermsView::Failed(unsendable(e))));
+        }
+    }
+
+    /// The test reviews of a confusion-matrix cell of IMDB run `run`.
+    pub fn reviews(&self, run: u32, actual: u8, predicted: u8) {
+        self.set.text.update(|t| t.cell = None);
+        self.send_or_log(&Request::Reviews {
+            run,
+            actual,
+            predicted,
+        });
     }
 
     /// The learner chose where the data comes from (the folder `data_base`): it is loaded,
@@ -388,7 +485,7 @@ impl Trainer {
 
     /// Loads the data from `source`, which a fresh worker would load again.
     fn load(&self, source: DataSource) {
-        self.set_data(DataState::Loading {
+        self.put_fashion(DataState::Loading {
             loaded: 0,
             total: 0,
         });
@@ -397,7 +494,7 @@ impl Trainer {
         });
         self.source.set_value(source);
         if let Err(e) = sent {
-            self.set_data(DataState::Failed(unsendable(e)));
+            self.put_fashion(DataState::Failed(unsendable(e)));
         }
     }
 
@@ -448,10 +545,49 @@ impl Trainer {
                 self.settle();
             }
             Reply::DataProgress { loaded, total } => {
-                self.set_data(DataState::Loading { loaded, total })
+                self.put_fashion(DataState::Loading { loaded, total })
             }
-            Reply::DataReady(summary) => self.set_data(DataState::Ready(summary)),
-            Reply::DataFailed { message } => self.set_data(DataState::Failed(message)),
+            Reply::DataReady(summary) => self.put_fashion(DataState::Ready(summary)),
+            Reply::DataFailed { message } => self.put_fashion(DataState::Failed(message)),
+            Reply::ImdbProgress { loaded, total } => {
+                self.put_imdb(DataState::Loading { loaded, total })
+            }
+            Reply::ImdbReady(summary) => {
+                let data = DataState::Ready(text::as_data_summary(&summary));
+                self.set.text.update(|t| t.summary = Some(summary));
+                self.put_imdb(data);
+            }
+            Reply::ImdbFailed { message } => self.put_imdb(DataState::Failed(message)),
+            Reply::ReviewTerms {
+                vectorizer,
+                vocabulary,
+                review,
+            } => self.set.text.update(|t| {
+                t.terms = Some(text::TermsView::Ready {
+                    vectorizer,
+                    vocabulary,
+                    review,
+                })
+            }),
+            Reply::TermsFailed { message } => self
+                .set
+                .text
+                .update(|t| t.terms = Some(text::TermsView::Failed(message))),
+            Reply::Reviews {
+                run,
+                actual,
+                predicted,
+                reviews,
+                message,
+            } => self.set.text.update(|t| {
+                t.cell = Some(text::CellReviews {
+                    run,
+                    actual,
+                    predicted,
+                    reviews,
+                    message,
+                })
+            }),
             Reply::RunFailed { run, message } if run == BENCH_RUN => {
                 self.set.bench_error.set(Some(message))
             }
@@ -495,15 +631,26 @@ impl Trainer {
                     crate::download::save_bytes(&ask.file_name, &bytes);
                     self.set.weights.update(|w| w.download = None);
                 }
+                // Kept in the browser's storage if they were asked for that.
+                persist::weights_arrived(*self, run, which, Some(&bytes));
             }
             Reply::WeightsUnavailable {
                 run,
                 which,
                 message,
-            } => self
-                .set
-                .weights
-                .update(|w| reducers::download_failed(w, run, which, message)),
+            } => {
+                persist::weights_arrived(*self, run, which, None);
+                self.set
+                    .weights
+                    .update(|w| reducers::download_failed(w, run, which, message))
+            }
+            Reply::Restored { run } => {
+                self.set.runs.update(|runs| reducers::restored(runs, run));
+                persist::restore_done(*self, run, None);
+            }
+            Reply::RestoreFailed { run, message } => {
+                persist::restore_done(*self, run, Some(message))
+            }
             Reply::Loaded { run, report } => {
                 let backend = self.backend.get_untracked().map(|b| b.name);
                 self.set.runs.update(|runs| {
@@ -530,6 +677,19 @@ impl Trainer {
                 .set
                 .weights
                 .update(|w| reducers::predictions_failed(w, run, message)),
+            Reply::Activations(seen) => self
+                .set
+                .weights
+                .update(|w| reducers::apply_activations(w, seen)),
+            Reply::ActivationsUnavailable {
+                run,
+                which,
+                index,
+                message,
+            } => self
+                .set
+                .weights
+                .update(|w| reducers::activations_failed(w, (run, which, index), message)),
         }
     }
 
@@ -586,7 +746,8 @@ impl Trainer {
     fn restart(&self) -> Result<(), String> {
         self.bridge.set_value(None);
         self.set.backend.set(None);
-        self.set_data(DataState::Loading {
+        let imdb_asked = self.text.with_untracked(|t| t.data.is_some());
+        self.put_fashion(DataState::Loading {
             loaded: 0,
             total: 0,
         });
@@ -595,7 +756,12 @@ impl Trainer {
             backend: self.choice.get_value(),
         })?;
         let source = self.source.get_value();
-        self.send(&Request::LoadData { source })
+        self.send(&Request::LoadData { source })?;
+        // The fresh worker has no reviews: they come back from the Cache API.
+        if imdb_asked {
+            self.load_imdb();
+        }
+        Ok(())
     }
 }
 
@@ -638,6 +804,8 @@ pub fn use_trainer(
     let (save_error_r, save_error_w) = signal(None);
     let asks = ask_first.is_some();
     let (data_choice_r, data_choice_w) = signal(ask_first);
+    let (text_r, text_w) = signal(text::TextView::default());
+    let (dataset_r, dataset_w) = signal(DatasetKind::FashionMnist);
     let source = DataSource::Url(data_base.clone());
     let trainer = Trainer {
         backend: backend_r,
@@ -655,6 +823,12 @@ pub fn use_trainer(
         save_error: save_error_r,
         saved: persist::Saved::new(),
         data_choice: data_choice_r,
+        text: text_r,
+        dataset: dataset_r,
+        fashion: StoredValue::new(DataState::Loading {
+            loaded: 0,
+            total: 0,
+        }),
         set: Writers {
             backend: backend_w,
             data: data_w,
@@ -668,6 +842,8 @@ pub fn use_trainer(
             bench_error: bench_error_w,
             weights: weights_w,
             data_choice: data_choice_w,
+            text: text_w,
+            dataset: dataset_w,
         },
         bridge: StoredValue::new_local(None),
         next_id: StoredValue::new(1),

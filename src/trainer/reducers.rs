@@ -8,8 +8,8 @@ use lab_spec::ClassificationReport;
 use lab_spec::worker::{Prediction, WhichWeights};
 
 use super::views::{
-    CheckpointAsk, DataState, PredictionsView, RunStatus, RunView, SearchStatus, SearchView,
-    WeightsView,
+    ActivationsView, CheckpointAsk, DataState, PredictionsView, RunStatus, RunView, SearchStatus,
+    SearchView, WeightsView,
 };
 
 /// A run's event. The run stays "running" after `Finished` until the test-set evaluation
@@ -168,6 +168,15 @@ pub fn worker_replaced(runs: &mut [RunView]) {
     }
 }
 
+/// Run `run` was given back to the worker from its stored weights (after a reload, or to a
+/// fresh worker after a crash): its checkpoint, downloads, predictions and drill-downs work
+/// again; nothing else of it changes.
+pub fn restored(runs: &mut [RunView], run: u32) {
+    if let Some(r) = runs.iter_mut().find(|r| r.id == run) {
+        r.restored = false;
+    }
+}
+
 /// Weights loaded as run `run` (the answer to the current [`LoadAsk`]): they become a finished
 /// run of the ask's step, with its test report.
 pub fn loaded(
@@ -284,6 +293,57 @@ pub fn fail_weights(weights: &mut WeightsView, message: &str) {
     if let Some(grid) = weights.predictions.as_mut().filter(|g| g.loading) {
         grid.loading = false;
         grid.failed = Some(message.to_string());
+    }
+    if let Some(seen) = weights.activations.as_mut().filter(|a| a.loading) {
+        seen.loading = false;
+        seen.failed = Some(message.to_string());
+    }
+}
+
+/// What run `run`'s `which` weights see of test image `index` is asked for: the view waits for
+/// it, still showing the run's last answer.
+pub fn ask_activations(weights: &mut WeightsView, run: u32, which: WhichWeights, index: usize) {
+    let seen = weights
+        .activations
+        .take()
+        .filter(|a| a.run == run)
+        .and_then(|a| a.seen);
+    weights.activations = Some(ActivationsView {
+        run,
+        which,
+        index,
+        loading: true,
+        seen,
+        failed: None,
+    });
+}
+
+/// An answer of the worker: shown if it answers the last ask (an older one is dropped).
+pub fn apply_activations(weights: &mut WeightsView, seen: lab_spec::worker::SeenActivations) {
+    if let Some(view) = weights
+        .activations
+        .as_mut()
+        .filter(|a| (a.run, a.which, a.index) == (seen.run, seen.which, seen.index))
+    {
+        view.loading = false;
+        view.failed = None;
+        view.seen = Some(seen);
+    }
+}
+
+/// The last ask cannot be answered: the view says why.
+pub fn activations_failed(
+    weights: &mut WeightsView,
+    (run, which, index): (u32, WhichWeights, usize),
+    message: String,
+) {
+    if let Some(view) = weights
+        .activations
+        .as_mut()
+        .filter(|a| (a.run, a.which, a.index) == (run, which, index))
+    {
+        view.loading = false;
+        view.failed = Some(message);
     }
 }
 
@@ -656,6 +716,27 @@ mod tests {
     }
 
     #[test]
+    fn a_run_given_back_to_the_worker_changes_nothing_but_that() {
+        let mut r = run();
+        r.status = RunStatus::Finished(StopReason::Completed);
+        r.report = Some(report());
+        let mut runs = vec![r];
+        worker_replaced(&mut runs);
+        let before = runs[0].clone();
+        restored(&mut runs, 99);
+        assert_eq!(runs[0], before, "another run");
+        restored(&mut runs, before.id);
+        assert!(!runs[0].restored);
+        assert_eq!(
+            RunView {
+                restored: true,
+                ..runs[0].clone()
+            },
+            before
+        );
+    }
+
+    #[test]
     fn loaded_weights_become_a_finished_run_of_the_step_and_a_failure_adds_none() {
         let mut runs = vec![run()];
         let mut weights = WeightsView {
@@ -806,5 +887,49 @@ mod tests {
             weights.download.as_ref().unwrap().failed.as_deref(),
             Some("no checkpoint")
         );
+    }
+
+    #[test]
+    fn what_the_network_sees_answers_the_last_ask_only() {
+        let seen =
+            |run: u32, which: WhichWeights, index: usize| lab_spec::worker::SeenActivations {
+                run,
+                which,
+                index,
+                image: serde_bytes::ByteBuf::from(vec![0; 784]),
+                true_class: 1,
+                layers: Vec::new(),
+                filters: None,
+                probabilities: vec![0.1; 10],
+                test_images: 10_000,
+            };
+        let mut w = WeightsView::default();
+        ask_activations(&mut w, 3, WhichWeights::Best, 0);
+        assert!(w.activations.as_ref().unwrap().loading);
+        // An answer to another ask (an older image, the other weights) is dropped.
+        apply_activations(&mut w, seen(3, WhichWeights::Best, 5));
+        apply_activations(&mut w, seen(3, WhichWeights::Final, 0));
+        assert!(w.activations.as_ref().unwrap().seen.is_none());
+        apply_activations(&mut w, seen(3, WhichWeights::Best, 0));
+        let a = w.activations.clone().unwrap();
+        assert!(!a.loading && a.seen.as_ref().unwrap().index == 0);
+        // The next image: the last answer stays shown until it comes.
+        ask_activations(&mut w, 3, WhichWeights::Best, 1);
+        let a = w.activations.clone().unwrap();
+        assert!(a.loading && a.seen.as_ref().unwrap().index == 0);
+        activations_failed(&mut w, (3, WhichWeights::Best, 0), "old".into());
+        assert_eq!(w.activations.as_ref().unwrap().failed, None);
+        activations_failed(&mut w, (3, WhichWeights::Best, 1), "no checkpoint".into());
+        let a = w.activations.clone().unwrap();
+        assert_eq!(
+            (a.loading, a.failed.as_deref()),
+            (false, Some("no checkpoint"))
+        );
+        // Another run starts afresh; a crash fails what is on its way.
+        ask_activations(&mut w, 4, WhichWeights::Final, 0);
+        assert!(w.activations.as_ref().unwrap().seen.is_none());
+        fail_weights(&mut w, "crashed");
+        let a = w.activations.unwrap();
+        assert_eq!((a.loading, a.failed.as_deref()), (false, Some("crashed")));
     }
 }

@@ -69,8 +69,9 @@ pub struct RunView {
     pub started_at: f64,
     pub visible: bool,
     pub backend: String,
-    /// Restored after a reload, or kept while a crashed worker was replaced: the worker no
-    /// longer holds its predictions or checkpoint.
+    /// Restored after a reload, or kept while a crashed worker was replaced: the worker does not
+    /// hold its predictions or checkpoint — until its weights, kept in the browser, are given
+    /// back to it (`Reply::Restored`), if they were kept.
     #[serde(default)]
     pub restored: bool,
 }
@@ -316,12 +317,27 @@ pub struct PredictionsView {
     pub failed: Option<String>,
 }
 
+/// "What the network sees" of run `run`: the last asked for (`which` weights, test image
+/// `index`), on its way while `loading`; `seen` is the last answer (kept while the next one
+/// comes), `failed` why the last ask could not be answered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActivationsView {
+    pub run: u32,
+    pub which: lab_spec::worker::WhichWeights,
+    pub index: usize,
+    pub loading: bool,
+    pub seen: Option<lab_spec::worker::SeenActivations>,
+    pub failed: Option<String>,
+}
+
 /// The weights files and predictions the page asked the worker for.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WeightsView {
     pub download: Option<DownloadAsk>,
     pub load: Option<LoadAsk>,
     pub predictions: Option<PredictionsView>,
+    /// What the network sees (one run's, one image at a time).
+    pub activations: Option<ActivationsView>,
 }
 
 impl RunView {

@@ -39,15 +39,29 @@ fn scope() -> DedicatedWorkerGlobalScope {
 /// them afresh instead of failing on the same bytes again. Files from another origin than the
 /// worker's do not touch the cache at all: downloaded each time, used for the session only.
 pub async fn fetch(base: &str, outbox: &Outbox) -> Result<(FashionMnist, bool), String> {
+    let progress = |loaded, total| Reply::DataProgress { loaded, total };
+    fetch_set(base, &FILE_NAMES, decode, progress, outbox).await
+}
+
+/// [`fetch`] for any set of files under `base`: `names` downloaded (or taken from the cache)
+/// with progress replies made by `progress`, decoded together by `decode` (whose error names
+/// the file at fault), cached only when they decode.
+pub async fn fetch_set<T>(
+    base: &str,
+    names: &[&str],
+    decode: impl Fn(&[Vec<u8>]) -> Result<T, String>,
+    progress: fn(u64, u64) -> Reply,
+    outbox: &Outbox,
+) -> Result<(T, bool), String> {
     let own = own_origin();
-    let ours = FILE_NAMES
+    let ours = names
         .iter()
         .all(|name| same_origin(&format!("{base}{name}"), &own));
     let cache = if ours { open_cache().await } else { None };
-    let (files, from_cache) = fetch_files(base, cache.as_ref(), outbox).await?;
+    let (files, from_cache) = fetch_files(base, names, cache.as_ref(), progress, outbox).await?;
     let data = decode(&files);
     if let Some(cache) = &cache {
-        for (name, bytes) in FILE_NAMES.iter().zip(&files) {
+        for (name, bytes) in names.iter().zip(&files) {
             let url = format!("{base}{name}");
             if data.is_err() {
                 // A corrupt copy must not stay cached.
@@ -68,14 +82,13 @@ struct Progress {
     loaded: u64,
     total: u64,
     last_post: Instant,
+    /// The reply that says it (Fashion-MNIST's or IMDB's).
+    reply: fn(u64, u64) -> Reply,
 }
 
 impl Progress {
     fn post(&mut self, outbox: &Outbox) {
-        outbox.post(Reply::DataProgress {
-            loaded: self.loaded,
-            total: self.total.max(self.loaded),
-        });
+        outbox.post((self.reply)(self.loaded, self.total.max(self.loaded)));
         self.last_post = Instant::now();
     }
 }
@@ -118,7 +131,9 @@ async fn cached(cache: &Cache, url: &str) -> Option<Vec<u8>> {
 /// Downloads the four files (or takes them from the cache). Returns (bytes, all from cache).
 async fn fetch_files(
     base: &str,
+    names: &[&str],
     cache: Option<&Cache>,
+    reply: fn(u64, u64) -> Reply,
     outbox: &Outbox,
 ) -> Result<(Vec<Vec<u8>>, bool), String> {
     let mut files = Vec::new();
@@ -127,12 +142,13 @@ async fn fetch_files(
         loaded: 0,
         total: 0,
         last_post: Instant::now(),
+        reply,
     };
     // Every file not in the cache is requested first and its body read after: the total is
     // known from the four responses' headers before the first body byte is counted, so it
     // does not grow mid-load.
     let mut slots: Vec<Result<Vec<u8>, Opened>> = Vec::new();
-    for name in FILE_NAMES {
+    for &name in names {
         let url = format!("{base}{name}");
         if let Some(cache) = cache
             && let Some(bytes) = cached(cache, &url).await
@@ -145,7 +161,7 @@ async fn fetch_files(
         progress.total += opened.length;
         slots.push(Err(opened));
     }
-    for (name, slot) in FILE_NAMES.iter().zip(slots) {
+    for (name, slot) in names.iter().zip(slots) {
         files.push(match slot {
             Ok(bytes) => bytes,
             Err(opened) => read_body(name, &opened, &mut progress, outbox).await?,

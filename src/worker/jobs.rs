@@ -1,18 +1,19 @@
 //! The worker's jobs, one per request: train a run, tune (a search), evaluate a run's
 //! checkpoint, find misclassified test images, give a run's weights, load weights as a run,
-//! predict a page of test images, preview a normalization, benchmark. Runs and
-//! searches go through the engine's shared pipeline (`lab_engine::session`); each job sends
-//! its replies to the [`Outbox`] and returns the message of what went wrong, if anything.
+//! give back a stored run after a reload, predict a page of test images, preview a
+//! normalization, benchmark. Runs and searches go through the engine's shared pipeline
+//! (`lab_engine::session`); each job sends its replies to the [`Outbox`] and returns the
+//! message of what went wrong, if anything.
 
 use lab_data::Dataset;
 use lab_engine::data::{Normalizer, prepare};
 use lab_engine::model::Network;
 use lab_engine::session::{self, RunEnd, RunResult};
-use lab_engine::training::{TrainError, evaluate, evaluate_with_predictions, fit};
+use lab_engine::training::{Checkpoint, TrainError, evaluate, evaluate_with_predictions, fit};
 use lab_engine::weights;
 use lab_spec::tuning::{TunerConfig, Values};
-use lab_spec::worker::{BenchModel, BenchResult, Prediction, Reply, WhichWeights};
-use lab_spec::{Event, ModelSpec, Normalization, TrainingConfig};
+use lab_spec::worker::{BenchModel, BenchResult, CheckpointFile, Prediction, Reply, WhichWeights};
+use lab_spec::{DatasetKind, Event, ModelSpec, Normalization, TrainingConfig};
 use web_time::Instant;
 
 use super::backend::{checkpoint_device, run_options};
@@ -35,6 +36,9 @@ pub async fn train(
     run: u32,
     config: TrainingConfig,
 ) -> Result<(), String> {
+    if config.dataset == DatasetKind::Imdb {
+        return super::imdb::train(state, outbox, run, config).await;
+    }
     settle_warm_up(&state.warm_up).await;
     let (backend, data) = state.ready()?;
     let target = backend.target(&config.model);
@@ -86,6 +90,9 @@ pub async fn tune(
     search: u32,
     config: TunerConfig,
 ) -> Result<(), String> {
+    if config.dataset == DatasetKind::Imdb {
+        return super::imdb::tune(state, outbox, search, config).await;
+    }
     settle_warm_up(&state.warm_up).await;
     let (backend, data) = state.ready()?;
     let invalid = |e: lab_spec::ConfigError| format!("invalid search: {e}");
@@ -112,6 +119,14 @@ pub async fn tune(
 /// Evaluates run `run`'s ModelCheckpoint weights on the test set (the reason in words when
 /// the run kept none, or it was dropped to make room for newer ones).
 pub async fn evaluate_checkpoint(state: &State, outbox: &Outbox, run: u32) -> Result<(), String> {
+    let imdb_run = state
+        .runs
+        .borrow()
+        .predictions(run)
+        .is_ok_and(|s| s.config.dataset == DatasetKind::Imdb);
+    if imdb_run {
+        return super::imdb::evaluate_checkpoint(state, outbox, run).await;
+    }
     let (model, input, test, device, batch, epoch) = {
         let runs = state.runs.borrow();
         let (stored, checkpoint) = runs.checkpoint(run)?;
@@ -180,6 +195,49 @@ pub async fn load_weights(
     config: TrainingConfig,
     bytes: Vec<u8>,
 ) -> Result<(), String> {
+    let (model, report, mut store) = evaluate_file(state, config, bytes, false).await?;
+    store.final_weights = final_weights(&model, &store.config, run).await;
+    state.runs.borrow_mut().insert(run, store);
+    outbox.post(Reply::Loaded { run, report });
+    Ok(())
+}
+
+/// Gives back run `run` from its stored weights (after a reload): the final weights kept as
+/// they are and evaluated on the test set for the predictions, the checkpoint kept as it was;
+/// the run takes its place by age among the kept runs. On an error nothing is kept.
+pub async fn restore_run(
+    state: &State,
+    outbox: &Outbox,
+    run: u32,
+    config: TrainingConfig,
+    final_weights: Vec<u8>,
+    checkpoint: Option<CheckpointFile>,
+) -> Result<(), String> {
+    let (_, _, mut store) = evaluate_file(state, config, final_weights, true).await?;
+    store.checkpoint = checkpoint.map(|c| Checkpoint {
+        epoch: c.epoch,
+        monitor: c.monitor,
+        value: c.value,
+        bytes: c.bytes.into_vec(),
+    });
+    state.runs.borrow_mut().restore(run, store);
+    outbox.post(Reply::Restored { run });
+    Ok(())
+}
+
+/// `bytes` loaded into `config.model` (all or nothing) and evaluated on the test set,
+/// normalized with the statistics of `config`'s training split as a run of `config` is: the
+/// model, its report and what the run leaves, without a checkpoint. With `keep_bytes` the file
+/// is the run's final weights; else it is dropped once loaded and the run has none yet.
+async fn evaluate_file(
+    state: &State,
+    config: TrainingConfig,
+    bytes: Vec<u8>,
+    keep_bytes: bool,
+) -> Result<(Network, lab_spec::ClassificationReport, RunStore), String> {
+    if config.dataset == DatasetKind::Imdb {
+        return super::imdb::evaluate_file(state, config, bytes, keep_bytes).await;
+    }
     settle_warm_up(&state.warm_up).await;
     let (backend, data) = state.ready()?;
     config
@@ -187,7 +245,7 @@ pub async fn load_weights(
         .map_err(|e| format!("invalid config: {e}"))?;
     let target = backend.target(&config.model);
     let model = weights::load(&bytes, &config.model, &target.device).map_err(|e| e.to_string())?;
-    drop(bytes);
+    let final_weights = keep_bytes.then_some(bytes);
     let normalizer = prepare(&data.train, &config).normalizer;
     let test = normalizer.apply(&data.test);
     let (report, predictions) = evaluate_with_predictions(
@@ -199,20 +257,15 @@ pub async fn load_weights(
     )
     .await
     .map_err(|e| e.to_string())?;
-    let final_weights = final_weights(&model, &config, run).await;
-    state.runs.borrow_mut().insert(
-        run,
-        RunStore {
-            config,
-            normalizer,
-            predictions,
-            final_weights,
-            checkpoint: None,
-            cpu: target.cpu,
-        },
-    );
-    outbox.post(Reply::Loaded { run, report });
-    Ok(())
+    let store = RunStore {
+        config,
+        normalizer,
+        predictions,
+        final_weights,
+        checkpoint: None,
+        cpu: target.cpu,
+    };
+    Ok((model, report, store))
 }
 
 /// A run's final weights as a file with its config, kept for "Download weights" and the
@@ -276,6 +329,13 @@ pub async fn predictions(
     let (model, input, split, device, indices, predicted, total, data) = {
         let runs = state.runs.borrow();
         let (stored, bytes) = runs.final_weights(run)?;
+        if stored.config.dataset == DatasetKind::Imdb {
+            return Err(
+                "this grid shows test images; for reviews, click a cell of the \
+                 confusion matrix"
+                    .into(),
+            );
+        }
         let data = state
             .data
             .borrow()
@@ -383,7 +443,7 @@ pub fn preview_image(
     let (fit_on, _) = train.stratified_split(0.2, 42);
     let normalizer = Normalizer::fit(normalization, &fit_on);
     let one = train.select(&[i]);
-    let normalized = normalizer.apply(&one).x;
+    let normalized = normalizer.apply(&one).x.into_dense()?;
     Some((one.images, normalized))
 }
 
@@ -503,6 +563,101 @@ mod tests {
         assert_eq!(
             bench_config(BenchModel::Mlp, 8).model,
             ModelSpec::mlp(&[256, 128])
+        );
+    }
+
+    /// A worker on the CPU with a toy dataset.
+    fn ready_state() -> State {
+        let state = State::default();
+        *state.backend.borrow_mut() = Some(super::super::backend::Backend::Cpu);
+        *state.data.borrow_mut() = Some(std::rc::Rc::new(lab_data::files::FashionMnist {
+            train: toy(30),
+            test: toy(10),
+        }));
+        state
+    }
+
+    #[test]
+    fn a_stored_run_is_given_back_with_its_checkpoint_and_predictions() {
+        use futures::executor::block_on;
+        let mut config = TrainingConfig::new(ModelSpec::baseline());
+        (config.batch_size, config.epochs) = (16, 2);
+        config.callbacks.model_checkpoint = Some(lab_spec::ModelCheckpointConfig::default());
+        let (outbox, mut replies) = Outbox::channel();
+        let trained = ready_state();
+        block_on(train(&trained, &outbox, 1, config.clone())).unwrap();
+        let final_bytes = block_on(weights_file(&trained, 1, WhichWeights::Final)).unwrap();
+        let best = block_on(weights_file(&trained, 1, WhichWeights::Best)).unwrap();
+        let (epoch, monitor, value) = {
+            let runs = trained.runs.borrow();
+            let c = runs.checkpoint(1).unwrap().1;
+            (c.epoch, c.monitor.clone(), c.value)
+        };
+        block_on(evaluate_checkpoint(&trained, &outbox, 1)).unwrap();
+        let checkpoint_reports = |replies: Vec<Reply>| -> Vec<_> {
+            replies
+                .into_iter()
+                .filter_map(|r| match r {
+                    Reply::Checkpoint {
+                        run: 1,
+                        epoch,
+                        report,
+                    } => Some((epoch, report)),
+                    _ => None,
+                })
+                .collect()
+        };
+        let before: Vec<Reply> = std::iter::from_fn(|| replies.try_recv().ok()).collect();
+        let before = checkpoint_reports(before);
+
+        // A fresh worker (after a reload): run 1 comes back from its files, no new run.
+        let fresh = ready_state();
+        let checkpoint = CheckpointFile {
+            epoch,
+            monitor,
+            value,
+            bytes: serde_bytes::ByteBuf::from(best),
+        };
+        let restore = restore_run(
+            &fresh,
+            &outbox,
+            1,
+            config.clone(),
+            final_bytes.clone(),
+            Some(checkpoint),
+        );
+        block_on(restore).unwrap();
+        block_on(evaluate_checkpoint(&fresh, &outbox, 1)).unwrap();
+        let after: Vec<Reply> = std::iter::from_fn(|| replies.try_recv().ok()).collect();
+        assert_eq!(after[0], Reply::Restored { run: 1 });
+        assert!(
+            !after.iter().any(|r| matches!(r, Reply::Run { .. })),
+            "{after:?}"
+        );
+        assert_eq!(
+            checkpoint_reports(after),
+            before,
+            "the same checkpoint, the same report"
+        );
+        assert_eq!(
+            fresh.runs.borrow().predictions(1).unwrap().predictions,
+            trained.runs.borrow().predictions(1).unwrap().predictions
+        );
+        assert_eq!(
+            block_on(weights_file(&fresh, 1, WhichWeights::Final)).unwrap(),
+            final_bytes
+        );
+
+        // Files that are no weights: nothing is kept, and the reason says so.
+        let junk = restore_run(&fresh, &outbox, 2, config, b"junk".to_vec(), None);
+        assert!(
+            block_on(junk)
+                .unwrap_err()
+                .contains("not a safetensors file")
+        );
+        assert_eq!(
+            fresh.runs.borrow().final_weights(2).err().unwrap(),
+            "no finished run with that number"
         );
     }
 }

@@ -13,8 +13,10 @@
 //! The files: `backend.rs` (WebGPU or CPU, loop options), `warm_up.rs`, `data.rs`,
 //! `download.rs` and `origin.rs` (the data, cached only from the worker's own origin),
 //! `jobs.rs`, `sink.rs` (events and replies), `state.rs`, `run_store.rs` (what finished runs
-//! leave — predictions, final weights, best checkpoints —, within a budget), `memory.rs` (the memory line logged after each run), `console.rs`.
+//! leave — predictions, final weights, best checkpoints —, within a budget), `activations.rs`
+//! (what a run's weights see of one test image), `memory.rs` (the memory line logged after each run), `console.rs`.
 
+mod activations;
 mod backend;
 mod console;
 mod data;
@@ -22,6 +24,7 @@ mod data;
 mod download;
 #[cfg(any(target_arch = "wasm32", test))]
 mod fetch_error;
+mod imdb;
 mod jobs;
 mod memory;
 #[cfg(any(target_arch = "wasm32", test))]
@@ -168,6 +171,56 @@ async fn handle(request: Request, state: Rc<State>, outbox: Outbox) {
                 outbox.post(Reply::PredictionsUnavailable { run, message });
             }
         }
+        Request::RestoreRun {
+            run,
+            config,
+            final_weights,
+            checkpoint,
+        } => {
+            let bytes = final_weights.into_vec();
+            let restored = jobs::restore_run(state, outbox, run, config, bytes, checkpoint);
+            if let Err(message) = restored.await {
+                outbox.post(Reply::RestoreFailed { run, message });
+            }
+        }
+        Request::Activations { run, which, index } => {
+            activations::send(state, outbox, run, which, index).await
+        }
+        Request::LoadImdb { base } => {
+            let loaded = state.imdb.borrow().clone();
+            let reply = match loaded {
+                Some(data) => {
+                    let origin = data::Origin {
+                        from_cache: true,
+                        source: data::describe_base(&base),
+                    };
+                    Reply::ImdbReady(imdb::summary(&data, origin))
+                }
+                None => {
+                    state.imdb_loading.raise();
+                    let loaded = imdb::load(&base, outbox).await;
+                    let reply = match loaded {
+                        Ok((data, origin)) => {
+                            let summary = imdb::summary(&data, origin);
+                            *state.imdb.borrow_mut() = Some(Rc::new(data));
+                            Reply::ImdbReady(summary)
+                        }
+                        Err(message) => Reply::ImdbFailed { message },
+                    };
+                    state.imdb_loading.lower();
+                    reply
+                }
+            };
+            outbox.post(reply);
+        }
+        Request::TopTerms { vectorizer, index } => {
+            imdb::top_terms(state, outbox, vectorizer, index)
+        }
+        Request::Reviews {
+            run,
+            actual,
+            predicted,
+        } => imdb::reviews(state, outbox, run, actual, predicted),
         // Handled as it arrives (see `handle_requests`).
         Request::Stop => {}
     }

@@ -3,7 +3,8 @@
 //! with a bounded life: the weights (final and best checkpoint) of the newest [`WEIGHTS_RUNS`]
 //! runs within [`WEIGHTS_BYTES`], the predicted classes of the newest [`PREDICTION_RUNS`].
 //! The oldest go first. A request for what was dropped is answered in plain words, saying what
-//! the lab keeps and that training the run again brings it back.
+//! the lab keeps and that training the run again brings it back. After a reload the page gives
+//! the stored runs back ([`Runs::restore`]), each in its place by age.
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -99,12 +100,36 @@ impl Runs {
     /// [`Limits::prediction_runs`].
     pub fn insert(&mut self, run: u32, store: RunStore) {
         self.entries.retain(|e| e.run != run);
+        let at = self.entries.len();
+        self.place(run, store, at);
+    }
+
+    /// Keeps run `run`, given back from the browser's storage after a reload, in its place by
+    /// age (run ids grow with age): before the runs with a larger id, so that the runs trained
+    /// since and the newer restored ones stay newer. Then the limits apply as for
+    /// [`Runs::insert`] — a restored run older than everything kept within the limits keeps
+    /// nothing of its weights.
+    pub fn restore(&mut self, run: u32, store: RunStore) {
+        self.entries.retain(|e| e.run != run);
+        let at = self
+            .entries
+            .iter()
+            .position(|e| e.run > run)
+            .unwrap_or(self.entries.len());
+        self.place(run, store, at);
+    }
+
+    /// Puts run `run` at place `at` (0 is the oldest), then applies the limits.
+    fn place(&mut self, run: u32, store: RunStore, at: usize) {
         self.forgotten.remove(&run);
-        self.entries.push_back(Entry {
-            run,
-            store,
-            weights_dropped: false,
-        });
+        self.entries.insert(
+            at,
+            Entry {
+                run,
+                store,
+                weights_dropped: false,
+            },
+        );
         while self.over_weights_limits() {
             // The oldest weights, never the newest run's.
             let newest = self.entries.len() - 1;
@@ -278,6 +303,14 @@ mod tests {
         assert!(runs.checkpoint(2).is_ok());
     }
 
+    /// The page stores the weights of the runs the worker keeps, no more.
+    #[test]
+    fn the_page_keeps_weights_within_the_same_limits() {
+        use crate::trainer::stored_weights;
+        assert_eq!(stored_weights::WEIGHTS_BYTES, WEIGHTS_BYTES);
+        assert_eq!(stored_weights::WEIGHTS_RUNS, WEIGHTS_RUNS);
+    }
+
     #[test]
     fn the_oldest_checkpoints_go_first_when_the_bytes_run_out() {
         let mut runs = Runs::new(limits(100, 10, 10));
@@ -403,6 +436,35 @@ mod tests {
             runs.final_weights(99).err().unwrap(),
             "no finished run with that number"
         );
+    }
+
+    #[test]
+    fn a_restored_run_takes_its_place_by_age() {
+        let mut runs = Runs::new(limits(100, 3, 10));
+        // Trained after the reload: run 9.
+        runs.insert(9, stored(Some(10)));
+        // Given back newest first: 8, then 5, then 3.
+        for id in [8, 5, 3] {
+            runs.restore(id, with_weights(Some(10), Some(10)));
+        }
+        let order: Vec<u32> = runs.entries.iter().map(|e| e.run).collect();
+        assert_eq!(order, [3, 5, 8, 9]);
+        // Three runs keep weights: the oldest, run 3, was given back with nothing kept.
+        assert_eq!(kept(&runs, [3, 5, 8, 9]), [5, 8, 9]);
+        assert!(runs.predictions(3).is_ok());
+        assert!(
+            runs.final_weights(3)
+                .err()
+                .unwrap()
+                .contains("no longer kept")
+        );
+        // A run trained now is still the newest: the oldest weights (run 5's) make room.
+        runs.insert(10, stored(Some(10)));
+        assert_eq!(kept(&runs, [3, 5, 8, 9, 10]), [8, 9, 10]);
+        // Given back again (a fresh worker after a crash), a run replaces its earlier entry.
+        runs.restore(8, with_weights(None, Some(40)));
+        assert_eq!(runs.entries.iter().filter(|e| e.run == 8).count(), 1);
+        assert_eq!(runs.final_weights(8).unwrap().1.len(), 40);
     }
 
     #[test]

@@ -35,6 +35,12 @@ impl Flag {
 pub struct State {
     pub backend: RefCell<Option<Backend>>,
     pub data: RefCell<Option<Rc<FashionMnist>>>,
+    /// The IMDB reviews, once loaded (only when the learner chose them), and the last
+    /// vectorizer with its rows (`imdb.rs`).
+    pub imdb: RefCell<Option<Rc<lab_data::imdb::Imdb>>>,
+    pub vectorized: RefCell<Option<Rc<super::imdb::Vectorized>>>,
+    /// Raised while the reviews load: a stored IMDB run given back meanwhile waits for them.
+    pub imdb_loading: Flag,
     /// The finished runs' drill-downs and weights (trained or loaded), the oldest dropped
     /// first.
     pub runs: RefCell<Runs>,

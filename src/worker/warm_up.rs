@@ -35,10 +35,10 @@ fn warm_up_runs() -> Vec<(TrainingConfig, Split)> {
         config.epochs = 1;
         config.validation_split = 0.0;
         let n = 2 * batch;
-        let split = Split {
-            x: vec![0.5; n * lab_data::PIXELS],
-            y: (0..n).map(|i| (i % 10) as u8).collect(),
-        };
+        let split = Split::images(
+            vec![0.5; n * lab_data::PIXELS],
+            (0..n).map(|i| (i % 10) as u8).collect(),
+        );
         (config, split)
     })
     .collect()
@@ -105,7 +105,10 @@ mod tests {
         assert_eq!(runs.len(), 2);
         for (config, split) in &runs {
             assert_eq!(split.len(), 2 * config.batch_size);
-            assert_eq!(split.x.len(), split.len() * lab_data::PIXELS);
+            assert_eq!(
+                split.x.dense().map(<[f32]>::len),
+                Some(split.len() * lab_data::PIXELS)
+            );
             assert_eq!((config.epochs, config.validation_split), (1, 0.0));
             assert!(!wants_flex(&config.model));
         }

@@ -3,9 +3,13 @@
 // of the same browser; My runs renames (the chart's legend follows), pins a baseline (drawn
 // in another step's chart), deletes, and clears all after a confirmation; run ids continue
 // after the stored ones; a write the browser refuses (a full storage) is said, loses nothing
-// stored before, and is written again with the next change.
+// stored before, and is written again with the next change. A run's final weights and best
+// checkpoint are kept too (src/trainer/stored_weights.rs): after a reload and in a new page the
+// run is given back to the worker, so "Use the best checkpoint", the downloads, the predictions
+// grid and the confusion-matrix drill-down work without training it again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { launch, Lab, BASE } from './lab.mjs';
 
 const QUICK = '#/step/5?subset=2000&epochs=1&backend=cpu';
@@ -199,6 +203,121 @@ test('a write the browser refuses is said, nothing stored before is lost, and th
     assert.equal(await row(lab, 1).locator('[data-testid=my-run-name]').textContent(), 'kept');
     assert.equal(await legend(lab).count(), 2, 'both runs are drawn after the reload');
     assert.deepEqual(lab.errors, [], 'no console errors');
+  } finally {
+    await lab.close();
+  }
+});
+
+// The keys of the weights the database holds ("1/final", "1/best"), sorted.
+const storedWeights = (page) => page.evaluate(() => new Promise((ok, fail) => {
+  const open = indexedDB.open('tuning-lab');
+  open.onerror = () => fail(open.error);
+  open.onsuccess = () => {
+    const db = open.result;
+    if (!db.objectStoreNames.contains('weight_sizes')) { db.close(); ok([]); return; }
+    const get = db.transaction('weight_sizes').objectStore('weight_sizes').getAllKeys();
+    get.onerror = () => fail(get.error);
+    get.onsuccess = () => { db.close(); ok([...get.result].sort()); };
+  };
+}));
+
+async function waitWeights(page, want, timeout = 60_000) {
+  const end = Date.now() + timeout;
+  let keys;
+  for (;;) {
+    keys = await storedWeights(page);
+    if (JSON.stringify(keys) === JSON.stringify(want)) return;
+    if (Date.now() > end) assert.fail(`stored weights ${JSON.stringify(keys)}, expected ${JSON.stringify(want)}`);
+    await page.waitForTimeout(200);
+  }
+}
+
+// The test accuracy of the best checkpoint's results.
+const checkpointAccuracy = (lab) => lab.page.locator('section.results', {
+  has: lab.page.getByRole('heading', { name: /^Best checkpoint \(epoch \d+\) on the test set$/ }),
+}).locator('[data-testid=test-accuracy]');
+
+// Presses "Use the best checkpoint" and waits for the worker's evaluation (seen under way, then
+// done, without an error); returns the checkpoint's test accuracy.
+async function useCheckpoint(lab) {
+  await lab.testid('use-checkpoint').waitFor({ timeout: 120_000 });
+  await lab.page.evaluate(() => {
+    window.sawEvaluating = false;
+    new MutationObserver(() => {
+      if (document.querySelector('[data-testid=checkpoint-evaluating]')) window.sawEvaluating = true;
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  await lab.testid('use-checkpoint').click();
+  await lab.page.waitForFunction(() => window.sawEvaluating && !document.querySelector('[data-testid=checkpoint-evaluating]'),
+    null, { timeout: 60_000 });
+  assert.equal(await lab.testid('checkpoint-error').count(), 0, 'the checkpoint was evaluated');
+  return parseFloat(await checkpointAccuracy(lab).textContent());
+}
+
+// Downloads the run's `which` weights ("download-weights" or "download-best"); returns the JSON
+// header of the safetensors file.
+async function downloadHeader(lab, testid) {
+  await lab.testid(testid).waitFor({ timeout: 120_000 });
+  const [download] = await Promise.all([
+    lab.page.waitForEvent('download', { timeout: 60_000 }),
+    lab.testid(testid).click(),
+  ]);
+  assert.match(download.suggestedFilename(), testid === 'download-best' ? /-best\.safetensors$/ : /^[a-z0-9.-]+\.safetensors$/);
+  const bytes = readFileSync(await download.path());
+  const length = Number(bytes.readBigUInt64LE(0));
+  return JSON.parse(bytes.subarray(8, 8 + length).toString('utf8'));
+}
+
+test('a run with a best checkpoint survives a reload: the same checkpoint accuracy, downloads, predictions; and in a new page', async () => {
+  const lab = await Lab.open(browser, '#/step/7?subset=2000&epochs=2&backend=cpu');
+  lab.page.on('dialog', (d) => d.accept());
+  let other;
+  try {
+    await lab.dataReady();
+    await trainEnabled(lab);
+    await lab.testid('model-checkpoint').check();
+    await lab.train();
+    await lab.results();
+    assert.equal(await lab.status(), 'finished');
+    const trained = await useCheckpoint(lab);
+    await waitStored(lab.page, (r) => r.length === 1 && r[0].reported, 'the finished run is stored');
+    await waitWeights(lab.page, ['1/best', '1/final']);
+
+    // A reload: once the data is loaded the run is given back to the worker (no new run).
+    await lab.page.reload();
+    await lab.dataReady();
+    // The run's results and its best checkpoint's come back from storage.
+    await lab.testid('test-accuracy').first().waitFor({ timeout: 60_000 });
+    const again = await useCheckpoint(lab);
+    assert.ok(Math.abs(again - trained) <= 1e-4, `checkpoint accuracy ${again} after the reload vs ${trained}`);
+    const best = await downloadHeader(lab, 'download-best');
+    assert.equal(JSON.parse(best.__metadata__.config).subset, 2000, 'the best checkpoint carries the config');
+    await downloadHeader(lab, 'download-weights');
+    await lab.testid('predictions').waitFor({ timeout: 60_000 });
+    await lab.page.waitForFunction(() => document.querySelectorAll('[data-testid=prediction]').length === 24, null, { timeout: 60_000 });
+    // A confusion-matrix cell shows its images.
+    await lab.page.locator('[data-testid=confusion-matrix] .cm-button').first().click();
+    await lab.testid('misclassified-count').waitFor({ timeout: 30_000 });
+    assert.equal(await lab.testid('weights-unavailable').count(), 0);
+    await openMyRuns(lab, 1);
+    assert.equal(await rows(lab).count(), 1, 'no run was added');
+    await lab.shot('storage-weights-reloaded');
+
+    // A new page in the same browser: the run is there, with working downloads.
+    other = new Lab(await lab.page.context().newPage());
+    other.page.on('dialog', (d) => d.accept());
+    await other.page.goto(BASE + '#/step/7?backend=cpu');
+    await openMyRuns(other, 1);
+    await other.dataReady();
+    await other.testid('test-accuracy').first().waitFor({ timeout: 60_000 });
+    const final = await downloadHeader(other, 'download-weights');
+    assert.equal(JSON.parse(final.__metadata__.config).subset, 2000);
+    await downloadHeader(other, 'download-best');
+    await other.testid('predictions').waitFor({ timeout: 60_000 });
+    assert.deepEqual(await storedWeights(other.page), ['1/best', '1/final'], 'nothing stored twice or lost');
+
+    assert.deepEqual(lab.errors, [], 'no console errors');
+    assert.deepEqual(other.errors, [], 'no console errors in the new page');
   } finally {
     await lab.close();
   }

@@ -189,7 +189,7 @@ fn main() -> Result<()> {
         Some("publish") => publish::publish(&dir_and_addr(&args[1..]).0),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  serve  set everything up, build the lab (release) and serve it on http://127.0.0.1:8080\n  dist   the release build of the lab into dist/\n  data   write the Fashion-MNIST IDX files to static/data/fashion-mnist/\n  test   run every test (what CI runs)\n  bench  throughput natively and in Chromium, load → data ready, wasm sizes (--load: only load and sizes; --setup: the set-up's phases and sizes; --soak: 50 runs with checkpoints, memory after each)\n\n  serve-dist [DIR] [ADDR]  serve a built lab (default dist/, 127.0.0.1:8080) as it will be hosted\n  publish [DIR]            the hosting post-processing of a built lab alone (dist does it after Trunk)"
+                "usage: cargo xtask <command>\n\n  serve  set everything up, build the lab (release) and serve it on http://127.0.0.1:8080\n  dist   the release build of the lab into dist/\n  data   write the Fashion-MNIST IDX files to static/data/fashion-mnist/ and the IMDB reviews to static/data/imdb/\n  test   run every test (what CI runs)\n  bench  throughput natively and in Chromium, load → data ready, wasm sizes (--load: only load and sizes; --setup: the set-up's phases and sizes; --soak: 50 runs with checkpoints, memory after each)\n\n  serve-dist [DIR] [ADDR]  serve a built lab (default dist/, 127.0.0.1:8080) as it will be hosted\n  publish [DIR]            the hosting post-processing of a built lab alone (dist does it after Trunk)"
             );
             std::process::exit(2)
         }

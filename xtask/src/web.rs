@@ -261,6 +261,8 @@ pub fn run_e2e(root: &Path, url: &str, chromium: &Path) -> Result<()> {
             "weights.test.mjs",
             "exports.test.mjs",
             "storage.test.mjs",
+            "imdb.test.mjs",
+            "cnn.test.mjs",
         ])
         .env("LAB_URL", url)
         .env("LAB_DIST", root.join("dist/"))

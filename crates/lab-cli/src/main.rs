@@ -12,6 +12,7 @@
 mod args;
 mod bench;
 mod evaluate;
+mod imdb;
 mod train;
 mod tune;
 

@@ -3,13 +3,20 @@
 
 use anyhow::{Result, anyhow, bail};
 use futures::executor::block_on;
+use lab_engine::lab_spec::dataset::DatasetKind;
 use lab_engine::lab_spec::tuning::{SearchEvent, TunerConfig, hyperband_plan};
 use lab_engine::lab_spec::{EpochLogs, Event};
-use lab_engine::session::{train_and_evaluate, tune};
+use lab_engine::session::{train_and_evaluate, train_and_evaluate_sparse, tune, tune_sparse};
 use lab_engine::training::{Observer, RunOptions};
 use serde_json::json;
 
 use crate::args::Args;
+
+/// What a search runs on: Fashion-MNIST's images or IMDB's vectorized reviews.
+enum Data {
+    Images(lab_engine::lab_data::files::FashionMnist),
+    Reviews(lab_engine::session::SparseData),
+}
 
 /// One JSON line per finished trial on stdout; a line per epoch on stderr (the retraining's
 /// epochs too).
@@ -100,15 +107,32 @@ pub fn run(args: &Args) -> Result<()> {
     if let Some(s) = args.parsed("seed")? {
         config.seed = s;
     }
-    let data = args.data()?;
     let device = args.device()?;
-    let outcome = block_on(tune(
-        &config,
-        &data.train,
-        &device,
-        &mut TrialPrinter,
-        &RunOptions::default(),
-    ))?;
+    let data = match config.dataset {
+        DatasetKind::FashionMnist => Data::Images(args.data()?),
+        DatasetKind::Imdb => Data::Reviews(crate::imdb::sparse_data(
+            args.get("data"),
+            &config.vectorizer(),
+        )?),
+    };
+    let options = RunOptions::default();
+    let outcome = match &data {
+        Data::Images(d) => block_on(tune(
+            &config,
+            &d.train,
+            &device,
+            &mut TrialPrinter,
+            &options,
+        ))?,
+        Data::Reviews(d) => block_on(tune_sparse(
+            &config,
+            &d.train,
+            &d.train_labels,
+            &device,
+            &mut TrialPrinter,
+            &options,
+        ))?,
+    };
     let s = &outcome.summary;
     let mut last = json!({
         "best_trial": s.best_trial, "best_values": s.best_values, "best_score": s.best_score,
@@ -127,18 +151,27 @@ pub fn run(args: &Args) -> Result<()> {
             "retraining the best configuration for {} epochs",
             retrain.epochs
         );
-        let run = block_on(train_and_evaluate(
-            &retrain,
-            &data,
-            &device,
-            &mut TrialPrinter,
-            &RunOptions::default(),
-        ))?;
+        let run = match &data {
+            Data::Images(d) => block_on(train_and_evaluate(
+                &retrain,
+                d,
+                &device,
+                &mut TrialPrinter,
+                &options,
+            ))?,
+            Data::Reviews(d) => block_on(train_and_evaluate_sparse(
+                &retrain,
+                d,
+                &device,
+                &mut TrialPrinter,
+                &options,
+            ))?,
+        };
         let (report, summary) = (&run.report, &run.outcome.summary);
         eprintln!("{report}");
         last["retrain"] = json!({
             "epochs": summary.stopped_epoch, "weights_epoch": summary.weights_epoch,
-            "test_accuracy": report.accuracy, "macro_f1": report.macro_avg.f1,
+            "test_accuracy": report.accuracy, "macro_f1": report.macro_avg.f1, "f1": report.f1(),
             "seconds": summary.history.seconds.iter().sum::<f64>(),
         });
     }

@@ -1,21 +1,89 @@
-//! From a [`Dataset`] of bytes to the float arrays the model trains on: subset, stratified
+//! From the data of a run to the float arrays the model trains on: subset, stratified
 //! validation split, normalization (statistics from the training split only), mini-batches.
+//! A split holds dense images (Fashion-MNIST, normalized) or sparse rows (IMDB's TF-IDF
+//! features, densified one batch at a time: 25,000 × 10,000 dense floats would be 1 GB).
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use lab_data::{Dataset, PIXELS};
+use lab_data::dataset::stratified_indices;
+use lab_data::{Dataset, PIXELS, SparseRows};
 use lab_spec::{Normalization, TrainingConfig};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-/// Normalized images (`PIXELS` floats each) and their labels.
+/// A split's inputs: dense rows of `width` floats, or sparse rows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Inputs {
+    /// Row-major, `width` floats per item (normalized images: `width` = 784).
+    Dense { values: Vec<f32>, width: usize },
+    /// One sparse row per item (a vectorizer's output).
+    Sparse(SparseRows),
+}
+
+impl Default for Inputs {
+    fn default() -> Self {
+        Inputs::Dense {
+            values: Vec::new(),
+            width: PIXELS,
+        }
+    }
+}
+
+impl Inputs {
+    /// Features per item.
+    pub fn width(&self) -> usize {
+        match self {
+            Inputs::Dense { width, .. } => *width,
+            Inputs::Sparse(rows) => rows.n_cols,
+        }
+    }
+
+    /// The dense values, when the inputs are dense.
+    pub fn dense(&self) -> Option<&[f32]> {
+        match self {
+            Inputs::Dense { values, .. } => Some(values),
+            Inputs::Sparse(_) => None,
+        }
+    }
+
+    /// The dense values, when the inputs are dense.
+    pub fn into_dense(self) -> Option<Vec<f32>> {
+        match self {
+            Inputs::Dense { values, .. } => Some(values),
+            Inputs::Sparse(_) => None,
+        }
+    }
+}
+
+/// Inputs (normalized images, or sparse feature rows) and their labels.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Split {
-    pub x: Vec<f32>,
+    pub x: Inputs,
     pub y: Vec<u8>,
 }
 
 impl Split {
+    /// Normalized images, `PIXELS` floats each.
+    pub fn images(x: Vec<f32>, y: Vec<u8>) -> Self {
+        Self::dense(x, PIXELS, y)
+    }
+
+    /// Dense rows of `width` floats each.
+    pub fn dense(values: Vec<f32>, width: usize, y: Vec<u8>) -> Self {
+        Self {
+            x: Inputs::Dense { values, width },
+            y,
+        }
+    }
+
+    /// Sparse rows (one per label).
+    pub fn sparse(rows: SparseRows, y: Vec<u8>) -> Self {
+        Self {
+            x: Inputs::Sparse(rows),
+            y,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.y.len()
     }
@@ -24,18 +92,45 @@ impl Split {
         self.y.is_empty()
     }
 
-    /// A batch of the items at `indices`: inputs `[n, 784]` and labels `[n]`.
+    /// Features per item (784 for images).
+    pub fn width(&self) -> usize {
+        self.x.width()
+    }
+
+    /// A batch of the items at `indices`: inputs `[n, features]` (sparse rows densified here,
+    /// only this batch's) and labels `[n]`.
     pub fn batch(&self, indices: &[usize], device: &Device) -> (Tensor<2>, Tensor<1, Int>) {
-        let mut x = Vec::with_capacity(indices.len() * PIXELS);
-        let mut y = Vec::with_capacity(indices.len());
-        for &i in indices {
-            x.extend_from_slice(&self.x[i * PIXELS..(i + 1) * PIXELS]);
-            y.push(self.y[i] as i64);
+        let width = self.width();
+        let mut x = Vec::with_capacity(indices.len() * width);
+        match &self.x {
+            Inputs::Dense { values, .. } => {
+                for &i in indices {
+                    x.extend_from_slice(&values[i * width..(i + 1) * width]);
+                }
+            }
+            Inputs::Sparse(rows) => rows.densify_into(indices, &mut x),
         }
+        let y: Vec<i64> = indices.iter().map(|&i| self.y[i] as i64).collect();
         (
-            Tensor::from_data(TensorData::new(x, [indices.len(), PIXELS]), device),
+            Tensor::from_data(TensorData::new(x, [indices.len(), width]), device),
             Tensor::from_data(TensorData::new(y, [indices.len()]), device),
         )
+    }
+
+    /// The items at `indices`, in that order.
+    pub fn select(&self, indices: &[usize]) -> Split {
+        let y = indices.iter().map(|&i| self.y[i]).collect();
+        match &self.x {
+            Inputs::Dense { values, width } => {
+                let w = *width;
+                let mut x = Vec::with_capacity(indices.len() * w);
+                for &i in indices {
+                    x.extend_from_slice(&values[i * w..(i + 1) * w]);
+                }
+                Split::dense(x, w, y)
+            }
+            Inputs::Sparse(rows) => Split::sparse(rows.select(indices), y),
+        }
     }
 }
 
@@ -82,6 +177,15 @@ impl Normalizer {
         }
     }
 
+    /// No normalization for `width` features (`(x − 0) / 1`): what a text run reports, its
+    /// TF-IDF features being normalized already.
+    pub fn identity(width: usize) -> Self {
+        Self {
+            shift: vec![0.0; width],
+            scale: vec![1.0; width],
+        }
+    }
+
     pub fn apply(&self, d: &Dataset) -> Split {
         let x = d
             .images
@@ -92,10 +196,7 @@ impl Normalizer {
                     .map(|(&v, (&s, &k))| (v as f32 - s) / k)
             })
             .collect();
-        Split {
-            x,
-            y: d.labels.clone(),
-        }
+        Split::images(x, d.labels.clone())
     }
 }
 
@@ -124,6 +225,49 @@ pub fn prepare(train_full: &Dataset, config: &TrainingConfig) -> Prepared {
         train: normalizer.apply(&train),
         val: val.map(|v| normalizer.apply(&v)),
         normalizer,
+    }
+}
+
+/// Applies the config's subset and validation split to sparse training rows (a text run):
+/// both stratified and seeded as for images (seed 004's `train_test_split(..., stratify=y)`),
+/// no normalization. `labels` holds one label per row.
+///
+/// # Panics
+/// If `labels` and `rows` differ in length (a caller's bug).
+pub fn prepare_sparse(rows: &SparseRows, labels: &[u8], config: &TrainingConfig) -> Prepared {
+    assert_eq!(rows.len(), labels.len(), "one label per row");
+    let all: Vec<usize> = (0..labels.len()).collect();
+    let chosen = match config.subset {
+        Some(n) if n < labels.len() => {
+            let fraction = n as f64 / labels.len() as f64;
+            stratified_indices(
+                labels,
+                |c| (fraction * c as f64).round() as usize,
+                config.seed,
+            )
+            .1
+        }
+        _ => all,
+    };
+    let chosen_labels: Vec<u8> = chosen.iter().map(|&i| labels[i]).collect();
+    let (train, val) = if config.validation_split > 0.0 {
+        let split = config.validation_split;
+        let (keep, taken) = stratified_indices(
+            &chosen_labels,
+            |c| (split * c as f64).round() as usize,
+            config.seed,
+        );
+        let pick = |ix: &[usize]| -> Vec<usize> { ix.iter().map(|&i| chosen[i]).collect() };
+        (pick(&keep), Some(pick(&taken)))
+    } else {
+        (chosen, None)
+    };
+    let split =
+        |ix: &[usize]| Split::sparse(rows.select(ix), ix.iter().map(|&i| labels[i]).collect());
+    Prepared {
+        train: split(&train),
+        val: val.as_deref().map(split),
+        normalizer: Normalizer::identity(rows.n_cols),
     }
 }
 
@@ -158,8 +302,9 @@ mod tests {
     fn scale_divides_by_255() {
         let d = toy();
         let s = Normalizer::fit(Normalization::Scale, &d).apply(&d);
-        assert_eq!(s.x[1], 1.0 / 255.0);
-        assert!(s.x.iter().all(|v| (0.0..=1.0).contains(v)));
+        let x = s.x.dense().unwrap();
+        assert_eq!(x[1], 1.0 / 255.0);
+        assert!(x.iter().all(|v| (0.0..=1.0).contains(v)));
     }
 
     #[test]
@@ -173,7 +318,7 @@ mod tests {
         let n = p.train.len() as f64;
         for px in [0, 400, 783] {
             let col: Vec<f64> = (0..p.train.len())
-                .map(|i| p.train.x[i * PIXELS + px] as f64)
+                .map(|i| p.train.x.dense().unwrap()[i * PIXELS + px] as f64)
                 .collect();
             let mean = col.iter().sum::<f64>() / n;
             let var = col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
@@ -182,6 +327,58 @@ mod tests {
                 "pixel {px}: {mean} {var}"
             );
         }
+    }
+
+    fn rows(n: usize) -> (SparseRows, Vec<u8>) {
+        let mut m = SparseRows::new(6);
+        let mut labels = Vec::new();
+        for i in 0..n {
+            m.push_row(&mut [((i % 6) as u32, i as f32)]);
+            labels.push((i % 4 == 0) as u8);
+        }
+        (m, labels)
+    }
+
+    #[test]
+    fn sparse_batches_are_densified_per_batch() {
+        let (m, labels) = rows(10);
+        let split = Split::sparse(m, labels);
+        assert_eq!(split.width(), 6);
+        let device = Device::flex();
+        let (x, y) = split.batch(&[7, 2], &device);
+        assert_eq!(x.dims(), [2, 6]);
+        let x = x.into_data().try_to_vec_as::<f32>().unwrap();
+        assert_eq!(
+            x,
+            [0.0, 7.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0]
+        );
+        let y = y.into_data().try_to_vec_as::<i64>().unwrap();
+        assert_eq!(y, [0, 0]);
+        assert_eq!(split.select(&[4]).y, [1]);
+    }
+
+    #[test]
+    fn sparse_preparation_is_a_stratified_seeded_split_without_normalization() {
+        let (m, labels) = rows(100);
+        let mut cfg = TrainingConfig::new(ModelSpec::binary(6, &[]));
+        cfg.seed = 7;
+        let p = prepare_sparse(&m, &labels, &cfg);
+        let val = p.val.as_ref().unwrap();
+        assert_eq!((p.train.len(), val.len()), (80, 20));
+        // 25 positives: 5 of them held out, as train_test_split(stratify=y) does.
+        assert_eq!(val.y.iter().filter(|&&l| l == 1).count(), 5);
+        assert_eq!(p.normalizer, Normalizer::identity(6));
+        // Values are the rows' own: no scaling.
+        let Inputs::Sparse(r) = &p.train.x else {
+            panic!("sparse stays sparse")
+        };
+        assert!(r.values.iter().all(|v| v.fract() == 0.0));
+        assert_eq!(prepare_sparse(&m, &labels, &cfg).val, p.val, "seeded");
+        cfg.seed = 8;
+        assert_ne!(prepare_sparse(&m, &labels, &cfg).val, p.val);
+        cfg.subset = Some(40);
+        let p = prepare_sparse(&m, &labels, &cfg);
+        assert_eq!(p.train.len() + p.val.unwrap().len(), 40);
     }
 
     #[test]

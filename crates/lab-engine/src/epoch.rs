@@ -1,4 +1,5 @@
-//! Inside one epoch: the mini-batch steps (forward → cross-entropy + penalty → `backward` →
+//! Inside one epoch: the mini-batch steps (forward → cross-entropy (categorical for the softmax
+//! head, binary for the sigmoid head) + penalty → `backward` →
 //! `GradientsParams::from_grads` → `ModuleOptimizer::step`), the running loss read back at most
 //! once per batch (NaN is detected at those reads), batch-progress events, then validation.
 //! What spans epochs (callbacks, checkpoint, restore, the summary) is in `training.rs`.
@@ -11,7 +12,7 @@ use lab_spec::{BatchProgress, CallbackAction, EpochLogs, Event, OptimizerConfig,
 use web_time::Instant;
 
 use crate::data::epoch_order;
-use crate::evaluate::{accumulate, cross_entropy, read_count, read_f64, validate};
+use crate::evaluate::{accumulate, per_sample_loss, predicted, read_count, read_f64, validate};
 use crate::model::Network;
 use crate::training::{FitInputs, Observer, RunOptions, TrainError};
 
@@ -167,7 +168,7 @@ impl<'a> EpochRunner<'a> {
         let bs = chunk.len();
         let (x, y) = train.batch(chunk, device);
         let logits = model.forward(x, config.model.input);
-        let per_sample = cross_entropy(logits.clone(), y.clone());
+        let per_sample = per_sample_loss(logits.clone(), y.clone());
         let data_loss = match &self.class_weight {
             Some(w) => {
                 let weights: Vec<f32> = chunk.iter().map(|&i| w[train.y[i] as usize]).collect();
@@ -181,7 +182,7 @@ impl<'a> EpochRunner<'a> {
             Some(p) => data_loss + p.clone(),
             None => data_loss,
         };
-        let batch_correct = logits.argmax(1).reshape([bs]).equal(y).int().sum().inner();
+        let batch_correct = predicted(logits).equal(y).int().sum().inner();
         accumulate(&mut sums.loss, loss.clone().inner().mul_scalar(bs as f64));
         if let Some(p) = penalty {
             accumulate(&mut sums.penalty, p.inner().mul_scalar(bs as f64));

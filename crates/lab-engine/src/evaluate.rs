@@ -1,13 +1,15 @@
 //! A model on a split without gradients: validation loss and accuracy, predicted classes, the
-//! test-set report. Also the loss itself (sparse categorical cross-entropy), shared with the
-//! training step, and the small device helpers both use.
+//! test-set report. Also the loss itself (sparse categorical cross-entropy for the softmax
+//! head, binary cross-entropy for the sigmoid head), shared with the training step, and the
+//! small device helpers both use.
 //!
 //! The `_until` forms poll an [`Observer`] between batches, as training does: they yield
 //! there (a browser worker reads its messages) and end with `None` once Stop is asked for.
 //! Their results are the same numbers as the plain forms' when nobody asks to stop.
 
-use burn::tensor::activation::log_softmax;
+use burn::tensor::activation::{log_softmax, sigmoid, softmax};
 use burn::tensor::{Device, Int, Tensor};
+use lab_spec::dataset::{CLASS_NAMES, IMDB_CLASS_NAMES};
 use lab_spec::{ClassificationReport, InputKind};
 
 use crate::data::Split;
@@ -36,6 +38,47 @@ pub(crate) fn cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tenso
         .gather(1, targets.reshape([b, 1]))
         .reshape([b])
         .neg()
+}
+
+/// Keras clips a sigmoid output into `[1e-7, 1 − 1e-7]` (in `f32`: `1 − 2⁻²³`) before its
+/// `binary_crossentropy`; as logits, that is this range.
+pub(crate) const LOGIT_MIN: f32 = -16.118_095;
+pub(crate) const LOGIT_MAX: f32 = 15.942_385;
+
+/// Per-sample binary cross-entropy `[batch]` of the sigmoid head's logits `[batch, 1]`
+/// against 0/1 labels, computed stably from the logits: `softplus(z) − y·z`, which is
+/// `−(y·log p + (1 − y)·log(1 − p))` with `p = sigmoid(z)`; `z` clipped as Keras clips `p`.
+pub(crate) fn binary_cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
+    let [b, _] = logits.dims();
+    let z = logits.reshape([b]).clamp(LOGIT_MIN, LOGIT_MAX);
+    z.clone().exp().log1p() - targets.float() * z
+}
+
+/// Whether `model` ends with the sigmoid head (one output unit).
+pub(crate) fn is_binary(model: &Network) -> bool {
+    model.head.kernel.dims()[1] == 1
+}
+
+/// The loss per sample `[batch]` of the head's logits: sparse categorical cross-entropy for
+/// the softmax head, binary cross-entropy for the sigmoid head.
+pub(crate) fn per_sample_loss(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
+    if logits.dims()[1] == 1 {
+        binary_cross_entropy(logits, targets)
+    } else {
+        cross_entropy(logits, targets)
+    }
+}
+
+/// The predicted class `[batch]` of the head's logits: the largest for softmax; for sigmoid
+/// positive when `p > 0.5` (Keras' `binary_accuracy` and seed 004's `predict(x) > 0.5`), that
+/// is `z > 0`.
+pub(crate) fn predicted(logits: Tensor<2>) -> Tensor<1, Int> {
+    let [b, units] = logits.dims();
+    if units == 1 {
+        logits.reshape([b]).greater_elem(0.0).int()
+    } else {
+        logits.argmax(1).reshape([b])
+    }
 }
 
 /// Adds `x` to a running sum kept on the device.
@@ -98,14 +141,8 @@ pub async fn validate_until(
         }
         let (x, y) = split.batch(chunk, device);
         let logits = model.forward(x, input);
-        let c = logits
-            .clone()
-            .argmax(1)
-            .reshape([chunk.len()])
-            .equal(y.clone())
-            .int()
-            .sum();
-        let l = cross_entropy(logits, y).sum();
+        let c = predicted(logits.clone()).equal(y.clone()).int().sum();
+        let l = per_sample_loss(logits, y).sum();
         accumulate(&mut loss_sum, l);
         accumulate(&mut correct, c);
     }
@@ -152,7 +189,7 @@ pub async fn predict_until(
             return Ok(None);
         }
         let (x, _) = split.batch(chunk, device);
-        preds.push(model.forward(x, input).argmax(1).reshape([chunk.len()]));
+        preds.push(predicted(model.forward(x, input)));
     }
     if preds.is_empty() {
         return Ok(Some(Vec::new()));
@@ -163,6 +200,32 @@ pub async fn predict_until(
         .map_err(device_err)?;
     let values = all.try_to_vec_as::<i64>().map_err(device_err)?;
     Ok(Some(values.into_iter().map(|v| v as u8).collect()))
+}
+
+/// The head's outputs after its activation for every item of `split`, `units` per item in the
+/// split's order: the sigmoid head's probability of the positive class (one per item), or the
+/// softmax head's ten class probabilities.
+pub async fn predict_probabilities(
+    model: &Network,
+    input: InputKind,
+    split: &Split,
+    device: &Device,
+    batch_size: usize,
+) -> Result<Vec<f32>, TrainError> {
+    let order: Vec<usize> = (0..split.len()).collect();
+    let mut out = Vec::with_capacity(split.len() * model.head.kernel.dims()[1]);
+    for chunk in order.chunks(batch_size.max(1)) {
+        let (x, _) = split.batch(chunk, device);
+        let logits = model.forward(x, input);
+        let p = if is_binary(model) {
+            sigmoid(logits)
+        } else {
+            softmax(logits, 1)
+        };
+        let data = p.into_data_async().await.map_err(device_err)?;
+        out.extend(data.try_to_vec_as::<f32>().map_err(device_err)?);
+    }
+    Ok(out)
 }
 
 /// Test-set metrics of `model`: loss, accuracy, confusion matrix, per-class report.
@@ -215,7 +278,65 @@ pub async fn evaluate_with_predictions_until(
     else {
         return Ok(None);
     };
-    let mut report = classification_report(&split.y, &preds, &lab_data::CLASS_NAMES);
+    let names: &[&str] = if is_binary(model) {
+        &IMDB_CLASS_NAMES
+    } else {
+        &CLASS_NAMES
+    };
+    let mut report = classification_report(&split.y, &preds, names);
     report.loss = Some(loss);
     Ok(Some((report, preds)))
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::TensorData;
+
+    use super::*;
+
+    fn values(t: Tensor<1>) -> Vec<f32> {
+        t.into_data().try_to_vec_as::<f32>().unwrap()
+    }
+
+    #[test]
+    fn binary_cross_entropy_equals_keras_on_sigmoid_outputs() {
+        let device = Device::flex();
+        let z = [0.0f32, 2.0, -3.0, 20.0, -20.0, 4.0];
+        let y = [1i64, 0, 0, 0, 1, 1];
+        let logits = Tensor::<2>::from_data(TensorData::new(z.to_vec(), [6, 1]), &device);
+        let labels = Tensor::<1, Int>::from_data(TensorData::new(y.to_vec(), [6]), &device);
+        let got = values(binary_cross_entropy(logits.clone(), labels.clone()));
+        // Keras 3: keras.losses.binary_crossentropy(y, sigmoid(z)) per sample, by hand:
+        // −log σ(0) = ln 2; −log(1 − σ(2)); −log(1 − σ(−3)); p = σ(20) clipped to 1 − 2⁻²³
+        // gives −log(2⁻²³); p = σ(−20) clipped to 1e-7 gives −log(1e-7); −log σ(4).
+        let sigmoid = |z: f64| 1.0 / (1.0 + (-z).exp());
+        let expected = [
+            std::f64::consts::LN_2,
+            -(1.0 - sigmoid(2.0)).ln(),
+            -(1.0 - sigmoid(-3.0)).ln(),
+            15.942_385_152_878_742,
+            16.118_095_639_272_223,
+            -sigmoid(4.0).ln(),
+        ];
+        for (i, (g, e)) in got.iter().zip(expected).enumerate() {
+            assert!((*g as f64 - e).abs() < 1e-5, "sample {i}: {g} vs {e}");
+        }
+        // The same dispatch the training step and validation use.
+        let via = values(per_sample_loss(logits.clone(), labels));
+        assert_eq!(via, got);
+        let p: Vec<i64> = predicted(logits)
+            .into_data()
+            .try_to_vec_as::<i64>()
+            .unwrap();
+        assert_eq!(p, [0, 1, 0, 1, 0, 1], "positive when p > 0.5");
+    }
+
+    #[test]
+    fn ten_logits_keep_the_categorical_loss() {
+        let device = Device::flex();
+        let logits = Tensor::<2>::from_data(TensorData::new(vec![0.0f32; 10], [1, 10]), &device);
+        let labels = Tensor::<1, Int>::from_data(TensorData::new(vec![3i64], [1]), &device);
+        let got = values(per_sample_loss(logits, labels))[0] as f64;
+        assert!((got - 10f64.ln()).abs() < 1e-6, "{got}");
+    }
 }

@@ -2,7 +2,9 @@
 //! trains in the browser's worker (WebGPU or CPU) and natively (tests, the `lab` CLI); the
 //! backend is chosen by the caller through the [`burn::tensor::Device`] it passes in.
 
+pub mod activations;
 pub mod callbacks;
+pub mod conv;
 pub mod data;
 mod epoch;
 pub mod evaluate;

@@ -147,4 +147,47 @@ mod tests {
             );
         }
     }
+
+    #[derive(Deserialize)]
+    struct BinaryFixture {
+        name: String,
+        y_true: Vec<u8>,
+        y_pred: Vec<u8>,
+        accuracy: f64,
+        precision: f64,
+        recall: f64,
+        f1: f64,
+        confusion_matrix: Vec<Vec<usize>>,
+        report: String,
+    }
+
+    #[test]
+    fn a_binary_report_matches_scikit_learn() {
+        // `tests/fixtures/make_sklearn_binary_fixture.py` (scikit-learn 1.9.1).
+        let fixtures: Vec<BinaryFixture> = serde_json::from_str(include_str!(
+            "../tests/fixtures/sklearn_binary_metrics.json"
+        ))
+        .unwrap();
+        for f in fixtures {
+            let r =
+                classification_report(&f.y_true, &f.y_pred, &lab_spec::dataset::IMDB_CLASS_NAMES);
+            assert!(close(r.accuracy, f.accuracy), "{}: accuracy", f.name);
+            assert_eq!(r.confusion_matrix, f.confusion_matrix, "{}", f.name);
+            let positive = r.positive_class().expect("two classes");
+            assert!(
+                close(positive.precision, f.precision),
+                "{}: precision",
+                f.name
+            );
+            assert!(close(positive.recall, f.recall), "{}: recall", f.name);
+            assert!(close(positive.f1, f.f1), "{}: f1", f.name);
+            assert_eq!(r.f1(), Some(positive.f1));
+            assert_eq!(
+                r.to_string().trim_end(),
+                f.report.trim_end(),
+                "{}: report layout",
+                f.name
+            );
+        }
+    }
 }

@@ -2,14 +2,13 @@
 //! head whose softmax lives in the loss (`log_softmax` is the numerically safe form).
 
 use burn::module::{Module, Param, RunningState};
-use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Initializer, PaddingConfig2d};
+use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Initializer};
 use burn::tensor::activation;
 use burn::tensor::{Device, Tensor};
-use lab_spec::{
-    Activation, ConfigError, InputKind, LayerSpec, ModelSpec, NUM_CLASSES, Padding, Regularizer,
-};
+use lab_spec::{Activation, ConfigError, InputKind, LayerSpec, ModelSpec, Regularizer};
+
+use crate::conv::Conv2D;
 
 /// Keras' `BatchNormalization` defaults: `momentum=0.99` (burn counts the other way round) and
 /// `epsilon=1e-3`.
@@ -58,7 +57,7 @@ impl Dense {
 /// A convolution with its activation and kernel regularizer.
 #[derive(Module, Debug)]
 pub struct Conv {
-    pub conv: Conv2d,
+    pub conv: Conv2D,
     #[module(skip)]
     pub activation: Activation,
     #[module(skip)]
@@ -159,24 +158,8 @@ impl Network {
                     let lab_spec::Shape::Image { c, .. } = shape else {
                         unreachable!("the summary checked that Conv2D gets an image")
                     };
-                    let fan_in = c * kernel_size * kernel_size;
-                    let fan_out = filters * kernel_size * kernel_size;
-                    let mut conv = Conv2dConfig::new([c, filters], [kernel_size, kernel_size])
-                        .with_stride([strides, strides])
-                        .with_padding(match padding {
-                            Padding::Valid => PaddingConfig2d::Valid,
-                            Padding::Same => PaddingConfig2d::Same,
-                        })
-                        .init(device);
-                    conv.weight = Initializer::XavierUniform { gain: 1.0 }.init_with(
-                        [filters, c, kernel_size, kernel_size],
-                        Some(fan_in),
-                        Some(fan_out),
-                        device,
-                    );
-                    conv.bias = Some(Initializer::Zeros.init([filters], device));
                     Block::Conv(Conv {
-                        conv,
+                        conv: Conv2D::new(c, filters, kernel_size, strides, padding, device),
                         activation,
                         regularizer: layer.kernel_regularizer(),
                     })
@@ -196,9 +179,10 @@ impl Network {
             blocks.push(block);
             shape = row.output_shape;
         }
+        // Dense(10) for softmax or Dense(1) for sigmoid; the activation lives in the loss.
         let head = Dense::new(
             shape.features(),
-            NUM_CLASSES,
+            spec.head.units(),
             Activation::Linear,
             spec.head_regularizer.filter(Regularizer::is_active),
             device,
@@ -209,14 +193,37 @@ impl Network {
     /// Logits `[batch, 10]` for a batch of inputs: `[batch, 784]` for flat input, or
     /// `[batch, 784]` reshaped to `[batch, 1, 28, 28]` for image input.
     pub fn forward(&self, input: Tensor<2>, kind: InputKind) -> Tensor<2> {
+        self.forward_seen(input, kind, |_, _| {})
+    }
+
+    /// [`Network::forward`], and the output of every block whose output is an image
+    /// (`[batch, channels, height, width]`), with the block's index: what the activations view
+    /// shows (`crate::activations`).
+    pub fn forward_with_images(
+        &self,
+        input: Tensor<2>,
+        kind: InputKind,
+    ) -> (Tensor<2>, Vec<(usize, Tensor<4>)>) {
+        let mut images = Vec::new();
+        let logits = self.forward_seen(input, kind, |i, t| images.push((i, t.clone())));
+        (logits, images)
+    }
+
+    /// The forward pass; `seen` gets each block's output that is an image.
+    fn forward_seen(
+        &self,
+        input: Tensor<2>,
+        kind: InputKind,
+        mut seen: impl FnMut(usize, &Tensor<4>),
+    ) -> Tensor<2> {
         let mut x = match kind {
-            InputKind::Flat => Act::Flat(input),
+            InputKind::Flat | InputKind::Features(_) => Act::Flat(input),
             InputKind::Image => {
                 let [b, _] = input.dims();
                 Act::Image(input.reshape([b, 1, 28, 28]))
             }
         };
-        for block in &self.blocks {
+        for (i, block) in self.blocks.iter().enumerate() {
             x = match (block, x) {
                 (Block::Dense(d), x) => Act::Flat(d.forward(x.flat())),
                 (Block::Dropout(d), Act::Flat(t)) => Act::Flat(d.forward(t)),
@@ -232,6 +239,9 @@ impl Network {
                     unreachable!("the summary checked that image layers get images")
                 }
             };
+            if let Act::Image(t) = &x {
+                seen(i, t);
+            }
         }
         self.head.forward(x.flat())
     }

@@ -378,7 +378,7 @@ pub fn load_with_spec(bytes: &[u8], device: &Device) -> Result<(ModelSpec, Netwo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lab_spec::{Activation, InputKind, Padding};
+    use lab_spec::{Activation, Head, InputKind, Padding};
 
     #[test]
     fn layers_are_named_as_keras_names_a_fresh_model() {
@@ -415,6 +415,7 @@ mod tests {
                 LayerSpec::Dropout { rate: 0.5 },
             ],
             head_regularizer: None,
+            head: Head::Softmax,
         };
         let (layers, head) = keras_layer_names(&spec);
         let named: Vec<Option<&str>> = layers.iter().map(|n| n.as_deref()).collect();

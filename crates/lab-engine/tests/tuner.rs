@@ -266,3 +266,57 @@ impl Observer<SearchEvent> for StopInSecondTrial {
         self.batches_in_second > 0
     }
 }
+
+/// The CNN hypermodel through the whole search: a tiny Hyperband on 300 Fashion-MNIST-shaped
+/// images trains conv trials, promotes one from its parent's weights and scores them all.
+#[test]
+fn a_tiny_hyperband_tuner_search_trains_cnn_trials() {
+    let mut config = TunerConfig::small_cnn();
+    config.algorithm = Algorithm::Hyperband {
+        max_epochs: 2,
+        factor: 2,
+        hyperband_iterations: 1,
+    };
+    config.batch_size = 32;
+    let data = common::synthetic(30, 5);
+    assert_eq!(data.len(), 300);
+    let mut rec = Recorder::default();
+    // The plain device, as every caller passes it: trials train on its autodiff form.
+    let out = block_on(lab_engine::session::tune(
+        &config,
+        &data,
+        &burn::tensor::Device::flex(),
+        &mut rec,
+        &RunOptions::default(),
+    ))
+    .unwrap();
+    assert_eq!(out.summary.reason, "completed");
+    assert_eq!(out.trials.len(), 5, "(2, 2): 2 + 1 + 2 trials");
+    assert!(
+        out.trials.iter().any(|t| t.parent.is_some()),
+        "a promoted trial"
+    );
+    for t in &out.trials {
+        assert_eq!(t.status, TrialStatus::Completed, "trial {}", t.id);
+        assert!(t.score.is_some_and(|s| s > 0.0), "trial {} scored", t.id);
+        assert!(t.values.contains_key("conv_blocks") && t.values.contains_key("filters_0"));
+        let model = config.training_config(&t.values, t.epochs).unwrap().model;
+        let convs = model
+            .layers
+            .iter()
+            .filter(|l| l.keras_name() == "Conv2D")
+            .count();
+        let blocks = t.values["conv_blocks"].as_f64().unwrap() as usize;
+        assert_eq!(convs, blocks, "trial {}: one Conv2D per block", t.id);
+        assert!(model.summary().is_ok());
+    }
+    assert!(
+        out.summary.best_score.unwrap() > 0.1,
+        "{:?}",
+        out.summary.best_score
+    );
+    assert!(matches!(
+        rec.events.last(),
+        Some(SearchEvent::SearchFinished(_))
+    ));
+}

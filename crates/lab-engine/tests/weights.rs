@@ -32,6 +32,7 @@ fn save_then_load_gives_the_same_predictions() {
             },
         ],
         head_regularizer: None,
+        head: Head::Softmax,
     };
     device.seed(3);
     let model = Network::new(&spec, &device).unwrap();

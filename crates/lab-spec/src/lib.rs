@@ -3,6 +3,7 @@
 //! configs with their validation, training events, classification reports. No burn here: the
 //! page depends on this crate and stays small.
 
+pub mod binary;
 pub mod callbacks;
 pub mod dataset;
 pub mod error;
@@ -20,13 +21,15 @@ pub mod training;
 pub mod tuning;
 pub mod worker;
 
+pub use dataset::DatasetKind;
 pub use error::ConfigError;
 pub use events::{
     BatchProgress, CallbackAction, EpochLogs, Event, History, RunSummary, StopReason,
 };
 pub use metrics::{Averages, ClassMetrics, ClassificationReport};
 pub use model::{
-    Activation, InputKind, LayerSpec, ModelSpec, NUM_CLASSES, Padding, Regularizer, Shape, Summary,
+    Activation, Head, InputKind, LayerSpec, ModelSpec, NUM_CLASSES, Padding, Regularizer, Shape,
+    Summary,
 };
 pub use objective::Objective;
 pub use training::{

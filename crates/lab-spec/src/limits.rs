@@ -26,6 +26,10 @@ pub const MAX_FILTERS: usize = 512;
 /// The side of a Conv2D kernel: no larger than the 28×28 image.
 pub const MAX_KERNEL_SIZE: usize = 28;
 
+/// Features of a vectorized input (`model.input.features`): the vectorizer's own limit, so
+/// that a dense batch of 512 rows stays around 100 MB.
+pub const MAX_INPUT_FEATURES: usize = crate::text::MAX_FEATURES_LIMIT;
+
 /// Epochs of a run.
 pub const MAX_EPOCHS: usize = 1000;
 
@@ -107,7 +111,7 @@ pub fn gigabytes(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Activation, InputKind, LayerSpec, ModelSpec, Padding};
+    use crate::model::{Activation, Head, InputKind, LayerSpec, ModelSpec, Padding};
 
     #[test]
     fn seeds_up_to_2_pow_53_minus_1_pass() {
@@ -153,6 +157,7 @@ mod tests {
                 },
             ],
             head_regularizer: None,
+            head: Head::Softmax,
         }
     }
 
@@ -171,6 +176,38 @@ mod tests {
             "this model needs 4.9 GB per batch of 512; the lab allows 1 GB — lower batch_size \
              or the layer sizes"
         );
+        // Saturates instead of overflowing.
+        assert_eq!(activation_bytes(&s, usize::MAX, usize::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn text_models_are_budgeted_on_their_features() {
+        // Seed 004's regularized IMDB model at batch 512: (10,000 + 128 + 128 + 64 + 64 + 1)
+        // values per review × 4 bytes × 3 copies × 512 = 63.8 MB.
+        let spec = ModelSpec::binary_regularized(10_000, &[128, 64], 1e-3, 0.5);
+        let s = spec.summary().unwrap();
+        let per_sample = 10_000 + 128 + 128 + 64 + 64 + 1;
+        assert_eq!(
+            activation_bytes(&s, spec.input_features(), 512),
+            per_sample * 4 * 3 * 512
+        );
+        assert!(check_activation_memory(&s, spec.input_features(), 512).is_ok());
+        // The widest vectorizer with the widest layers stays under the parameter limit...
+        let wide = ModelSpec::binary(MAX_INPUT_FEATURES, &[512]);
+        assert!(wide.summary().is_ok());
+        // ...and past the feature limit the input is named.
+        let err = ModelSpec::binary(MAX_INPUT_FEATURES + 1, &[])
+            .summary()
+            .unwrap_err();
+        assert_eq!(err.field, "model.input.features");
+        assert_eq!(err.message, "must be between 1 and 50,000 (got 50,001)");
+        assert_eq!(
+            ModelSpec::binary(0, &[]).summary().unwrap_err().field,
+            "model.input.features"
+        );
+        // A batch far past the budget names batch_size.
+        let err = check_activation_memory(&s, spec.input_features(), 10_000).unwrap_err();
+        assert_eq!(err.field, "batch_size");
         // Saturates instead of overflowing.
         assert_eq!(activation_bytes(&s, usize::MAX, usize::MAX), u64::MAX);
     }

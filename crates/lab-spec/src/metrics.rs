@@ -1,5 +1,8 @@
 //! Classification results as plain data: confusion matrix, per-class precision / recall / F1,
-//! averages. Computed by the engine, drawn by the page, printed by the CLI.
+//! averages. Computed by the engine, drawn by the page, printed by the CLI. A binary task's
+//! report is the same type with two classes (`negative`, `positive`): its 2×2 confusion
+//! matrix, and the positive class's precision, recall and F1 (scikit-learn's `f1_score`) in
+//! [`ClassificationReport::positive_class`].
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +44,23 @@ pub struct ClassificationReport {
     pub per_class: Vec<ClassMetrics>,
     pub macro_avg: Averages,
     pub weighted_avg: Averages,
+}
+
+impl ClassificationReport {
+    /// A binary report's positive class (label 1): what scikit-learn's `precision_score`,
+    /// `recall_score` and `f1_score` give with their default `pos_label=1`. `None` when the
+    /// report has other than two classes.
+    pub fn positive_class(&self) -> Option<&ClassMetrics> {
+        match self.per_class.as_slice() {
+            [_, positive] => Some(positive),
+            _ => None,
+        }
+    }
+
+    /// A binary report's F1 of the positive class (seed 004's `f1_score(y_test, y_pred)`).
+    pub fn f1(&self) -> Option<f64> {
+        self.positive_class().map(|c| c.f1)
+    }
 }
 
 impl std::fmt::Display for ClassificationReport {

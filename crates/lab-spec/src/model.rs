@@ -39,13 +39,56 @@ pub enum Padding {
     Same,
 }
 
-/// How images enter the model: flattened to 784 features, or as one 28×28 channel.
+/// How the data enters the model: images flattened to 784 features, images as one 28×28
+/// channel, or `n` features of a text vectorizer (JSON `{"features": 10000}`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum InputKind {
     #[default]
     Flat,
     Image,
+    Features(usize),
+}
+
+/// The output layer every model ends with: `Dense(10, softmax)` for the ten clothing classes,
+/// or `Dense(1, sigmoid)` for a binary task (a review positive or not). Its activation lives
+/// in the loss (the numerically safe form).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Head {
+    #[default]
+    Softmax,
+    Sigmoid,
+}
+
+impl Head {
+    /// The head's units: 10 or 1.
+    pub fn units(self) -> usize {
+        match self {
+            Head::Softmax => NUM_CLASSES,
+            Head::Sigmoid => 1,
+        }
+    }
+
+    /// The number of classes it tells apart: 10 or 2.
+    pub fn classes(self) -> usize {
+        match self {
+            Head::Softmax => NUM_CLASSES,
+            Head::Sigmoid => 2,
+        }
+    }
+
+    pub fn is_softmax(&self) -> bool {
+        *self == Head::Softmax
+    }
+
+    /// Keras' name of the activation (`"softmax"`, `"sigmoid"`).
+    pub fn activation_name(self) -> &'static str {
+        match self {
+            Head::Softmax => "softmax",
+            Head::Sigmoid => "sigmoid",
+        }
+    }
 }
 
 /// Keras' kernel regularizers: `l1` is `L1(l1)`, `l2` is `L2(l2)`, both is `L1L2(l1, l2)`.
@@ -148,7 +191,7 @@ impl LayerSpec {
     }
 }
 
-/// A model: the hidden layers, then a `Dense(10, softmax)` head.
+/// A model: the hidden layers, then a `Dense(10, softmax)` head (or `Dense(1, sigmoid)`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
@@ -156,9 +199,12 @@ pub struct ModelSpec {
     pub input: InputKind,
     #[serde(default)]
     pub layers: Vec<LayerSpec>,
-    /// Kernel regularizer of the softmax head.
+    /// Kernel regularizer of the head.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head_regularizer: Option<Regularizer>,
+    /// The output layer; absent in JSON for the softmax head.
+    #[serde(default, skip_serializing_if = "Head::is_softmax")]
+    pub head: Head,
 }
 
 impl ModelSpec {
@@ -196,6 +242,7 @@ impl ModelSpec {
                 },
             ],
             head_regularizer: None,
+            head: Head::Softmax,
         }
     }
 
@@ -212,7 +259,39 @@ impl ModelSpec {
                 })
                 .collect(),
             head_regularizer: None,
+            head: Head::Softmax,
         }
+    }
+
+    /// A binary classifier on `features` inputs (a text vectorizer's): the given hidden
+    /// widths (ReLU), then `Dense(1, sigmoid)`. `binary(10_000, &[])` is seed 004's IMDB
+    /// baseline, `binary(10_000, &[128, 64])` its overfitting model.
+    pub fn binary(features: usize, hidden: &[usize]) -> Self {
+        Self {
+            input: InputKind::Features(features),
+            head: Head::Sigmoid,
+            ..Self::mlp(hidden)
+        }
+    }
+
+    /// Seed 004's regularized IMDB model: each hidden Dense with L2(`l2`), followed by
+    /// Dropout(`rate`), then `Dense(1, sigmoid)`.
+    pub fn binary_regularized(features: usize, hidden: &[usize], l2: f64, rate: f64) -> Self {
+        let mut spec = Self::binary(features, &[]);
+        for &units in hidden {
+            spec.layers.push(LayerSpec::Dense {
+                units,
+                activation: Activation::Relu,
+                kernel_regularizer: Some(Regularizer { l1: 0.0, l2 }),
+            });
+            spec.layers.push(LayerSpec::Dropout { rate });
+        }
+        spec
+    }
+
+    /// The number of features one input holds (784 for images).
+    pub fn input_features(&self) -> usize {
+        self.input_shape().features()
     }
 }
 
@@ -274,6 +353,7 @@ mod tests {
                 dense(128),
             ],
             head_regularizer: None,
+            head: Head::Softmax,
         };
         let s = spec.summary().unwrap();
         let shapes: Vec<String> = s.rows.iter().map(|r| r.output_shape.to_string()).collect();

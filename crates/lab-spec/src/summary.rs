@@ -6,8 +6,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
-use crate::limits::{MAX_FILTERS, MAX_KERNEL_SIZE, MAX_LAYERS, MAX_PARAMS, MAX_UNITS};
-use crate::model::{InputKind, LayerSpec, ModelSpec, NUM_CLASSES, Padding, Regularizer};
+use crate::limits::{
+    MAX_FILTERS, MAX_INPUT_FEATURES, MAX_KERNEL_SIZE, MAX_LAYERS, MAX_PARAMS, MAX_UNITS,
+};
+use crate::model::{InputKind, LayerSpec, ModelSpec, Padding, Regularizer};
 
 /// The shape of the activations between layers (batch dimension left out).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +119,7 @@ impl ModelSpec {
         match self.input {
             InputKind::Flat => Shape::Flat(28 * 28),
             InputKind::Image => Shape::Image { h: 28, w: 28, c: 1 },
+            InputKind::Features(n) => Shape::Flat(n),
         }
     }
 
@@ -130,6 +133,18 @@ impl ModelSpec {
                 format!(
                     "the lab allows at most {MAX_LAYERS} layers (got {})",
                     group(self.layers.len())
+                ),
+            ));
+        }
+        if let InputKind::Features(n) = self.input
+            && !(1..=MAX_INPUT_FEATURES).contains(&n)
+        {
+            return Err(ConfigError::new(
+                "model.input.features",
+                format!(
+                    "must be between 1 and {} (got {})",
+                    group(MAX_INPUT_FEATURES),
+                    group(n)
                 ),
             ));
         }
@@ -321,16 +336,17 @@ impl ModelSpec {
             return Err(ConfigError::new(
                 "model.layers",
                 format!(
-                    "the softmax head needs flat input but gets {shape}: end the layers with a Flatten"
+                    "the {} head needs flat input but gets {shape}: end the layers with a Flatten",
+                    self.head.activation_name()
                 ),
             ));
         };
-        let p = dense_params(inp, NUM_CLASSES);
+        let p = dense_params(inp, self.head.units());
         rows.push((
             SummaryRow {
                 name: name_for("dense"),
                 kind: "Dense".into(),
-                output_shape: Shape::Flat(NUM_CLASSES),
+                output_shape: Shape::Flat(self.head.units()),
                 params: 0,
                 trainable_params: 0,
             },
@@ -386,7 +402,11 @@ fn too_many_params(spec: &ModelSpec, rows: &[(SummaryRow, u64, u64)], total: u64
     let whose = if i < spec.layers.len() {
         format!("this layer ({}) has", row.name)
     } else {
-        format!("the softmax head ({}) has", row.name)
+        format!(
+            "the {} head ({}) has",
+            spec.head.activation_name(),
+            row.name
+        )
     };
     ConfigError::new(
         field,
@@ -420,7 +440,7 @@ pub fn group_u128(n: u128) -> String {
 #[cfg(test)]
 mod tests {
     use crate::limits::{MAX_LAYERS, MAX_PARAMS};
-    use crate::model::{Activation, InputKind, LayerSpec, ModelSpec, Padding};
+    use crate::model::{Activation, Head, InputKind, LayerSpec, ModelSpec, Padding};
 
     fn dense(units: usize) -> LayerSpec {
         LayerSpec::Dense {
@@ -509,6 +529,7 @@ mod tests {
             input: InputKind::Image,
             layers: vec![conv(512, 1), LayerSpec::Flatten {}, dense(4096)],
             head_regularizer: None,
+            head: Head::Softmax,
         };
         let err = spec.summary().unwrap_err();
         assert_eq!(err.field, "model.layers[2].units");
@@ -524,6 +545,7 @@ mod tests {
             input: InputKind::Image,
             layers,
             head_regularizer: None,
+            head: Head::Softmax,
         };
         let err = spec.summary().unwrap_err();
         assert_eq!(err.field, "model.layers");
@@ -577,6 +599,7 @@ mod tests {
             input: InputKind::Image,
             layers,
             head_regularizer: None,
+            head: Head::Softmax,
         };
         let err = image(vec![conv(8, usize::MAX), LayerSpec::Flatten {}])
             .summary()

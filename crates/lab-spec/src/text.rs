@@ -89,8 +89,10 @@ mod tests {
 
     #[test]
     fn max_features_is_bounded_and_named() {
-        let mut c = VectorizerConfig::default();
-        c.max_features = 0;
+        let mut c = VectorizerConfig {
+            max_features: 0,
+            ..VectorizerConfig::default()
+        };
         assert_eq!(c.validate().unwrap_err().field, "vectorizer.max_features");
         c.max_features = MAX_FEATURES_LIMIT + 1;
         assert!(c.validate().is_err());

@@ -8,10 +8,12 @@ pub use crate::callbacks::{
     CallbacksConfig, EarlyStoppingConfig, Mode, ModelCheckpointConfig, Monitor,
     ReduceLrOnPlateauConfig,
 };
+use crate::dataset::DatasetKind;
 use crate::error::ConfigError;
 use crate::limits::{MAX_EPOCHS, check_activation_memory, check_seed};
-use crate::model::{ModelSpec, NUM_CLASSES};
+use crate::model::{Head, InputKind, ModelSpec};
 pub use crate::optimizer::OptimizerConfig;
+use crate::text::VectorizerConfig;
 
 /// Pixel scaling before the model sees the data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -43,6 +45,12 @@ fn seed_default() -> u64 {
 pub struct TrainingConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The data set; absent in JSON for Fashion-MNIST.
+    #[serde(default, skip_serializing_if = "DatasetKind::is_fashion_mnist")]
+    pub dataset: DatasetKind,
+    /// How reviews become features (IMDB only; absent means seed 004's settings there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vectorizer: Option<VectorizerConfig>,
     pub model: ModelSpec,
     #[serde(default)]
     pub optimizer: OptimizerConfig,
@@ -63,7 +71,8 @@ pub struct TrainingConfig {
     /// Train on a stratified subset of this many training images (before the validation split).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subset: Option<usize>,
-    /// Keras' `class_weight`: one weight per class, scaling each sample's loss.
+    /// Keras' `class_weight`: one weight per class (10, or 2 for a binary task), scaling each
+    /// sample's loss.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class_weight: Option<Vec<f64>>,
     #[serde(default)]
@@ -74,6 +83,8 @@ impl TrainingConfig {
     pub fn new(model: ModelSpec) -> Self {
         Self {
             name: None,
+            dataset: DatasetKind::FashionMnist,
+            vectorizer: None,
             model,
             optimizer: OptimizerConfig::default(),
             batch_size: batch_default(),
@@ -88,6 +99,68 @@ impl TrainingConfig {
         }
     }
 
+    /// The vectorizer of an IMDB run: the config's, or seed 004's when it names none.
+    pub fn vectorizer(&self) -> VectorizerConfig {
+        self.vectorizer.unwrap_or_default()
+    }
+
+    /// Checks that the data set, the vectorizer and the model's input and head belong
+    /// together: IMDB needs `{"features": vectorizer.max_features}` input and the sigmoid
+    /// head; Fashion-MNIST needs image input (flat or not) and the softmax head.
+    pub fn check_task(&self) -> Result<(), ConfigError> {
+        let model = &self.model;
+        match self.dataset {
+            DatasetKind::Imdb => {
+                let vectorizer = self.vectorizer();
+                vectorizer.validate()?;
+                let n = vectorizer.max_features;
+                if model.input != InputKind::Features(n) {
+                    return Err(ConfigError::new(
+                        "model.input",
+                        format!(
+                            "IMDB reviews enter the model as the vectorizer's {n} features: \
+                             set \"input\": {{\"features\": {n}}}"
+                        ),
+                    ));
+                }
+                if model.head != Head::Sigmoid {
+                    return Err(ConfigError::new(
+                        "model.head",
+                        "IMDB is a binary task (negative or positive): set \"head\": \"sigmoid\", \
+                         one output unit",
+                    ));
+                }
+                if self.normalization != Normalization::Scale {
+                    return Err(ConfigError::new(
+                        "normalization",
+                        "applies to images only: TF-IDF features are already normalized",
+                    ));
+                }
+            }
+            DatasetKind::FashionMnist => {
+                if self.vectorizer.is_some() {
+                    return Err(ConfigError::new(
+                        "vectorizer",
+                        "applies to IMDB reviews only (set \"dataset\": \"imdb\")",
+                    ));
+                }
+                if let InputKind::Features(_) = model.input {
+                    return Err(ConfigError::new(
+                        "model.input",
+                        "Fashion-MNIST images enter as \"flat\" (784 features) or \"image\" (28×28)",
+                    ));
+                }
+                if model.head != Head::Softmax {
+                    return Err(ConfigError::new(
+                        "model.head",
+                        "Fashion-MNIST has ten classes: the model needs the softmax head",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The number of training samples left after the subset and the validation split.
     pub fn train_samples(&self, available: usize) -> usize {
         let n = self.subset.map_or(available, |s| s.min(available));
@@ -100,6 +173,7 @@ impl TrainingConfig {
     /// checked here too; nothing in it can overflow or panic, whatever the config holds.
     pub fn validate(&self, available: Option<usize>) -> Result<(), ConfigError> {
         let summary = self.model.summary()?;
+        self.check_task()?;
         self.optimizer.validate()?;
         if self.epochs == 0 || self.epochs > MAX_EPOCHS {
             return Err(ConfigError::new(
@@ -138,13 +212,11 @@ impl TrainingConfig {
             self.batch_size,
         )?;
         if let Some(w) = &self.class_weight {
-            if w.len() != NUM_CLASSES {
+            let classes = self.model.head.classes();
+            if w.len() != classes {
                 return Err(ConfigError::new(
                     "class_weight",
-                    format!(
-                        "needs {NUM_CLASSES} weights, one per class (got {})",
-                        w.len()
-                    ),
+                    format!("needs {classes} weights, one per class (got {})", w.len()),
                 ));
             }
             if let Some((i, v)) = w
@@ -311,6 +383,7 @@ mod tests {
                 crate::model::LayerSpec::Flatten {},
             ],
             head_regularizer: None,
+            head: crate::model::Head::Softmax,
         });
         // (784 + 2 × 50,176 + 10) values per image × 4 bytes × 3 = 1.21 MB.
         c.batch_size = 512;

@@ -14,6 +14,14 @@
 //!   are given back to a fresh worker this way.
 //! - `Predictions { run, offset, count, only_mistakes }` → `Predictions { .. }`, a page of test
 //!   images with their predicted class and its probability, or `PredictionsUnavailable`.
+//! - `RestoreRun { run, config, final_weights, checkpoint }` gives a run kept in the browser's
+//!   storage back to a fresh worker without making a new run: the final weights are evaluated
+//!   on the test set for the predictions, the checkpoint kept as it is: `Restored { run }`
+//!   (nothing of the run's history or results changes), or `RestoreFailed` with the reason.
+//! - `Activations { run, which, index }` → `Activations(SeenActivations)`: what the run's
+//!   final weights (or best checkpoint) see of test image `index` — each Conv2D / MaxPooling2D
+//!   layer's feature maps and the first Conv2D's filters as greyscale bytes, the class
+//!   probabilities —, or `ActivationsUnavailable` with the reason.
 
 use serde::{Deserialize, Serialize};
 
@@ -112,6 +120,123 @@ pub enum Request {
         count: usize,
         only_mistakes: bool,
     },
+    /// Gives back run `run`, trained (or loaded) before a reload, from its stored weights: its
+    /// predictions are computed again from `final_weights`; no new run is made.
+    RestoreRun {
+        run: u32,
+        config: TrainingConfig,
+        final_weights: serde_bytes::ByteBuf,
+        checkpoint: Option<CheckpointFile>,
+    },
+    /// What run `run`'s `which` weights see of test image `index`.
+    Activations {
+        run: u32,
+        which: WhichWeights,
+        index: usize,
+    },
+    /// Loads the IMDB reviews (`train.bin.gz`, `test.bin.gz` under `base`, ending in `/`):
+    /// `ImdbProgress` while they download, then `ImdbReady` or `ImdbFailed`. Already loaded:
+    /// `ImdbReady` at once.
+    LoadImdb {
+        base: String,
+    },
+    /// Training review `index` vectorized with `vectorizer` (fitted on the training reviews):
+    /// `Reply::ReviewTerms`, or `Reply::TermsFailed` (an invalid setting, an empty vocabulary).
+    TopTerms {
+        vectorizer: crate::text::VectorizerConfig,
+        index: usize,
+    },
+    /// The test reviews of `actual` class that run `run` predicted as `predicted` (IMDB runs):
+    /// `Reply::Reviews`.
+    Reviews {
+        run: u32,
+        actual: u8,
+        predicted: u8,
+    },
+}
+
+/// One review with its highest-weighted terms: their byte spans in `text` to highlight.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReviewTerms {
+    /// Its place in its set (training or test).
+    pub index: usize,
+    pub text: String,
+    /// 0 negative, 1 positive.
+    pub label: u8,
+    /// The highest-weighted terms, highest first, with their weights.
+    pub terms: Vec<(String, f32)>,
+    /// Byte spans `(start, end)` in `text` of every occurrence of those terms.
+    pub spans: Vec<(u32, u32)>,
+}
+
+/// What the IMDB reviews look like once loaded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TextSummary {
+    /// Reviews per class (negative, positive).
+    pub train_counts: Vec<usize>,
+    pub test_counts: Vec<usize>,
+    pub naive_baseline_accuracy: f64,
+    /// A few training reviews, both labels (texts cut to a few hundred characters).
+    pub samples: Vec<SampleReview>,
+    /// Mean and median length of the training reviews, in words.
+    pub mean_words: f64,
+    pub median_words: usize,
+    pub from_cache: bool,
+    pub source: String,
+}
+
+/// A training review as step 1 shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SampleReview {
+    pub index: usize,
+    pub label: u8,
+    /// The review's beginning (all of it when short).
+    pub text: String,
+    pub words: usize,
+}
+
+/// One layer's maps (or the first Conv2D's filters) as greyscale images: each map scaled
+/// from its own lowest value (0, black) to its highest (255, white), so the message stays small.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeatureMaps {
+    /// Keras' layer name: `conv2d`, `max_pooling2d`, `conv2d_1`.
+    pub name: String,
+    /// Keras' class name: `Conv2D`, `MaxPooling2D`.
+    pub kind: String,
+    pub height: usize,
+    pub width: usize,
+    /// One `height × width` image per channel (per filter), row after row.
+    pub maps: Vec<serde_bytes::ByteBuf>,
+}
+
+/// What a run's weights see of one test image.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeenActivations {
+    pub run: u32,
+    pub which: WhichWeights,
+    /// The test image's place in the test set, its 784 grey values and its class.
+    pub index: usize,
+    pub image: serde_bytes::ByteBuf,
+    pub true_class: u8,
+    /// Every Conv2D and MaxPooling2D layer, in the model's order.
+    pub layers: Vec<FeatureMaps>,
+    /// The first Conv2D's filters (of its first input channel).
+    pub filters: Option<FeatureMaps>,
+    /// The probability of each class.
+    pub probabilities: Vec<f32>,
+    /// How many test images there are (the last index is one less).
+    pub test_images: usize,
+}
+
+/// A run's best checkpoint as stored: the epoch ModelCheckpoint kept and the file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointFile {
+    /// 1-based.
+    pub epoch: usize,
+    pub monitor: String,
+    #[serde(with = "crate::finite")]
+    pub value: f64,
+    pub bytes: serde_bytes::ByteBuf,
 }
 
 /// Which weights of a run.
@@ -267,11 +392,88 @@ pub enum Reply {
         run: u32,
         message: String,
     },
+    /// Run `run` was given back from its stored weights (`Request::RestoreRun`).
+    Restored {
+        run: u32,
+    },
+    /// Run `run` could not be given back (nothing was kept).
+    RestoreFailed {
+        run: u32,
+        message: String,
+    },
+    Activations(SeenActivations),
+    /// The IMDB files downloading: bytes so far of `total`.
+    ImdbProgress {
+        loaded: u64,
+        total: u64,
+    },
+    ImdbReady(TextSummary),
+    /// The IMDB files could not be had or read: the message names the file.
+    ImdbFailed {
+        message: String,
+    },
+    /// A training review's top-weighted terms (`Request::TopTerms`), with the vocabulary's size.
+    ReviewTerms {
+        vectorizer: crate::text::VectorizerConfig,
+        vocabulary: usize,
+        review: ReviewTerms,
+    },
+    TermsFailed {
+        message: String,
+    },
+    /// The test reviews of one confusion-matrix cell (`Request::Reviews`), or why there are none.
+    Reviews {
+        run: u32,
+        actual: u8,
+        predicted: u8,
+        reviews: Vec<ReviewTerms>,
+        message: Option<String>,
+    },
+    /// Why what a run's weights see cannot be shown.
+    ActivationsUnavailable {
+        run: u32,
+        which: WhichWeights,
+        index: usize,
+        message: String,
+    },
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_restore_carries_its_checkpoint_and_a_nan_value() {
+        let restore = Request::RestoreRun {
+            run: 4,
+            config: TrainingConfig::new(crate::ModelSpec::baseline()),
+            final_weights: serde_bytes::ByteBuf::from(vec![4, 5]),
+            checkpoint: Some(CheckpointFile {
+                epoch: 2,
+                monitor: "val_loss".into(),
+                value: f64::NAN,
+                bytes: serde_bytes::ByteBuf::from(vec![6]),
+            }),
+        };
+        let text = serde_json::to_string(&restore).unwrap();
+        let back = serde_json::from_str::<Request>(&text).unwrap();
+        let Request::RestoreRun {
+            run: 4,
+            final_weights,
+            checkpoint: Some(c),
+            ..
+        } = &back
+        else {
+            panic!("{back:?}");
+        };
+        assert_eq!(final_weights.as_slice(), [4, 5]);
+        assert!(c.value.is_nan() && c.bytes.as_slice() == [6] && c.epoch == 2);
+        let text = serde_json::to_string(&Reply::Restored { run: 4 }).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Reply>(&text).unwrap(),
+            Reply::Restored { run: 4 }
+        );
+    }
 
     #[test]
     fn weights_messages_round_trip_with_their_bytes() {
@@ -299,6 +501,37 @@ mod tests {
             }],
             total: 25,
         };
+        let text = serde_json::to_string(&reply).unwrap();
+        assert_eq!(serde_json::from_str::<Reply>(&text).unwrap(), reply);
+    }
+
+    #[test]
+    fn activations_round_trip_with_their_maps() {
+        let request = Request::Activations {
+            run: 2,
+            which: WhichWeights::Best,
+            index: 41,
+        };
+        let text = serde_json::to_string(&request).unwrap();
+        assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), request);
+        let maps = |name: &str, n: usize| FeatureMaps {
+            name: name.into(),
+            kind: "Conv2D".into(),
+            height: 2,
+            width: 3,
+            maps: vec![serde_bytes::ByteBuf::from(vec![0, 51, 102, 153, 204, 255]); n],
+        };
+        let reply = Reply::Activations(SeenActivations {
+            run: 2,
+            which: WhichWeights::Final,
+            index: 41,
+            image: serde_bytes::ByteBuf::from(vec![7; 784]),
+            true_class: 9,
+            layers: vec![maps("conv2d", 4), maps("conv2d_1", 2)],
+            filters: Some(maps("conv2d", 4)),
+            probabilities: vec![0.1; 10],
+            test_images: 10_000,
+        });
         let text = serde_json::to_string(&reply).unwrap();
         assert_eq!(serde_json::from_str::<Reply>(&text).unwrap(), reply);
     }

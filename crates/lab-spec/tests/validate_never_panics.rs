@@ -2,12 +2,14 @@
 //! hang), whatever a config holds — huge, negative, NaN or infinite numbers, long or odd layer
 //! lists, JSON with any leaf replaced. A refusal is fine; a panic in a worker wedges a run.
 
-use lab_spec::model::{Activation, InputKind, LayerSpec, ModelSpec, Padding, Regularizer};
+use lab_spec::DatasetKind;
+use lab_spec::model::{Activation, Head, InputKind, LayerSpec, ModelSpec, Padding, Regularizer};
+use lab_spec::text::VectorizerConfig;
 use lab_spec::training::{
     CallbacksConfig, EarlyStoppingConfig, Mode, ModelCheckpointConfig, Monitor, Normalization,
     OptimizerConfig, ReduceLrOnPlateauConfig, TrainingConfig,
 };
-use lab_spec::tuning::{Algorithm, HpValue, HyperParameter, Sampling, TunerConfig};
+use lab_spec::tuning::{Algorithm, HpValue, HyperParameter, Hypermodel, Sampling, TunerConfig};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::Value;
@@ -100,15 +102,21 @@ fn model() -> BoxedStrategy<ModelSpec> {
         1 => prop::collection::vec(layer(), 60..70),
         1 => (layer(), 0..20_000usize).prop_map(|(l, n)| vec![l; n]),
     ];
-    (any::<bool>(), layers, regularizer())
-        .prop_map(|(image, layers, head)| ModelSpec {
-            input: if image {
-                InputKind::Image
-            } else {
-                InputKind::Flat
-            },
+    let input = prop_oneof![
+        Just(InputKind::Flat),
+        Just(InputKind::Image),
+        count().prop_map(InputKind::Features),
+    ];
+    (input, layers, regularizer(), any::<bool>())
+        .prop_map(|(input, layers, head, sigmoid)| ModelSpec {
+            input,
             layers,
             head_regularizer: head,
+            head: if sigmoid {
+                Head::Sigmoid
+            } else {
+                Head::Softmax
+            },
         })
         .boxed()
 }
@@ -228,6 +236,19 @@ fn training_config() -> BoxedStrategy<TrainingConfig> {
             )| {
                 TrainingConfig {
                     name: None,
+                    // IMDB when the model's input is a vectorizer's, with a vectorizer of any
+                    // size (coherent or not).
+                    dataset: match model.input {
+                        InputKind::Features(_) => DatasetKind::Imdb,
+                        _ => DatasetKind::FashionMnist,
+                    },
+                    vectorizer: match model.input {
+                        InputKind::Features(n) if n % 3 != 0 => Some(VectorizerConfig {
+                            max_features: if n % 3 == 1 { n } else { n / 2 },
+                            ..Default::default()
+                        }),
+                        _ => None,
+                    },
                     model,
                     optimizer,
                     batch_size,
@@ -338,6 +359,11 @@ fn hp_name() -> impl Strategy<Value = String> {
             "lr",
             "activation",
             "units_0",
+            "conv_blocks",
+            "filters_0",
+            "kernel_1",
+            "dropout",
+            "units",
             "units_1",
             "units_63",
             "units_64",
@@ -440,6 +466,18 @@ fn tuner_config() -> BoxedStrategy<TunerConfig> {
                     subset,
                     normalization: Normalization::Scale,
                     retrain_epochs: retrain,
+                    dataset: if retrain % 2 == 0 {
+                        DatasetKind::Imdb
+                    } else {
+                        DatasetKind::FashionMnist
+                    },
+                    vectorizer: None,
+                    class_weight: None,
+                    hypermodel: if seed % 3 == 0 {
+                        Hypermodel::Cnn
+                    } else {
+                        Hypermodel::Mlp
+                    },
                 }
             },
         )

@@ -1,10 +1,12 @@
-//! Step 8's search panel: the space and settings, the plan with a time estimate, Search and
-//! Stop, the live progress, trial chart and table, then the best values and the exports. The
-//! search itself runs in the worker; each part lives in its own file.
+//! Step 8's search panel: the model searched (an MLP or a small CNN), the space and settings,
+//! the plan with a time estimate, Search and Stop, the live progress, trial chart and table,
+//! then the best values and the exports. The search itself runs in the worker; each part lives
+//! in its own file.
 
 mod best;
 mod errors;
 mod export;
+mod hypermodel_choice;
 mod plan;
 mod settings;
 mod space_editor;
@@ -22,6 +24,7 @@ use crate::trainer::pending::ActionKind;
 use crate::trainer::{DataState, Trainer};
 use best::BestValues;
 use export::ExportButtons;
+use hypermodel_choice::HypermodelChoice;
 use plan::PlanView;
 use settings::SearchSettings;
 use space_editor::SpaceEditor;
@@ -86,6 +89,7 @@ pub fn TunerPanel(
     view! {
         <div class="tuner">
             <h3>"Search space"</h3>
+            <HypermodelChoice config error disabled=busy />
             <SpaceEditor config error disabled=busy />
             <SearchSettings config error disabled=busy />
             {move || error.get().map(|e| view! { <p class="error" data-testid="space-error">{e}</p> })}

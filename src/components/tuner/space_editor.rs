@@ -1,8 +1,10 @@
 //! The search-space editor: one row per hyperparameter (its range edited in place, every
 //! form value parsed and named on failure), adding and removing hyperparameters.
 
-use lab_spec::tuning::{HYPERMODEL_NAMES, HpValue, HyperParameter, Sampling, TunerConfig};
+use lab_spec::tuning::{HpValue, HyperParameter, Hypermodel, Sampling, TunerConfig};
 use leptos::prelude::*;
+
+use super::hypermodel_choice::course_search;
 
 /// Parses a form value, naming the field on failure.
 pub(super) fn parse<T: std::str::FromStr>(field: &str, v: &str) -> Result<T, String> {
@@ -49,7 +51,9 @@ fn role(name: &str) -> &str {
 /// A new hyperparameter of the kind picked in the form ("int", "choice", "fixed", "boolean",
 /// anything else is a float), with a small range the hypermodel accepts for that name: a
 /// choice of activations for `activation`, of layer counts for `n_layers`, of unit counts for
-/// `units_{i}`, of rates for `lr`, `l2_{i}` and `drop_{i}`.
+/// `units_{i}`, of rates for `lr`, `l2_{i}` and `drop_{i}`; for the CNN, of block counts for
+/// `conv_blocks`, of filter counts for `filters_{i}`, of sizes for `kernel_{i}`, of rates for
+/// `dropout`, of unit counts for `units`.
 fn new_hyperparameter(name: String, kind: &str) -> HyperParameter {
     use HpValue::{Float, Int, Text};
     let role = role(&name).to_string();
@@ -57,6 +61,9 @@ fn new_hyperparameter(name: String, kind: &str) -> HyperParameter {
         "int" => {
             let (min_value, max_value, step) = match role.as_str() {
                 "units" => (32, 512, 32),
+                "filters" => (16, 64, 16),
+                "kernel" => (3, 5, 2),
+                "conv_blocks" => (1, 2, 1),
                 _ => (1, 3, 1),
             };
             HyperParameter::Int {
@@ -72,7 +79,10 @@ fn new_hyperparameter(name: String, kind: &str) -> HyperParameter {
                 "n_layers" => vec![Int(1), Int(2)],
                 "lr" => vec![Float(1e-3), Float(1e-4)],
                 "l2" => vec![Float(1e-4), Float(1e-3)],
-                "drop" => vec![Float(0.0), Float(0.2)],
+                "drop" | "dropout" => vec![Float(0.0), Float(0.2)],
+                "conv_blocks" => vec![Int(1), Int(2)],
+                "filters" => vec![Int(16), Int(32)],
+                "kernel" => vec![Int(3), Int(5)],
                 _ => vec![Int(128), Int(256)],
             };
             HyperParameter::Choice { name, values }
@@ -80,8 +90,10 @@ fn new_hyperparameter(name: String, kind: &str) -> HyperParameter {
         "fixed" => {
             let value = match role.as_str() {
                 "activation" => Text("relu".into()),
-                "n_layers" => Int(1),
+                "n_layers" | "conv_blocks" => Int(1),
                 "units" => Int(128),
+                "filters" => Int(32),
+                "kernel" => Int(3),
                 "lr" => Float(1e-3),
                 "l2" => Float(1e-4),
                 _ => Float(0.0),
@@ -95,6 +107,9 @@ fn new_hyperparameter(name: String, kind: &str) -> HyperParameter {
                 "lr" | "l2" => (1e-4, 1e-2, None, Sampling::Log),
                 "units" => (32.0, 512.0, Some(32.0), Sampling::Linear),
                 "n_layers" => (1.0, 3.0, Some(1.0), Sampling::Linear),
+                "conv_blocks" => (1.0, 2.0, Some(1.0), Sampling::Linear),
+                "filters" => (16.0, 64.0, Some(16.0), Sampling::Linear),
+                "kernel" => (3.0, 5.0, Some(2.0), Sampling::Linear),
                 _ => (0.0, 0.5, Some(0.1), Sampling::Linear),
             };
             HyperParameter::Float {
@@ -113,6 +128,17 @@ type Edit = Box<dyn Fn(&mut HyperParameter, &str) -> Result<(), String>>;
 
 /// The reset button's words: what the course's space is, not where it comes from.
 const RESET_LABEL: &str = "Reset to the course's search space (1–3 layers of 128 or 256 units, L2, dropout, learning rate)";
+
+/// The same for the small CNN's space.
+const CNN_RESET_LABEL: &str = "Reset to the small CNN's search space (1–2 conv blocks of 16, 32 or 64 filters, 3×3 or 5×5, dropout, 64 or 128 units, learning rate)";
+
+/// The reset button's words for the model searched.
+fn reset_label(hypermodel: Hypermodel) -> &'static str {
+    match hypermodel {
+        Hypermodel::Mlp => RESET_LABEL,
+        Hypermodel::Cnn => CNN_RESET_LABEL,
+    }
+}
 
 /// One editable row of the space.
 #[component]
@@ -265,8 +291,9 @@ pub(super) fn SpaceEditor(
             </select>
             <button data-testid="add-hp" prop:disabled=move || disabled.get() on:click=add>"Add"</button>
             <button data-testid="reset-space" prop:disabled=move || disabled.get()
-                on:click=move |_| { config.set(TunerConfig::seed_004()); error.set(None); }>{RESET_LABEL}</button>
-            <span class="muted">{format!("The model builder reads {HYPERMODEL_NAMES}.")}</span>
+                on:click=move |_| { config.update(|c| *c = course_search(c.hypermodel, c.dataset)); error.set(None); }>
+                {move || reset_label(config.with(|c| c.hypermodel))}</button>
+            <span class="muted" data-testid="hypermodel-names">{move || format!("The model builder reads {}.", config.with(|c| c.hypermodel.names()))}</span>
         </div>
     }
 }
@@ -337,6 +364,36 @@ mod tests {
         assert_eq!(role("units_12"), "units");
         assert_eq!(role("lr"), "lr");
         assert_eq!(role("n_layers"), "n_layers");
+    }
+
+    #[test]
+    fn a_new_hyperparameter_of_any_name_the_cnn_reads_starts_valid() {
+        let names = [
+            "conv_blocks",
+            "filters_0",
+            "filters_1",
+            "kernel_0",
+            "kernel_1",
+            "dropout",
+            "units",
+            "lr",
+        ];
+        for name in names {
+            for kind in ["choice", "fixed", "int", "float"] {
+                if matches!(name, "dropout" | "lr") && kind == "int" {
+                    continue;
+                }
+                let mut c = TunerConfig::small_cnn();
+                c.hyperparameters.retain(|h| h.name() != name);
+                c.hyperparameters
+                    .push(new_hyperparameter(name.to_string(), kind));
+                assert_eq!(c.validate(None), Ok(()), "{kind} {name}");
+            }
+        }
+        assert_eq!(role("conv_blocks"), "conv_blocks");
+        assert_eq!(role("kernel_1"), "kernel");
+        assert_eq!(reset_label(Hypermodel::Cnn), CNN_RESET_LABEL);
+        assert!(CNN_RESET_LABEL.contains("conv blocks"));
     }
 
     #[test]

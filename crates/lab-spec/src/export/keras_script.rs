@@ -353,8 +353,13 @@ from keras import layers, regularizers
     }
     // The model.
     let (shape, input) = match config.model.input {
-        InputKind::Flat => ("(-1, 784)", "keras.Input(shape=(784,))".to_string()),
-        InputKind::Image => ("(-1, 28, 28, 1)", "keras.Input(shape=(28, 28, 1))".into()),
+        InputKind::Flat => ("(-1, 784)".into(), "keras.Input(shape=(784,))".to_string()),
+        InputKind::Image => (
+            "(-1, 28, 28, 1)".into(),
+            "keras.Input(shape=(28, 28, 1))".into(),
+        ),
+        // IMDB's script is not written yet (issue 14): its input shape at least is right.
+        InputKind::Features(n) => (format!("(-1, {n})"), format!("keras.Input(shape=({n},))")),
     };
     s.push_str("\n\ndef build_model():\n    return keras.Sequential(\n        [\n");
     s.push_str(&format!("            {input},\n"));

@@ -4,12 +4,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::hyperband::{BracketPlan, Plan, RoundPlan, hyperband_plan};
-use super::hypermodel::{HYPERMODEL_NAMES, known_name, layer_index};
+use super::hypermodel::Hypermodel;
 use super::space::{HpValue, HyperParameter, Sampling, Values};
 use super::trials::Trial;
+use crate::dataset::DatasetKind;
 use crate::error::ConfigError;
 use crate::limits::{MAX_EPOCHS, MAX_SEED, seed_message};
 use crate::objective::Objective;
+use crate::text::VectorizerConfig;
 use crate::training::{Mode, Monitor, Normalization};
 
 /// The search algorithm and its budget.
@@ -72,6 +74,18 @@ pub struct TunerConfig {
     /// Epochs of the "retrain best" run (seed 004: 10).
     #[serde(default = "retrain_default")]
     pub retrain_epochs: usize,
+    /// The data set every trial trains on; absent in JSON for Fashion-MNIST.
+    #[serde(default, skip_serializing_if = "DatasetKind::is_fashion_mnist")]
+    pub dataset: DatasetKind,
+    /// How reviews become features (IMDB only; absent means seed 004's settings there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vectorizer: Option<VectorizerConfig>,
+    /// Keras' `class_weight` of every trial (seed 004 passes its class weights on IMDB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_weight: Option<Vec<f64>>,
+    /// The model each trial builds: seed 004's MLP (absent in JSON) or a small CNN.
+    #[serde(default, skip_serializing_if = "Hypermodel::is_mlp")]
+    pub hypermodel: Hypermodel,
 }
 
 impl TunerConfig {
@@ -126,7 +140,37 @@ impl TunerConfig {
             subset: None,
             normalization: Normalization::Scale,
             retrain_epochs: retrain_default(),
+            dataset: DatasetKind::FashionMnist,
+            vectorizer: None,
+            class_weight: None,
+            hypermodel: Hypermodel::Mlp,
         }
+    }
+
+    /// Seed 004's IMDB search: `n_layers` 1–3, `units_i` ∈ {64, 128, 256}, `l2_i` log
+    /// 1e-4…1e-2, `drop_i` 0…0.5 step 0.1, `lr` log 1e-4…1e-2; Hyperband max_epochs 5,
+    /// factor 3; batch 512, the TF-IDF vectorizer and class weights of seed 004.
+    pub fn seed_004_imdb() -> Self {
+        let mut c = Self::seed_004();
+        for hp in &mut c.hyperparameters {
+            if let HyperParameter::Choice { name, values } = hp
+                && name.starts_with("units_")
+            {
+                *values = vec![HpValue::Int(64), HpValue::Int(128), HpValue::Int(256)];
+            }
+        }
+        c.name = Some("seed 004: IMDB reviews MLP".into());
+        c.dataset = DatasetKind::Imdb;
+        c.vectorizer = Some(VectorizerConfig::default());
+        c.class_weight = Some(crate::binary::class_weights_from_counts(
+            &crate::binary::IMDB_TRAIN_COUNTS,
+        ));
+        c
+    }
+
+    /// The vectorizer of an IMDB search: the config's, or seed 004's when it names none.
+    pub fn vectorizer(&self) -> VectorizerConfig {
+        self.vectorizer.unwrap_or_default()
     }
 
     /// What the search optimizes: `val_accuracy` maximized, `val_loss` minimized.
@@ -159,12 +203,14 @@ impl TunerConfig {
                 format!("hyperparameters.{}", hp.name())
             };
             hp.validate(&field)?;
-            if !known_name(hp.name()) {
+            if !self.hypermodel.known_name(hp.name()) {
                 return Err(ConfigError::new(
                     field,
                     format!(
-                        "the MLP hypermodel does not use {:?}; it reads {HYPERMODEL_NAMES}",
-                        hp.name()
+                        "the {} hypermodel does not use {:?}; it reads {}",
+                        self.hypermodel.label(),
+                        hp.name(),
+                        self.hypermodel.names()
                     ),
                 ));
             }
@@ -267,7 +313,7 @@ impl TunerConfig {
             }
             if pick_last {
                 let n = i64::try_from(self.max_layers()).unwrap_or(i64::MAX);
-                values.insert("n_layers".into(), HpValue::Int(n));
+                values.insert(self.hypermodel.count_name().into(), HpValue::Int(n));
             }
             self.training_config(&values, 1)?
                 .validate(available)
@@ -288,24 +334,29 @@ impl TunerConfig {
     /// The number of distinct configurations, when the space is discrete (counting only active
     /// hyperparameters, like the duplicate check does).
     pub fn space_size(&self) -> Option<u128> {
-        let layer_counts: Vec<usize> =
-            match self.hyperparameters.iter().find(|h| h.name() == "n_layers") {
-                Some(h) => h
-                    .grid()?
-                    .iter()
-                    .filter_map(HpValue::as_f64)
-                    .map(|v| v as usize)
-                    .collect(),
-                None => vec![1],
-            };
+        let count = self.hypermodel.count_name();
+        let layer_counts: Vec<usize> = match self.hyperparameters.iter().find(|h| h.name() == count)
+        {
+            Some(h) => h
+                .grid()?
+                .iter()
+                .filter_map(HpValue::as_f64)
+                .map(|v| v as usize)
+                .collect(),
+            None => vec![1],
+        };
         let mut total: u128 = 0;
         for n in layer_counts {
             let mut size: u128 = 1;
             for hp in &self.hyperparameters {
-                if hp.name() == "n_layers" {
+                if hp.name() == count {
                     continue;
                 }
-                if layer_index(hp.name()).is_some_and(|i| i >= n) {
+                if self
+                    .hypermodel
+                    .block_index(hp.name())
+                    .is_some_and(|i| i >= n)
+                {
                     continue;
                 }
                 size = size.saturating_mul(hp.cardinality()? as u128);
