@@ -256,7 +256,10 @@ pub fn Exports(
                 <button data-testid="export-loss-png" on:click=move |_| chart(LOSS, true)>"Loss chart (PNG)"</button>
                 <button data-testid="export-acc-svg" on:click=move |_| chart(ACCURACY, false)>"Accuracy chart (SVG)"</button>
                 <button data-testid="export-acc-png" on:click=move |_| chart(ACCURACY, true)>"Accuracy chart (PNG)"</button>
-                <button data-testid="export-keras" on:click=keras title="A Python file that trains this model with Keras 3, e.g. in Colab">"Keras script (.py)"</button>
+                // The script loads Fashion-MNIST: it is not offered for an IMDB run.
+                {move || the_run().filter(|r| r.config.dataset.is_fashion_mnist()).map(|_| view! {
+                    <button data-testid="export-keras" on:click=keras title="A Python file that trains this model with Keras 3, e.g. in Colab">"Keras script (.py)"</button>
+                })}
                 {move || error.get().map(|e| view! { <p class="error" data-testid="export-error">{e}</p> })}
             </div>
         })
