@@ -11,13 +11,13 @@ use std::rc::Rc;
 use lab_data::imdb::{self, Imdb, Reviews, TEST_FILE, TRAIN_FILE};
 use lab_engine::data::Normalizer;
 use lab_engine::model::Network;
-use lab_engine::session::{self, RunEnd, RunResult, SparseData};
+use lab_engine::session::{self, SparseData};
 use lab_engine::training::{TrainError, evaluate, evaluate_with_predictions};
 use lab_engine::weights;
 use lab_spec::text::VectorizerConfig;
 use lab_spec::tuning::{TunerConfig, Values};
 use lab_spec::worker::{Reply, ReviewTerms, SampleReview, TextSummary};
-use lab_spec::{ClassificationReport, Event, TrainingConfig};
+use lab_spec::{ClassificationReport, TrainingConfig};
 use lab_text::Vectorizer;
 use web_time::Instant;
 
@@ -271,35 +271,7 @@ pub async fn train(
     )
     .await
     .map_err(|e| e.to_string())?;
-    let RunResult {
-        outcome,
-        report,
-        predictions,
-        normalizer,
-    } = match end {
-        RunEnd::Evaluated(result) => *result,
-        RunEnd::StoppedInEvaluation(_) => return Ok(()),
-    };
-    let final_weights = weights::to_bytes_with_config(&outcome.model, &config)
-        .await
-        .inspect_err(|e| console::info(&format!("the final weights of run {run}: {e}")))
-        .ok();
-    state.runs.borrow_mut().insert(
-        run,
-        RunStore {
-            config,
-            normalizer,
-            predictions,
-            final_weights,
-            checkpoint: outcome.checkpoint,
-            cpu: target.cpu,
-        },
-    );
-    outbox.post(Reply::Run {
-        run,
-        event: Event::Evaluated(report),
-    });
-    Ok(())
+    super::jobs::keep_run(state, outbox, run, config, end, target.cpu).await
 }
 
 /// Runs a search on the vectorized training reviews.
@@ -488,6 +460,7 @@ pub fn top_terms(state: &State, outbox: &Outbox, config: VectorizerConfig, index
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lab_spec::Event;
     use lab_spec::text::{StopWords, Weighting};
 
     fn toy() -> Imdb {

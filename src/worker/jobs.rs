@@ -53,6 +53,21 @@ pub async fn train(
     )
     .await
     .map_err(|e| e.to_string())?;
+    keep_run(state, outbox, run, config, end, target.cpu).await
+}
+
+/// What a finished run leaves: its store (config, normalizer, predictions, final weights, best
+/// checkpoint), then its test results sent to the page. A run stopped during the test-set
+/// evaluation leaves nothing: its last `Finished` (reason: stopped by you) has gone out, and the
+/// page shows it stopped, with its history and without test results.
+pub(super) async fn keep_run(
+    state: &State,
+    outbox: &Outbox,
+    run: u32,
+    config: TrainingConfig,
+    end: RunEnd,
+    cpu: bool,
+) -> Result<(), String> {
     let RunResult {
         outcome,
         report,
@@ -60,8 +75,6 @@ pub async fn train(
         normalizer,
     } = match end {
         RunEnd::Evaluated(result) => *result,
-        // Its last `Finished` (reason: stopped by you) has gone out: the page shows the run
-        // stopped, with its history and without test results.
         RunEnd::StoppedInEvaluation(_) => return Ok(()),
     };
     let final_weights = final_weights(&outcome.model, &config, run).await;
@@ -73,7 +86,7 @@ pub async fn train(
             predictions,
             final_weights,
             checkpoint: outcome.checkpoint,
-            cpu: target.cpu,
+            cpu,
         },
     );
     outbox.post(Reply::Run {
