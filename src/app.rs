@@ -184,14 +184,16 @@ pub fn App() -> impl IntoView {
     });
 
     Effect::new(move |_| {
-        let passed: Vec<u8> = trainer.runs.with(|runs| {
-            EXERCISE_STEPS
+        // Each data set has its own progress.
+        let passed: Vec<(DatasetKind, u8)> = trainer.runs.with(|runs| {
+            [DatasetKind::FashionMnist, DatasetKind::Imdb]
                 .into_iter()
-                .filter(|&step| exercises::passed(step, runs))
+                .flat_map(|d| EXERCISE_STEPS.into_iter().map(move |step| (d, step)))
+                .filter(|&(d, step)| exercises::passed_on(step, runs, d))
                 .collect()
         });
-        for step in passed {
-            progress.complete(step);
+        for (d, step) in passed {
+            progress.complete(d, step);
         }
     });
 
@@ -206,7 +208,7 @@ pub fn App() -> impl IntoView {
             .enumerate()
             .map(|(i, name)| {
                 let n = (i + 1) as u8;
-                let done = move || progress.done.with(|d| d.contains(&n));
+                let done = move || progress.done.with(|d| d.contains(dataset.get(), n));
                 view! {
                     <li class:active=step == n>
                         <a href=format!("#/step/{n}") data-testid=format!("nav-step-{n}") on:click=move |_| nav_open.set(false)>

@@ -1,5 +1,5 @@
 //! The exercises of steps 5–8: when a step counts as done, as plain functions over the tab's
-//! runs (the page's progress effect only calls [`passed`]). A step is done once one of its
+//! runs (the page's progress effect only calls [`passed_on`], once per data set). A step is done once one of its
 //! finished runs passes; a comparison is made with runs on the same data (the same subset,
 //! or all the data), and "best" means best: the lowest val_loss, or for the test set the
 //! highest accuracy — never merely the last run, which may have been stopped after one epoch.
@@ -39,12 +39,11 @@ pub const GAP_CLOSED: f64 = 1.10;
 /// …and the best validation accuracy is at most this much below the comparable step-6 run's.
 pub const ACCURACY_KEPT: f64 = 0.03;
 
-/// Whether the exercise of `step` is passed by `runs` (false for a step without one), on
-/// either data set: runs are compared only with runs of their own data set.
-pub fn passed(step: u8, runs: &[RunView]) -> bool {
-    [DatasetKind::FashionMnist, DatasetKind::Imdb]
-        .into_iter()
-        .any(|d| passed_on(step, &of_dataset(runs, d)))
+/// Whether the exercise of `step` is passed on `dataset` by its runs among `runs` (false for a
+/// step without one): each data set has its own progress, and runs are compared only with
+/// runs of their own data set.
+pub fn passed_on(step: u8, runs: &[RunView], dataset: DatasetKind) -> bool {
+    passed(step, &of_dataset(runs, dataset))
 }
 
 /// The runs on data set `dataset` (what a step's lists, overlays and exercises compare).
@@ -55,8 +54,8 @@ pub fn of_dataset(runs: &[RunView], dataset: DatasetKind) -> Vec<RunView> {
         .collect()
 }
 
-/// [`passed`] among runs of one data set.
-fn passed_on(step: u8, runs: &[RunView]) -> bool {
+/// Whether the exercise of `step` is passed by `runs`, all of one data set.
+pub fn passed(step: u8, runs: &[RunView]) -> bool {
     match step {
         5 => baseline_passed(runs),
         6 => overfit_passed(runs),
@@ -602,10 +601,18 @@ mod tests {
         let mut text7 = finished_run(7, notebook_regularized());
         text7.config.dataset = DatasetKind::Imdb;
         let runs = vec![fm6.clone(), text7.clone()];
-        assert!(!passed(7, &runs));
+        assert!(!passed_on(7, &runs, DatasetKind::Imdb));
+        assert!(!passed_on(7, &runs, DatasetKind::FashionMnist));
         let mut fm7 = text7;
         fm7.config.dataset = DatasetKind::FashionMnist;
-        assert!(passed(7, &[fm6, fm7]));
+        assert!(passed_on(7, &[fm6.clone(), fm7], DatasetKind::FashionMnist));
         assert_eq!(of_dataset(&runs, DatasetKind::Imdb).len(), 1);
+        // A step passed on Fashion-MNIST is not passed on IMDB, and the other way round.
+        assert!(passed_on(6, &runs, DatasetKind::FashionMnist));
+        assert!(!passed_on(6, &runs, DatasetKind::Imdb));
+        let mut text6 = fm6;
+        text6.config.dataset = DatasetKind::Imdb;
+        assert!(passed_on(6, &[text6.clone()], DatasetKind::Imdb));
+        assert!(!passed_on(6, &[text6], DatasetKind::FashionMnist));
     }
 }

@@ -2,8 +2,12 @@
 //! Conv2D: a test image, what each Conv2D and MaxPooling2D layer makes of it (one small
 //! greyscale image per feature map: bright where the filter responds strongly), the first
 //! layer's filters, and the class probabilities as bars. The learner picks the image (its
-//! number, "Next") and the weights (the final ones or the best checkpoint); the maps come from
-//! the worker, computed on the run's weights it keeps.
+//! number, "Next", or a click on an image of the predictions grid or of a confusion-matrix
+//! cell: [`show_image`]) and the weights (the final ones or the best checkpoint); the maps come
+//! from the worker, computed on the run's weights it keeps. While a CNN trains, the panel
+//! ([`LiveActivations`]) shows the weights of its last finished epoch and is asked again at
+//! each epoch's end: the filters form under the learner's eyes. A label says which weights
+//! are shown.
 
 use lab_spec::dataset::CLASS_NAMES;
 use lab_spec::worker::{FeatureMaps, SeenActivations, WhichWeights};
@@ -59,6 +63,55 @@ pub fn layer_note(kind: &str) -> &'static str {
         }
         _ => "",
     }
+}
+
+/// Which weights an answer shows, in plain words: "after epoch 3 (training…)", "best
+/// checkpoint (epoch 4)", "final weights".
+pub fn weights_label(seen: &SeenActivations) -> String {
+    match (seen.training, seen.which, seen.epoch) {
+        (true, _, Some(epoch)) => format!("after epoch {epoch} (training…)"),
+        (true, _, None) => "as trained so far (training…)".into(),
+        (false, WhichWeights::Best, Some(epoch)) => format!("best checkpoint (epoch {epoch})"),
+        (false, WhichWeights::Best, None) => "best checkpoint".into(),
+        (false, WhichWeights::Final, _) => "final weights".into(),
+    }
+}
+
+/// The weights a click on a test image shows for run `run`: those the panel shows already
+/// (unless they are a run in training's), else the best checkpoint when the run kept one.
+pub fn weights_for_click(current: Option<(WhichWeights, bool)>, has_best: bool) -> WhichWeights {
+    match current {
+        Some((which, false)) => which,
+        _ if has_best => WhichWeights::Best,
+        _ => WhichWeights::Final,
+    }
+}
+
+/// Shows what the network sees of test image `index` of run `run` (a click on an image of the
+/// predictions grid or of a confusion-matrix cell), and brings the panel into view.
+pub fn show_image(trainer: Trainer, run: u32, index: usize) {
+    let current = trainer.weights.with_untracked(|w| {
+        w.activations
+            .as_ref()
+            .filter(|a| a.run == run)
+            .map(|a| (a.which, a.seen.as_ref().is_some_and(|s| s.training)))
+    });
+    let has_best = trainer.runs.with_untracked(|rs| {
+        rs.iter()
+            .any(|r| r.id == run && r.config.callbacks.model_checkpoint.is_some() && !r.restored)
+    });
+    trainer.activations(run, weights_for_click(current, has_best), index);
+    if let Ok(Some(panel)) = document().query_selector("[data-testid=\"activations\"]") {
+        panel.scroll_into_view();
+    }
+}
+
+/// Whether run `run` has a Conv2D (its images can be looked into).
+pub fn is_cnn_run(trainer: Trainer, run: u32) -> bool {
+    trainer.runs.with_untracked(|rs| {
+        rs.iter()
+            .any(|r| r.id == run && crate::exercises::is_cnn(r))
+    })
 }
 
 /// The number typed as the test image, or why it is not one.
@@ -149,6 +202,7 @@ fn probability_bars(probabilities: &[f32]) -> AnyView {
 
 /// What one answer shows.
 fn seen_view(seen: SeenActivations) -> impl IntoView {
+    let label = format!("Weights shown: {}", weights_label(&seen));
     let guess = predicted(&seen.probabilities);
     let truth = usize::from(seen.true_class);
     let verdict = guess.map(|(class, p)| {
@@ -179,6 +233,7 @@ fn seen_view(seen: SeenActivations) -> impl IntoView {
         .collect_view();
     view! {
         <div class="seen">
+            <p class="weights-shown" data-testid="activations-weights-label">{label}</p>
             <div class="seen-input">
                 <figure>
                     <Digit pixels=seen.image.into_vec() title=format!("test image {}", seen.index) />
@@ -195,39 +250,104 @@ fn seen_view(seen: SeenActivations) -> impl IntoView {
     }
 }
 
-/// "What the network sees" of run `run` (whose model has a Conv2D). `has_best`: the run kept a
-/// best checkpoint, which is shown first.
+/// "What the network sees" of run `run` while it trains (nothing for a model without a
+/// Conv2D): the weights of its last finished epoch, asked again at each epoch's end.
 #[component]
-pub fn Activations(trainer: Trainer, run: u32, has_best: bool) -> impl IntoView {
+pub fn LiveActivations(trainer: Trainer, run: u32) -> impl IntoView {
+    is_cnn_run(trainer, run).then(|| view! { <Activations trainer run has_best=false live=true /> })
+}
+
+/// "What the network sees" of run `run` (whose model has a Conv2D). `has_best`: the run kept a
+/// best checkpoint, which is shown first. `live`: the run is training; its last finished
+/// epoch's weights are shown, asked again at each epoch's end.
+#[component]
+pub fn Activations(
+    trainer: Trainer,
+    run: u32,
+    has_best: bool,
+    #[prop(optional)] live: bool,
+) -> impl IntoView {
     let view_of = Memo::new(move |_| {
         trainer
             .weights
             .with(|w| w.activations.clone().filter(|a| a.run == run))
     });
-    let which = RwSignal::new(
-        view_of
-            .with_untracked(|v| v.as_ref().map(|v| v.which))
-            .unwrap_or(if has_best {
-                WhichWeights::Best
-            } else {
-                WhichWeights::Final
-            }),
-    );
+    // What was shown while the run trained is asked again with the run's own weights once it
+    // has ended (the learner's image kept); a finished run's answer is kept as it is.
+    let carried = view_of.with_untracked(|v| {
+        v.as_ref()
+            .filter(|v| live || v.seen.as_ref().is_some_and(|s| !s.training))
+            .map(|v| v.which)
+    });
+    let default_which = if has_best && !live {
+        WhichWeights::Best
+    } else {
+        WhichWeights::Final
+    };
+    let which = RwSignal::new(if live {
+        WhichWeights::Final
+    } else {
+        carried.unwrap_or(default_which)
+    });
     let index = RwSignal::new(
         view_of
             .with_untracked(|v| v.as_ref().map(|v| v.index))
             .unwrap_or(0),
     );
     let typed = RwSignal::new(None::<(String, String)>);
+    // An image picked elsewhere (the predictions grid, a confusion-matrix cell) is this
+    // panel's image from then on.
+    Effect::new(move |_| {
+        if let Some((w, i)) = view_of.with(|v| v.as_ref().map(|v| (v.which, v.index))) {
+            if i != index.get_untracked() {
+                typed.set(None);
+                index.set(i);
+            }
+            if !live && w != which.get_untracked() {
+                which.set(w);
+            }
+        }
+    });
     let test_images = move || {
         view_of.with(|v| {
             v.as_ref()
                 .and_then(|v| v.seen.as_ref().map(|s| s.test_images))
         })
     };
-    let ask = move || trainer.activations(run, which.get_untracked(), index.get_untracked());
-    // The first image, unless this run's view is already there (the results drawn again).
-    if view_of.with_untracked(Option::is_none) {
+    // The epochs the run has finished (a run in training's maps exist from the first on).
+    let epochs = Memo::new(move |_| {
+        trainer.runs.with(|rs| {
+            rs.iter()
+                .find(|r| r.id == run)
+                .map_or(0, |r| r.epochs.len())
+        })
+    });
+    let ask = move || {
+        if !live || epochs.get_untracked() > 0 {
+            trainer.activations(run, which.get_untracked(), index.get_untracked());
+        }
+    };
+    if live {
+        // At each epoch's end (and at once when an epoch has ended that is not shown yet).
+        let shown_epoch = view_of.with_untracked(|v| {
+            v.as_ref()
+                .and_then(|v| v.seen.as_ref())
+                .filter(|s| s.training)
+                .and_then(|s| s.epoch)
+        });
+        Effect::new(move |previous: Option<usize>| {
+            let n = epochs.get();
+            let fresh = match previous {
+                None => shown_epoch != Some(n),
+                Some(p) => p != n,
+            };
+            if n > 0 && fresh {
+                ask();
+            }
+            n
+        });
+    } else if carried.is_none() {
+        // The first image, unless this run's view is already there (the results drawn again).
         ask();
     }
     let on_index = move |ev| {
@@ -247,7 +367,7 @@ pub fn Activations(trainer: Trainer, run: u32, has_best: bool) -> impl IntoView 
         index.update(|i| *i = (*i + 1) % n.max(1));
         ask();
     };
-    let weights_choice = has_best.then(|| {
+    let weights_choice = (has_best && !live).then(|| {
         view! {
             <label class="inline">"weights "
                 <select data-testid="activations-weights"
@@ -270,9 +390,21 @@ pub fn Activations(trainer: Trainer, run: u32, has_best: bool) -> impl IntoView 
             }
         })
     };
-    let shown = move || view_of.get().and_then(|v| v.seen).map(seen_view);
+    // A finished run's panel never shows an answer computed while it trained.
+    let shown = move || {
+        view_of
+            .get()
+            .and_then(|v| v.seen)
+            .filter(|s| live || !s.training)
+            .map(seen_view)
+    };
+    let waiting = move || {
+        (live && epochs.get() == 0).then(|| view! {
+            <p class="note" data-testid="activations-waiting">"The maps appear when the first epoch ends, then change after every epoch: watch the filters form."</p>
+        })
+    };
     view! {
-        <section class="activations" data-testid="activations">
+        <section class="activations" data-testid="activations" data-live=live.to_string()>
             <h4>"What the network sees"</h4>
             <p class="hint">
                 "A convolutional network turns the image into feature maps, layer after layer. \
@@ -291,6 +423,7 @@ pub fn Activations(trainer: Trainer, run: u32, has_best: bool) -> impl IntoView 
                 {status}
             </div>
             {move || typed.with(|t| t.as_ref().map(|(_, e)| view! { <p class="error" data-testid="activations-index-error">{e.clone()}</p> }))}
+            {waiting}
             {shown}
         </section>
     }
@@ -332,6 +465,48 @@ mod tests {
         assert!(layer_note("Conv2D").contains("filter"));
         assert!(layer_note("MaxPooling2D").contains("strongest"));
         assert_eq!(layer_note("Dense"), "");
+    }
+
+    fn seen(which: WhichWeights, epoch: Option<usize>, training: bool) -> SeenActivations {
+        SeenActivations {
+            run: 1,
+            which,
+            index: 0,
+            image: serde_bytes::ByteBuf::from(vec![0; 784]),
+            true_class: 0,
+            layers: Vec::new(),
+            filters: None,
+            probabilities: vec![0.1; 10],
+            test_images: 10_000,
+            epoch,
+            training,
+        }
+    }
+
+    #[test]
+    fn the_label_says_which_weights_are_shown() {
+        assert_eq!(
+            weights_label(&seen(WhichWeights::Final, Some(3), true)),
+            "after epoch 3 (training…)"
+        );
+        assert_eq!(
+            weights_label(&seen(WhichWeights::Best, Some(4), false)),
+            "best checkpoint (epoch 4)"
+        );
+        assert_eq!(
+            weights_label(&seen(WhichWeights::Final, None, false)),
+            "final weights"
+        );
+    }
+
+    #[test]
+    fn a_click_keeps_the_panels_weights_unless_they_were_a_training_runs() {
+        use WhichWeights::{Best, Final};
+        assert_eq!(weights_for_click(Some((Final, false)), true), Final);
+        assert_eq!(weights_for_click(Some((Best, false)), false), Best);
+        assert_eq!(weights_for_click(Some((Final, true)), true), Best);
+        assert_eq!(weights_for_click(None, true), Best);
+        assert_eq!(weights_for_click(None, false), Final);
     }
 
     #[test]

@@ -197,11 +197,15 @@ impl Knob {
                 })?
             }
             Knob::Subset => {
+                let items = match c.dataset {
+                    lab_spec::DatasetKind::Imdb => "reviews",
+                    lab_spec::DatasetKind::FashionMnist => "images",
+                };
                 c.subset = if v.trim().is_empty() {
                     None
                 } else {
                     Some(whole(field, v, |v| {
-                        format!("{v} is more images than the lab has")
+                        format!("{v} is more {items} than the lab has")
                     })?)
                 }
             }
@@ -559,7 +563,14 @@ pub fn ConfigEditor(
     let training = view! {
         <div class="fields">
             {field("epochs", Knob::Epochs)}
-            {field("subset (empty: all images)", Knob::Subset)}
+            <label class="field">
+                <span>{move || if config.with(|c| c.dataset == lab_spec::DatasetKind::Imdb) {
+                    "subset (empty: all reviews)"
+                } else {
+                    "subset (empty: all images)"
+                }}</span>
+                <KnobInput knob=Knob::Subset config typed disabled on_change />
+            </label>
             {field("batch size", Knob::BatchSize)}
             {field("learning rate", Knob::LearningRate)}
             {field("validation split", Knob::ValidationSplit)}

@@ -119,7 +119,7 @@ pub fn Experiments(
             Gate::Now | Gate::WhenReady => None,
         }
     });
-    let items = experiments_of(step)
+    let items = experiments_of(step, config.with_untracked(|c| c.dataset))
         .map(
             |experiment| view! { <ExperimentItem trainer experiment config quick queue blocked /> },
         )

@@ -1,10 +1,11 @@
 //! "My runs": every run the browser keeps (after a reload, in a new tab, after a restart),
-//! with its step, name, date, best val_accuracy and test accuracy; rename, delete, "pin as
-//! the baseline" (the pinned run is drawn in every training step's chart) and clear all, which
-//! asks first. The runs are the trainer's; storing them is `trainer::persist`'s.
+//! of both data sets, with its data set, step, name, date, best val_accuracy and test
+//! accuracy; rename, delete, "pin as the baseline" (the pinned run is drawn in every training
+//! step's chart of its data set) and clear all, which asks first. The runs are the trainer's; storing them is `trainer::persist`'s.
 
 use std::collections::BTreeMap;
 
+use lab_spec::DatasetKind;
 use leptos::prelude::*;
 
 use crate::exercises::best_val_accuracy;
@@ -37,6 +38,7 @@ pub fn with_baseline(
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     pub id: u32,
+    pub dataset: DatasetKind,
     pub step: u8,
     pub name: String,
     pub created_ms: Option<f64>,
@@ -51,6 +53,7 @@ pub fn rows(runs: &[RunView], dates: &BTreeMap<u32, f64>) -> Vec<Row> {
         .rev()
         .map(|r| Row {
             id: r.id,
+            dataset: r.config.dataset,
             step: r.step,
             name: r.label.clone(),
             created_ms: dates.get(&r.id).copied(),
@@ -59,6 +62,15 @@ pub fn rows(runs: &[RunView], dates: &BTreeMap<u32, f64>) -> Vec<Row> {
             running: r.is_running(),
         })
         .collect()
+}
+
+/// The data set column: a run of the other data set is listed, named as such, and drawn and
+/// compared only on its own data set's steps.
+pub fn dataset_label(d: DatasetKind) -> &'static str {
+    match d {
+        DatasetKind::FashionMnist => "Fashion-MNIST",
+        DatasetKind::Imdb => "IMDB",
+    }
 }
 
 fn share(v: Option<f64>) -> String {
@@ -149,8 +161,10 @@ pub fn MyRuns(trainer: Trainer) -> impl IntoView {
                     }
                     .into_any()
                 };
+                let data = dataset_label(row.dataset);
                 view! {
-                    <tr data-testid="my-run" data-run=id class:pinned=is_pinned>
+                    <tr data-testid="my-run" data-run=id data-dataset=row.dataset.name() class:pinned=is_pinned>
+                        <td data-testid="my-run-dataset">{data}</td>
                         <td class="num">{row.step}</td>
                         <td>{format!("run {id} · ")}{name}</td>
                         <td>{date_text(row.created_ms)}</td>
@@ -158,7 +172,7 @@ pub fn MyRuns(trainer: Trainer) -> impl IntoView {
                         <td class="num" data-testid="my-run-test-accuracy">{share(row.test_accuracy)}</td>
                         <td class="run-actions">
                             <button data-testid="my-run-pin"
-                                title="draw this run in every training step's chart"
+                                title=format!("draw this run in every training step's chart on {data}")
                                 on:click=move |_| trainer.pin(if is_pinned { None } else { Some(id) })>
                                 {if is_pinned { "Unpin" } else { "Pin as the baseline" }}
                             </button>
@@ -173,7 +187,7 @@ pub fn MyRuns(trainer: Trainer) -> impl IntoView {
         view! {
             <table class="my-runs-table">
                 <thead><tr>
-                    <th class="num">"Step"</th><th>"Name"</th><th>"Date"</th>
+                    <th>"Data"</th><th class="num">"Step"</th><th>"Name"</th><th>"Date"</th>
                     <th class="num">"Best val_accuracy"</th><th class="num">"Test accuracy"</th><th></th>
                 </tr></thead>
                 <tbody>{lines}</tbody>
@@ -264,7 +278,8 @@ mod tests {
             regularization_loss: 0.0,
             seconds: 1.0,
         }];
-        let b = run(2, 7);
+        let mut b = run(2, 7);
+        b.config.dataset = DatasetKind::Imdb;
         let dates = BTreeMap::from([(1, 1.7e12)]);
         let list = rows(&[a, b], &dates);
         assert_eq!(list.iter().map(|r| r.id).collect::<Vec<_>>(), [2, 1]);
@@ -272,6 +287,13 @@ mod tests {
         assert_eq!(list[1].created_ms, Some(1.7e12));
         assert_eq!(list[0].created_ms, None);
         assert!(list[0].running && list[0].test_accuracy.is_none());
+        // Both data sets' runs are listed, each named by its data set.
+        assert_eq!(
+            list.iter()
+                .map(|r| dataset_label(r.dataset))
+                .collect::<Vec<_>>(),
+            ["IMDB", "Fashion-MNIST"]
+        );
         assert_eq!(share(Some(0.85)), "0.8500");
         assert_eq!(share(None), "–");
     }

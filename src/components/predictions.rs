@@ -1,5 +1,6 @@
 //! "Predict, as the course does": test images with the class the run's final model predicts,
-//! its probability and the true class, 24 at a time ("more"), or only the mistakes.
+//! its probability and the true class, 24 at a time ("more"), or only the mistakes. For a CNN,
+//! a click on an image shows what the network sees of it (the activations panel above).
 
 use lab_spec::dataset::CLASS_NAMES;
 use lab_spec::worker::Prediction;
@@ -55,6 +56,8 @@ pub fn Predictions(trainer: Trainer, run: u32) -> impl IntoView {
     });
     let only_mistakes =
         Signal::derive(move || grid.with(|g| g.as_ref().is_some_and(|g| g.only_mistakes)));
+    // A CNN's images open "what the network sees".
+    let cnn = crate::components::activations::is_cnn_run(trainer, run);
     // The first page, unless this run's grid is already there (the results drawn again).
     let first_page = move || {
         if held.get_untracked() && grid.with_untracked(Option::is_none) {
@@ -76,9 +79,24 @@ pub fn Predictions(trainer: Trainer, run: u32) -> impl IntoView {
             .map(|p| {
                 let (predicted, truth) = caption(&p);
                 let wrong = p.predicted != p.true_class;
+                let (index, title) = (p.index, format!("test image {}", p.index));
+                let digit = if cnn {
+                    view! {
+                        <button type="button" class="digit-button" data-testid="see-activations"
+                            data-index=index.to_string()
+                            aria-label=format!("what the network sees of test image {index}")
+                            title="what the network sees of this image"
+                            on:click=move |_| crate::components::activations::show_image(trainer, run, index)>
+                            <Digit pixels=p.image.into_vec() title=title />
+                        </button>
+                    }
+                    .into_any()
+                } else {
+                    view! { <Digit pixels=p.image.into_vec() title=title /> }.into_any()
+                };
                 view! {
-                    <figure class="prediction" class:wrong=wrong data-testid="prediction">
-                        <Digit pixels=p.image.into_vec() title=format!("test image {}", p.index) />
+                    <figure class="prediction" class:wrong=wrong data-testid="prediction" data-index=index.to_string()>
+                        {digit}
                         <figcaption>
                             <span class="predicted">{predicted}</span>
                             <span class="truth">{truth}</span>
@@ -110,6 +128,7 @@ pub fn Predictions(trainer: Trainer, run: u32) -> impl IntoView {
                         on:change=move |ev| trainer.predictions(run, event_target_checked(&ev), false) />
                     " only mistakes"
                 </label>
+                {cnn.then(|| view! { <p class="hint">"Click an image to see what the network sees of it."</p> })}
                 <div class="prediction-grid">{items}</div>
                 {status}
             </section>

@@ -169,10 +169,32 @@ pub fn Results(
                 .into_any(),
             );
         }
+        // A CNN's images open "what the network sees" (below) on that image.
+        let cnn = crate::components::activations::is_cnn_run(trainer, run);
+        let caption = cell_text(c.images.len(), count, actual, predicted);
+        let digits = c
+            .images
+            .into_iter()
+            .enumerate()
+            .map(|(i, px)| match c.indices.get(i).copied().filter(|_| cnn) {
+                Some(index) => view! {
+                    <button type="button" class="digit-button" data-testid="see-activations"
+                        data-index=index.to_string()
+                        aria-label=format!("what the network sees of test image {index}")
+                        title="what the network sees of this image"
+                        on:click=move |_| crate::components::activations::show_image(trainer, run, index)>
+                        <Digit pixels=px title=format!("test image {index}") />
+                    </button>
+                }
+                .into_any(),
+                None => view! { <Digit pixels=px /> }.into_any(),
+            })
+            .collect_view();
         Some(view! {
             <div class="cell-images" data-testid="misclassified" aria-live="polite">
-                <p data-testid="misclassified-count">{cell_text(c.images.len(), count, actual, predicted)}</p>
-                <div class="digits">{c.images.into_iter().map(|px| view! { <Digit pixels=px /> }).collect_view()}</div>
+                <p data-testid="misclassified-count">{caption}</p>
+                {cnn.then(|| view! { <p class="hint">"Click an image to see what the network sees of it."</p> })}
+                <div class="digits">{digits}</div>
             </div>
         }
         .into_any())

@@ -265,7 +265,15 @@ pub fn RunPanel(
         let Some(report) = s.report.clone() else {
             // The latest run still trains (its results come at the end), or an earlier one
             // ended without them.
-            return (!s.running).then(|| view! {
+            if s.running {
+                // What a CNN sees while it trains (nothing for other models).
+                let id = s.id;
+                return Some(
+                    view! { <crate::components::activations::LiveActivations trainer run=id /> }
+                        .into_any(),
+                );
+            }
+            return Some(view! {
                 <p class="note" data-testid="no-results">{format!("Run {} has no test-set results: it ended before its evaluation.", s.id)}</p>
             }.into_any());
         };

@@ -1,10 +1,12 @@
-//! The guided experiments as data: the question each asks, the step it belongs to, how much it
-//! trains, the setting each variant changes in the step's current config, and what to look
-//! for once the variants have trained. The numbers said in the texts were measured with the
-//! steps' default models on 5,000 images (the `lab` CLI, seed 42).
+//! The guided experiments as data: the question each asks, the step and data set it belongs
+//! to, how much it trains, the setting each variant changes in the step's current config, and
+//! what to look for once the variants have trained. The numbers said in the texts were measured
+//! with the steps' default models on 5,000 images, or on 5,000 reviews for IMDB's (the `lab`
+//! CLI, seed 42).
 
 use lab_spec::{
-    EarlyStoppingConfig, LayerSpec, OptimizerConfig, ReduceLrOnPlateauConfig, TrainingConfig,
+    DatasetKind, EarlyStoppingConfig, LayerSpec, OptimizerConfig, ReduceLrOnPlateauConfig,
+    TrainingConfig,
 };
 
 use crate::run_name::number;
@@ -38,8 +40,8 @@ pub enum Setting {
         regularization: bool,
         early_stopping: bool,
     },
-    /// No class weights, or one class weighted (the others 1).
-    ClassWeight(Option<(usize, f64)>),
+    /// No class weights, or one class of a data set weighted (the others 1).
+    ClassWeight(Option<(DatasetKind, usize, f64)>),
 }
 
 /// EarlyStopping in the "do we need both?" experiment: val_loss, 3 epochs of patience, the
@@ -78,10 +80,10 @@ impl Setting {
             } => "both".into(),
             Setting::Guard { .. } => "neither".into(),
             Setting::ClassWeight(None) => "no class weights".into(),
-            Setting::ClassWeight(Some((class, weight))) => {
+            Setting::ClassWeight(Some((dataset, class, weight))) => {
                 format!(
                     "{} weighted {}",
-                    lab_spec::dataset::CLASS_NAMES[class],
+                    dataset.class_names()[class],
                     number(weight)
                 )
             }
@@ -124,8 +126,8 @@ impl Setting {
                 });
             }
             Setting::ClassWeight(w) => {
-                config.class_weight = w.map(|(class, weight)| {
-                    let mut all = vec![1.0; lab_spec::NUM_CLASSES];
+                config.class_weight = w.map(|(dataset, class, weight)| {
+                    let mut all = vec![1.0; dataset.class_names().len()];
                     all[class] = weight;
                     all
                 });
@@ -189,6 +191,8 @@ pub struct Experiment {
     pub id: &'static str,
     /// The step it belongs to (its runs are that step's).
     pub step: u8,
+    /// The data set its texts were measured on (it is offered on that one only).
+    pub dataset: DatasetKind,
     pub question: &'static str,
     /// What is compared and why, in a few sentences.
     pub explanation: &'static str,
@@ -235,7 +239,8 @@ impl Experiment {
             .collect()
     }
 
-    /// What it costs, said before it starts: "6 runs × 10 epochs on 5,000 images".
+    /// What it costs, said before it starts: "6 runs × 10 epochs on 5,000 images" (reviews on
+    /// IMDB).
     pub fn cost(&self, size: Size) -> String {
         let runs = self.variants.len();
         let up_to = self.variants.iter().any(|s| {
@@ -248,8 +253,12 @@ impl Experiment {
             )
         });
         let epochs = if size.epochs == 1 { "epoch" } else { "epochs" };
+        let items = match self.dataset {
+            DatasetKind::FashionMnist => "images",
+            DatasetKind::Imdb => "reviews",
+        };
         let mut text = format!(
-            "{runs} runs × {}{} {epochs} on {} images",
+            "{runs} runs × {}{} {epochs} on {} {items}",
             if up_to { "up to " } else { "" },
             size.epochs,
             thousands(size.subset)
@@ -277,10 +286,11 @@ pub fn thousands(n: usize) -> String {
 /// Shirt: the class most often confused with others (T-shirt/top, Pullover, Coat).
 const SHIRT: usize = 6;
 
-pub static EXPERIMENTS: [Experiment; 4] = [
+pub static EXPERIMENTS: [Experiment; 8] = [
     Experiment {
         id: "learning-rate",
         step: 6,
+        dataset: DatasetKind::FashionMnist,
         question: "What does the learning rate do?",
         explanation: "The learning rate is the size of each step the optimizer takes down the loss. \
              Your step-6 model is trained with five fixed rates, from 1e-4 to 10, and once starting at 0.01 \
@@ -312,6 +322,7 @@ pub static EXPERIMENTS: [Experiment; 4] = [
     Experiment {
         id: "batch-size",
         step: 6,
+        dataset: DatasetKind::FashionMnist,
         question: "Small or large batches?",
         explanation: "The batch size is how many images each step of the optimizer averages its gradient over. \
              Batch 32 makes 16 times as many steps per epoch as batch 512, each from a noisier estimate.",
@@ -329,6 +340,7 @@ pub static EXPERIMENTS: [Experiment; 4] = [
     Experiment {
         id: "stop-or-dropout",
         step: 7,
+        dataset: DatasetKind::FashionMnist,
         question: "EarlyStopping or Dropout — do we need both?",
         explanation: "If EarlyStopping prevents overfitting, why bother with Dropout and L2? They act at different times: \
              EarlyStopping at the end of training (it stops once val_loss has not improved for 3 epochs and restores \
@@ -366,6 +378,7 @@ pub static EXPERIMENTS: [Experiment; 4] = [
     Experiment {
         id: "class-weights",
         step: 7,
+        dataset: DatasetKind::FashionMnist,
         question: "What do class weights do?",
         explanation: "Keras' class_weight multiplies each image's loss by the weight of its class, so the model pays more \
              for mistakes on that class. For an imbalanced data set they are computed as total / (classes × count), \
@@ -379,7 +392,7 @@ pub static EXPERIMENTS: [Experiment; 4] = [
         },
         variants: &[
             Setting::ClassWeight(None),
-            Setting::ClassWeight(Some((SHIRT, 5.0))),
+            Setting::ClassWeight(Some((DatasetKind::FashionMnist, SHIRT, 5.0))),
         ],
         look_for: "Pick each run in the test-set results below and compare the Shirt row: with Shirt weighted 5 the model \
              answers \"Shirt\" far more often, so Shirt's recall rises while its precision falls, and T-shirt/top, \
@@ -387,11 +400,137 @@ pub static EXPERIMENTS: [Experiment; 4] = [
              little. On an imbalanced data set that trade is the point: a rare class is found more often, at the \
              price of some false alarms.",
     },
+    // IMDB: the same questions on the step's text models, measured on 5,000 reviews (4,000 to
+    // train on, 1,000 to validate, 10,000 TF-IDF features).
+    Experiment {
+        id: "imdb-learning-rate",
+        step: 6,
+        dataset: DatasetKind::Imdb,
+        question: "What does the learning rate do?",
+        explanation: "The learning rate is the size of each step the optimizer takes down the loss. \
+             Your step-6 text model is trained with five fixed rates, from 1e-4 to 10, and once starting at 0.01 \
+             with ReduceLROnPlateau, which lowers the rate when val_loss stops improving.",
+        size: Size {
+            subset: 5000,
+            epochs: 10,
+            batch_size: None,
+        },
+        variants: &[
+            Setting::LearningRate(1e-4),
+            Setting::LearningRate(1e-3),
+            Setting::LearningRate(1e-2),
+            Setting::LearningRate(1e-1),
+            Setting::LearningRate(10.0),
+            Setting::Plateau {
+                learning_rate: 1e-2,
+                factor: 0.2,
+                patience: 1,
+            },
+        ],
+        look_for: "1e-4 is too small: after 10 epochs its loss has only fallen from 0.69 to 0.64 and val_accuracy \
+             is still climbing (0.79). 1e-3 learns steadily: val_loss is lowest around epoch 7 (0.34, val_accuracy \
+             0.86) and then turns up. 0.01 and 0.1 learn the 4,000 training reviews by heart within three epochs: \
+             the training loss drops to almost 0 while val_loss, best after the first epoch, climbs above 1.2. \
+             10 is far too large: the model is stuck at val_accuracy 0.5 — the same class for every review, chance \
+             on these balanced classes — its steps overshoot and it never recovers. With ReduceLROnPlateau the rate \
+             drops to 2e-3 once val_loss stops improving after epoch 2, and keeps dropping (the callback says so \
+             under the chart): val_loss settles near 0.59 instead of climbing past 1.2, though its best epoch is \
+             still the first.",
+    },
+    Experiment {
+        id: "imdb-batch-size",
+        step: 6,
+        dataset: DatasetKind::Imdb,
+        question: "Small or large batches?",
+        explanation: "The batch size is how many reviews each step of the optimizer averages its gradient over. \
+             On 4,000 training reviews batch 32 makes 125 steps per epoch and batch 512 (this step's) makes 8: \
+             16 times fewer, each from a less noisy estimate.",
+        size: Size {
+            subset: 5000,
+            epochs: 5,
+            batch_size: None,
+        },
+        variants: &[Setting::BatchSize(32), Setting::BatchSize(512)],
+        look_for: "Batch 32 reaches its lowest val_loss after the first epoch (0.34, val_accuracy 0.86) and then \
+             overfits: its training accuracy reaches 1.0 by epoch 4 and val_loss climbs to 0.54. Batch 512 is still \
+             learning at epoch 5: both losses are still falling (val_loss 0.38, val_accuracy 0.85), and its test \
+             accuracy ends a little higher (0.839 against 0.830). With 10,000 features for 4,000 reviews, many small \
+             steps mostly reach the overfitting sooner; a large batch takes fewer, steadier steps and needs more \
+             epochs (or a larger learning rate) to get as far. Neither is \"right\": the batch size trades updates \
+             per epoch against the cost and noise of each.",
+    },
+    Experiment {
+        id: "imdb-stop-or-dropout",
+        step: 7,
+        dataset: DatasetKind::Imdb,
+        question: "EarlyStopping or Dropout — do we need both?",
+        explanation: "If EarlyStopping prevents overfitting, why bother with Dropout and L2? They act at different times: \
+             EarlyStopping at the end of training (it stops once val_loss has not improved for 3 epochs and restores \
+             the best epoch's weights), Dropout and L2 during training (they shape the learning path from the start). \
+             Three runs of your step-7 text model: EarlyStopping only, Dropout and L1/L2 only, and both. Batch 64, so \
+             that 5,000 reviews give enough steps to overfit within 20 epochs.",
+        size: Size {
+            subset: 5000,
+            epochs: 20,
+            batch_size: Some(64),
+        },
+        variants: &[
+            Setting::Guard {
+                regularization: false,
+                early_stopping: true,
+            },
+            Setting::Guard {
+                regularization: true,
+                early_stopping: false,
+            },
+            Setting::Guard {
+                regularization: true,
+                early_stopping: true,
+            },
+        ],
+        look_for: "On the reviews the model overfits fast, even with Dropout and L2: in all three runs val_loss is \
+             lowest at epoch 2. EarlyStopping alone stops at epoch 5 and keeps epoch 2's weights (test accuracy about \
+             0.83). Dropout and L1/L2 alone slow the overfitting — the training loss stays higher — but nothing stops \
+             the run: val_loss climbs from 0.49 to about 0.6, val_accuracy drifts down from 0.86 to 0.82, and the \
+             final weights are epoch 20's (test accuracy about 0.82). \"Both\" stops at epoch 5 with epoch 2's \
+             regularized weights and has the best test accuracy of the three (about 0.855). Their losses sit higher \
+             because the L1/L2 penalty is part of them: compare the gap between the solid and dashed curves and the \
+             val_accuracy, not the loss levels. The course's advice holds: use both — regularization finds a better \
+             solution, EarlyStopping keeps it.",
+    },
+    Experiment {
+        id: "imdb-class-weights",
+        step: 7,
+        dataset: DatasetKind::Imdb,
+        question: "What do class weights do?",
+        explanation: "Keras' class_weight multiplies each review's loss by the weight of its class, so the model pays \
+             more for mistakes on that class. Computed as total / (classes × count) they are 1.0 for both IMDB classes \
+             (12,500 training reviews each): the course's class weights change nothing here. To see what a weight \
+             does, two runs of your step-7 model: without class weights, and with positive weighted 2.",
+        size: Size {
+            subset: 5000,
+            epochs: 10,
+            batch_size: None,
+        },
+        variants: &[
+            Setting::ClassWeight(None),
+            Setting::ClassWeight(Some((DatasetKind::Imdb, 1, 2.0))),
+        ],
+        look_for: "Pick each run in the test-set results below and compare the two rows: with positive weighted 2 the \
+             model says \"positive\" far more often. For its first epochs it answers positive to every review \
+             (val_accuracy 0.5), then recovers; at the end positive recall is about 0.95 instead of 0.86 and its \
+             precision about 0.75 instead of 0.85, while negative recall falls to about 0.68. Accuracy drops (about \
+             0.81 against 0.85) and so does F1 (0.84 against 0.85): F1 rewards the recall gained but pays for the \
+             false alarms. On an imbalanced data set that trade is the point: a rare class is found more often, at \
+             the price of some false alarms.",
+    },
 ];
 
-/// The experiments of `step` (none outside steps 6 and 7).
-pub fn experiments_of(step: u8) -> impl Iterator<Item = &'static Experiment> {
-    EXPERIMENTS.iter().filter(move |e| e.step == step)
+/// The experiments of `step` on `dataset` (none outside steps 6 and 7).
+pub fn experiments_of(step: u8, dataset: DatasetKind) -> impl Iterator<Item = &'static Experiment> {
+    EXPERIMENTS
+        .iter()
+        .filter(move |e| e.step == step && e.dataset == dataset)
 }
 
 #[cfg(test)]
@@ -405,21 +544,40 @@ mod tests {
 
     #[test]
     fn steps_6_and_7_have_their_experiments() {
-        let ids = |s| experiments_of(s).map(|e| e.id).collect::<Vec<_>>();
+        let ids = |s| {
+            experiments_of(s, DatasetKind::FashionMnist)
+                .map(|e| e.id)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(ids(6), ["learning-rate", "batch-size"]);
         assert_eq!(ids(7), ["stop-or-dropout", "class-weights"]);
         assert!(ids(5).is_empty());
         assert!(ids(8).is_empty());
+        // The reviews have their own, told apart by their ids (one queue for the page).
+        let imdb = |s| {
+            experiments_of(s, DatasetKind::Imdb)
+                .map(|e| e.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(imdb(6), ["imdb-learning-rate", "imdb-batch-size"]);
+        assert_eq!(imdb(7), ["imdb-stop-or-dropout", "imdb-class-weights"]);
+        assert!(imdb(5).is_empty() && imdb(8).is_empty());
+        let mut all: Vec<&str> = EXPERIMENTS.iter().map(|e| e.id).collect();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), EXPERIMENTS.len());
     }
 
     #[test]
     fn every_variant_of_every_experiment_is_a_valid_config_of_its_step() {
         for e in &EXPERIMENTS {
-            let base = if e.step == 6 {
-                crate::presets::overfit()
-            } else {
-                crate::presets::regularized()
+            let base = match (e.dataset, e.step) {
+                (DatasetKind::FashionMnist, 6) => crate::presets::overfit(),
+                (DatasetKind::FashionMnist, _) => crate::presets::regularized(),
+                (DatasetKind::Imdb, 6) => lab_spec::binary::imdb_overfit(),
+                (DatasetKind::Imdb, _) => lab_spec::binary::imdb_regularized(),
             };
+            assert_eq!(base.dataset, e.dataset);
             for size in [e.size(None, None), e.size(Some(2000), Some(1))] {
                 let variants = e.variants(&base, size);
                 assert_eq!(variants.len(), e.variants.len());
@@ -556,5 +714,27 @@ mod tests {
         assert_eq!(w.iter().filter(|&&x| x == 1.0).count(), 9);
         assert_eq!(v[1].what, "Shirt weighted 5");
         assert!(run_name(7, &v[1].config, None).contains("class weights"));
+    }
+
+    #[test]
+    fn on_the_reviews_positive_is_weighted_and_the_cost_counts_reviews() {
+        let e = experiment("imdb-class-weights");
+        let base = lab_spec::binary::imdb_regularized();
+        let v = e.variants(&base, e.size(None, None));
+        assert_eq!(v[0].config.class_weight, None);
+        assert_eq!(v[1].config.class_weight, Some(vec![1.0, 2.0]));
+        assert_eq!(v[1].what, "positive weighted 2");
+        v[1].config.validate(None).unwrap();
+        let e = experiment("imdb-stop-or-dropout");
+        assert_eq!(
+            e.cost(e.size(None, None)),
+            "3 runs × up to 20 epochs on 5,000 reviews, batch 64"
+        );
+        // The text model keeps its input and head.
+        let v = e.variants(&base, e.size(None, None));
+        assert!(
+            v.iter().all(|v| v.config.model.input == base.model.input
+                && v.config.model.head == base.model.head)
+        );
     }
 }

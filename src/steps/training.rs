@@ -218,7 +218,11 @@ pub fn TrainingStepPage(
         view! {
             <p class="cnn-exercise">
                 <b>"CNN exercise:"</b>{CNN_EXERCISE}" "
-                <span data-testid="cnn-exercise">{move || trainer.runs.with(|rs| crate::exercises::cnn_exercise_text(rs))}</span>
+                <span data-testid="cnn-exercise">{move || trainer.runs.with(|rs| {
+                    // Compared with the images' MLPs only, not the reviews'.
+                    let images = crate::exercises::of_dataset(rs, lab_spec::DatasetKind::FashionMnist);
+                    crate::exercises::cnn_exercise_text(&images)
+                })}</span>
             </p>
         }
     });
@@ -229,9 +233,10 @@ pub fn TrainingStepPage(
             {cnn_exercise}
             {presets}
             <RunPanel trainer step=step.step config on_config level=step.level overlay=step.overlay.to_vec() quick metric />
-            // The guided experiments are written for the images.
-            {(crate::experiments::plan::experiments_of(step.step).next().is_some()
-                && config.with_untracked(|c| c.dataset.is_fashion_mnist()))
+            // Each data set has its own guided experiments (their texts say what was measured on it).
+            {crate::experiments::plan::experiments_of(step.step, config.with_untracked(|c| c.dataset))
+                .next()
+                .is_some()
                 .then(|| view! { <Experiments trainer step=step.step config quick /> })}
         </article>
     }

@@ -610,11 +610,13 @@ impl Trainer {
                 actual,
                 predicted,
                 images,
+                indices,
             } => self.set.cell_images.set(Some(CellImages {
                 run,
                 actual,
                 predicted,
                 images: images.into_iter().map(|i| i.into_vec()).collect(),
+                indices,
             })),
             Reply::Preview { raw, normalized } => self.set.preview.set(Some((raw, normalized))),
             Reply::Bench(result) => self.set.bench.update(|b| b.push(result)),

@@ -22,6 +22,7 @@ use leptos::task::spawn_local;
 
 use std::collections::BTreeSet;
 
+use lab_spec::dataset::DatasetKind;
 use lab_spec::worker::{CheckpointFile, Request, WhichWeights};
 
 use super::run_db::{DbError, PIN_KEY, RunDb, SEARCH_KEY};
@@ -522,12 +523,22 @@ fn keep_weights(trainer: Trainer) {
         finished.with(|_| ());
         fetch_new_weights(trainer);
     });
+    // A run is given back once the worker holds its data set: Fashion-MNIST's runs once the
+    // images are loaded, IMDB's once the reviews are (when IMDB is chosen, even after a reload
+    // on Fashion-MNIST). The chosen data set's state and IMDB's are followed.
+    let data_ready = Memo::new(move |_| {
+        let ready = |d: &DataState| matches!(d, DataState::Ready(_));
+        (
+            trainer.dataset.get(),
+            trainer.data.with(ready),
+            trainer.text.with(|t| t.data.as_ref().is_some_and(ready)),
+        )
+    });
     // The worker that holds the runs: a fresh one (after a crash) holds none, and what was
     // being given back went with the old one.
     Effect::new(move |_| {
-        let ready = trainer.data.with(|d| matches!(d, DataState::Ready(_)))
-            && trainer.backend.with(Option::is_some);
-        if ready {
+        data_ready.with(|_| ()); // a memo that is only track()ed is never computed
+        if trainer.backend.with(Option::is_some) {
             restore_next(trainer);
         } else if let Some(run) = weights.restoring.get_value() {
             weights.restoring.set_value(None);
@@ -681,18 +692,21 @@ fn restore_next(trainer: Trainer) {
     if weights.restoring.get_value().is_some() {
         return;
     }
-    let ready = trainer
-        .data
-        .with_untracked(|d| matches!(d, DataState::Ready(_)))
-        && trainer.backend.with_untracked(Option::is_some);
-    let Some(db) = weights.db.get_value().filter(|_| ready) else {
+    let alive = trainer.backend.with_untracked(Option::is_some);
+    let Some(db) = weights.db.get_value().filter(|_| alive) else {
         return;
     };
     let next = trainer.runs.with_untracked(|rs| {
+        // The runs of a data set the worker does not hold yet wait for it (not failed).
+        let waiting: BTreeSet<u32> = rs
+            .iter()
+            .filter(|r| !holds_data(trainer, r.config.dataset))
+            .map(|r| r.id)
+            .collect();
         weights.stored.with_untracked(|s| {
-            weights
-                .failed
-                .with_untracked(|f| stored_weights::to_restore(rs, s, |id| f.contains_key(&id)))
+            weights.failed.with_untracked(|f| {
+                stored_weights::to_restore(rs, s, |id| f.contains_key(&id) || waiting.contains(&id))
+            })
         })
     });
     let Some(&run) = next.first() else { return };
@@ -744,6 +758,17 @@ fn restore_next(trainer: Trainer) {
             restore_done(trainer, run, Some(unsendable(e)));
         }
     });
+}
+
+/// Whether the worker holds the data of `dataset` (loaded, whichever data set is chosen).
+fn holds_data(trainer: Trainer, dataset: DatasetKind) -> bool {
+    let ready = |d: &DataState| matches!(d, DataState::Ready(_));
+    match dataset {
+        DatasetKind::FashionMnist => trainer.fashion.with_value(ready),
+        DatasetKind::Imdb => trainer
+            .text
+            .with_untracked(|t| t.data.as_ref().is_some_and(ready)),
+    }
 }
 
 /// Run `run` was given back to the worker (`failed`: why it could not be): the next one is.

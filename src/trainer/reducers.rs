@@ -902,6 +902,8 @@ mod tests {
                 filters: None,
                 probabilities: vec![0.1; 10],
                 test_images: 10_000,
+                epoch: None,
+                training: false,
             };
         let mut w = WeightsView::default();
         ask_activations(&mut w, 3, WhichWeights::Best, 0);

@@ -281,6 +281,8 @@ pub struct CellImages {
     pub actual: u8,
     pub predicted: u8,
     pub images: Vec<Vec<u8>>,
+    /// Each image's place in the test set (empty from an older worker).
+    pub indices: Vec<usize>,
 }
 
 /// "Download weights" (or "Download best checkpoint") pressed for `run`: under way while

@@ -5,7 +5,7 @@
 use burn::tensor::Device;
 use lab_engine::training::RunOptions;
 use lab_spec::worker::{BackendChoice, Reply};
-use lab_spec::{LayerSpec, ModelSpec};
+use lab_spec::{InputKind, LayerSpec, ModelSpec};
 
 /// The backend the worker trains on.
 #[derive(Clone)]
@@ -66,11 +66,15 @@ pub fn run_options(webgpu: bool) -> RunOptions {
     }
 }
 
-/// True for models with convolutions, which train fastest on flex; dense ones on ndarray.
+/// True for models with convolutions and for sparse text features (the first layer's row
+/// gather and scatter-add run about twice as fast on flex), which train fastest on flex;
+/// dense image models on ndarray.
 pub(super) fn wants_flex(spec: &ModelSpec) -> bool {
-    spec.layers
-        .iter()
-        .any(|l| matches!(l, LayerSpec::Conv2D { .. } | LayerSpec::MaxPool2D { .. }))
+    matches!(spec.input, InputKind::Features(_))
+        || spec
+            .layers
+            .iter()
+            .any(|l| matches!(l, LayerSpec::Conv2D { .. } | LayerSpec::MaxPool2D { .. }))
 }
 
 /// The CPU backend for a model and its name: ndarray (SIMD) is the fastest for dense layers
@@ -341,9 +345,13 @@ mod tests {
     }
 
     #[test]
-    fn convolutions_train_on_flex_dense_models_on_ndarray() {
+    fn convolutions_and_text_train_on_flex_dense_image_models_on_ndarray() {
         assert_eq!(cpu_device(&ModelSpec::small_cnn()).1, "cpu (flex)");
         assert_eq!(cpu_device(&ModelSpec::mlp(&[256, 128])).1, "cpu (ndarray)");
+        assert_eq!(
+            cpu_device(&ModelSpec::binary(10_000, &[128, 64])).1,
+            "cpu (flex)"
+        );
         let target = Backend::Cpu.target(&ModelSpec::baseline());
         assert_eq!((target.name, target.cpu), ("cpu (ndarray)", true));
         assert_eq!(target.options.loss_read_every, 1);

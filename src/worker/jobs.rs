@@ -16,6 +16,7 @@ use lab_spec::worker::{BenchModel, BenchResult, CheckpointFile, Prediction, Repl
 use lab_spec::{DatasetKind, Event, ModelSpec, Normalization, TrainingConfig};
 use web_time::Instant;
 
+use super::activations::LiveSink;
 use super::backend::{checkpoint_device, run_options};
 use super::console;
 use super::run_store::RunStore;
@@ -43,7 +44,9 @@ pub async fn train(
     let (backend, data) = state.ready()?;
     let target = backend.target(&config.model);
     // The stop flag was lowered when the request was read: a Stop during the warm-up counts.
-    let mut sink = EventSink::new(Route::Run(run, outbox.clone()), state.stop.clone());
+    let events = EventSink::new(Route::Run(run, outbox.clone()), state.stop.clone());
+    // A CNN's weights of each epoch end, for what the network sees while it trains.
+    let mut sink = LiveSink::new(events, state, run, &config, &target);
     let end = session::train_and_evaluate_stoppable(
         &config,
         &data,
@@ -53,7 +56,10 @@ pub async fn train(
     )
     .await
     .map_err(|e| e.to_string())?;
-    keep_run(state, outbox, run, config, end, target.cpu).await
+    let kept = keep_run(state, outbox, run, config, end, target.cpu).await;
+    // The run's own weights are kept now: the last epoch's go.
+    drop(sink);
+    kept
 }
 
 /// What a finished run leaves: its store (config, normalizer, predictions, final weights, best
@@ -414,24 +420,28 @@ pub fn misclassified_indices(
 /// Sends the test images of one confusion-matrix cell (none when the run's predictions or the
 /// data are gone: the page has no message for that reply, so the reason goes to the console).
 pub fn misclassified(state: &State, outbox: &Outbox, run: u32, actual: u8, predicted: u8) {
-    let images = {
+    let (indices, images) = {
         let runs = state.runs.borrow();
         let data = state.data.borrow();
         let stored = runs
             .predictions(run)
             .inspect_err(|why| console::info(&format!("misclassified images of run {run}: {why}")));
         match (stored.ok(), data.as_ref()) {
-            (Some(stored), Some(data)) => misclassified_indices(
-                &data.test.labels,
-                &stored.predictions,
-                actual,
-                predicted,
-                CELL_IMAGES,
-            )
-            .into_iter()
-            .map(|i| serde_bytes::ByteBuf::from(data.test.image(i)))
-            .collect(),
-            _ => Vec::new(),
+            (Some(stored), Some(data)) => {
+                let indices = misclassified_indices(
+                    &data.test.labels,
+                    &stored.predictions,
+                    actual,
+                    predicted,
+                    CELL_IMAGES,
+                );
+                let images = indices
+                    .iter()
+                    .map(|&i| serde_bytes::ByteBuf::from(data.test.image(i)))
+                    .collect();
+                (indices, images)
+            }
+            _ => (Vec::new(), Vec::new()),
         }
     };
     outbox.post(Reply::Images {
@@ -439,6 +449,7 @@ pub fn misclassified(state: &State, outbox: &Outbox, run: u32, actual: u8, predi
         actual,
         predicted,
         images,
+        indices,
     });
 }
 

@@ -44,6 +44,9 @@ pub struct State {
     /// The finished runs' drill-downs and weights (trained or loaded), the oldest dropped
     /// first.
     pub runs: RefCell<Runs>,
+    /// The CNN run in training: its weights as its last finished epoch left them
+    /// (`activations.rs`), shown by "what the network sees" while it trains.
+    pub live: RefCell<Option<super::activations::LiveRun>>,
     /// Raised by `Request::Stop`; lowered when a `Train` or `Tune` request is read (before
     /// its job waits for the warm-up), so that a Stop sent after it is never cleared.
     pub stop: Flag,

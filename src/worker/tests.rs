@@ -201,7 +201,7 @@ fn a_run_streams_its_events_then_its_test_report_and_keeps_its_drill_downs() {
         predicted: 5,
     });
     assert!(
-        matches!(&replies[..], [Reply::Images { run: 4, actual: 3, predicted: 5, images }] if images.len() <= 10),
+        matches!(&replies[..], [Reply::Images { run: 4, actual: 3, predicted: 5, images, .. }] if images.len() <= 10),
         "{replies:?}"
     );
     let replies = page.ask(Request::Preview {

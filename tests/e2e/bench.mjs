@@ -1,16 +1,20 @@
 // Browser half of `cargo xtask bench`: training throughput on each backend (#/bench), the
 // time from load to "data ready" with the data already in the browser's cache, the WebGPU
-// warm-up, and seed 004's Hyperband search on a 12,000-image subset with the retrained best;
-// or (BENCH=soak, `cargo xtask bench --soak`) the memory of 50 runs with checkpoints in one tab.
-// One JSON object per line.
+// warm-up, seed 004's Hyperband search on a 12,000-image subset with the retrained best, and
+// IMDB on the CPU path (vectorizing the 25,000 training reviews, one epoch of the regularized
+// text model, the worker's memory); or (BENCH=soak, `cargo xtask bench --soak`) the memory of
+// 50 runs with checkpoints in one tab; or (BENCH=imdb, `cargo xtask bench --imdb`) the IMDB
+// lines alone. One JSON object per line.
 import { launch, BASE } from './lab.mjs';
 
 const browser = await launch();
 // BENCH=load: only the time from load to "data ready". BENCH=soak: only the memory soak.
+// BENCH=imdb: only the IMDB lines.
 const mode = process.env.BENCH ?? 'all';
 const full = mode === 'all';
 try {
   if (mode === 'soak') await soak();
+  else if (mode === 'imdb') await imdbFigures();
   else await figures();
 } finally {
   await browser.close();
@@ -38,7 +42,56 @@ async function figures() {
   console.log(JSON.stringify({ where: 'browser', what: 'load_to_data_ready_ms', first_visit: Math.round(cold), cached_reload: cached, from_cache: fromCache }));
   await page.context().close();
 
-  if (full) await trainingFigures();
+  if (full) {
+    await trainingFigures();
+    await imdbFigures();
+  }
+}
+
+// IMDB on the CPU path, all the data (20,000 training / 5,000 validation reviews, 10,000 TF-IDF
+// features), read from the worker's console lines (src/worker/imdb.rs, src/worker/memory.rs):
+// vectorizing the 25,000 training reviews (fit + transform) and the 25,000 test reviews, done
+// by the first run; one epoch of step 7's regularized model (Dense 128-64, L2 1e-3, Dropout
+// 0.5, batch 512, class weights) as the run's history times it; and the worker's wasm memory
+// after that run (the reviews, their rows and the run's weights kept).
+async function imdbFigures() {
+  const VECTORIZED = /vectorized (\d+) training reviews in ([\d.]+) s and (\d+) test reviews in ([\d.]+) s \((\d+) features/;
+  const EPOCHS = /IMDB run (\d+) epoch seconds: ([\d.]+)/;
+  const MEMORY = /worker memory after run (\d+): ([\d.]+) MB wasm/;
+  const seen = {};
+  const page = await (await browser.newContext()).newPage();
+  page.on('console', (m) => {
+    for (const [key, re] of [['vectorized', VECTORIZED], ['epoch', EPOCHS], ['memory', MEMORY]]) {
+      const match = re.exec(m.text());
+      if (match && !seen[key]) seen[key] = match;
+    }
+  });
+  const heard = async (key, timeout) => {
+    for (const end = Date.now() + timeout; !seen[key] && Date.now() < end;) await page.waitForTimeout(100);
+    return seen[key];
+  };
+  const line = (what, fields, key) => console.log(JSON.stringify({
+    where: 'browser', backend: 'cpu', what, ...(seen[key] ? fields(seen[key]) : { error: `no worker console line for ${what}` }),
+  }));
+  const t0 = Date.now();
+  await page.goto(`${BASE}#/step/7?dataset=imdb&epochs=1&backend=cpu`);
+  await page.waitForFunction(() => /IMDB reviews ready/.test(document.querySelector('[data-testid=data-ready]')?.textContent ?? ''), null, { timeout: 300_000 });
+  const readyMs = Date.now() - t0;
+  await page.waitForFunction(() => document.querySelector('[data-testid=train]')?.disabled === false, null, { timeout: 120_000 });
+  const t1 = Date.now();
+  await page.locator('[data-testid=train]').click();
+  await page.locator('[data-testid=test-accuracy]').waitFor({ timeout: 1_200_000 });
+  const runMs = Date.now() - t1;
+  const accuracy = Number(await page.locator('[data-testid=test-accuracy]').textContent());
+  await heard('memory', 30_000);
+  line('imdb_vectorize_s', (m) => ({
+    train_reviews: Number(m[1]), train_seconds: Number(m[2]), test_reviews: Number(m[3]), test_seconds: Number(m[4]), features: Number(m[5]),
+  }), 'vectorized');
+  line('imdb_regularized_epoch_s', (m) => ({
+    train_reviews: 20000, seconds: Number(m[2]), run_ms_with_vectorizing_and_test: runMs, test_accuracy: accuracy,
+  }), 'epoch');
+  line('imdb_worker_memory_mb', (m) => ({ run: Number(m[1]), wasm_mb: Number(m[2]), load_to_reviews_ready_ms: readyMs }), 'memory');
+  await page.context().close();
 }
 
 async function trainingFigures() {

@@ -101,6 +101,106 @@ for (const backend of ['cpu']) {
   });
 }
 
+// What the network sees while it trains, refreshed at each epoch's end, and from a clicked
+// test image of the results (issue 15).
+async function waitLabel(lab, re, timeout = 120_000) {
+  await lab.page.waitForFunction((src) => new RegExp(src).test(document.querySelector('[data-testid=activations-weights-label]')?.textContent ?? ''), re.source, { timeout });
+}
+// The first layer's 32 filters as drawn (null until every one is drawn).
+const drawnFilters = () => {
+  const canvases = [...document.querySelectorAll('[data-testid=first-filters] canvas')];
+  const drawn = canvases.length === 32 && canvases.every((c) => c.getContext('2d').getImageData(0, 0, 1, 1).data[3] === 255);
+  return drawn ? canvases.map((c) => c.toDataURL()).join() : null;
+};
+// The first of `buttons` (see-activations) whose test image is not `shown`, and its index.
+async function another(buttons, shown) {
+  const indices = await buttons.evaluateAll((els) => els.map((e) => e.dataset.index));
+  const at = indices.findIndex((i) => i !== shown);
+  assert.ok(at >= 0, `an image other than ${shown} among ${indices}`);
+  return [buttons.nth(at), indices[at]];
+}
+const filtersNow = async (lab) => (await lab.page.waitForFunction(drawnFilters, null, { timeout: 30_000 })).jsonValue();
+
+test('step 7 shows what the small CNN sees after each epoch while it trains', async () => {
+  // With ModelCheckpoint on (step 7), both weights can be seen afterwards.
+  await withLab('#/step/7?subset=2000&epochs=3&backend=cpu', async (lab) => {
+    await lab.dataReady();
+    await lab.testid('preset-small-cnn').click();
+    await lab.page.waitForFunction(() => /max_pooling2d_1 \(MaxPooling2D\)/.test(document.querySelector('[data-testid=model-summary]')?.textContent ?? ''));
+    assert.equal(await lab.testid('epochs').inputValue(), '3');
+    await lab.testid('model-checkpoint').check();
+    await lab.train();
+    // The panel is there from the start of the run; its maps come when the first epoch ends.
+    const live = lab.page.locator('[data-testid=activations][data-live=true]');
+    await live.waitFor({ timeout: 60_000 });
+    await lab.testid('activations-waiting').waitFor({ timeout: 10_000 });
+    await waitLabel(lab, /^Weights shown: after epoch 1 \(training…\)$/, 300_000);
+    assert.equal(await lab.testid('activations-waiting').count(), 0);
+    const names = await lab.page.locator('[data-testid=feature-maps]').evaluateAll((els) => els.map((e) => e.dataset.layer));
+    assert.deepEqual(names, LAYERS);
+    assert.equal(await lab.page.locator('[data-testid=first-filters] canvas').count(), 32);
+    assert.match(await lab.testid('activations-image').textContent(), /test image 0 · true class: /);
+    assert.ok((await lab.epochs()) >= 1);
+    const afterOne = await filtersNow(lab);
+    await live.screenshot({ path: `${SHOTS}cnn-activations-live.png` });
+    // The next epoch's end shows that epoch's weights: the label says so and the filters moved.
+    await waitLabel(lab, /^Weights shown: after epoch [23] \(training…\)$/, 300_000);
+    const later = Number((await lab.testid('activations-weights-label').textContent()).match(/epoch (\d)/)[1]);
+    assert.ok((await lab.epochs()) >= later, 'the label never runs ahead of the history');
+    assert.notEqual(await filtersNow(lab), afterOne, 'the first filters changed');
+    assert.equal(await lab.testid('activations-error').count(), 0);
+    // Once the run ends, the panel under its results shows the best checkpoint, then the final weights.
+    await lab.results(600_000);
+    assert.equal(await lab.epochs(), 3);
+    await lab.page.locator('[data-testid=activations][data-live=false]').waitFor({ timeout: 60_000 });
+    await waitLabel(lab, /^Weights shown: best checkpoint \(epoch [123]\)$/, 120_000);
+    await lab.testid('activations-weights').selectOption('final');
+    await waitLabel(lab, /^Weights shown: final weights$/);
+    assert.match(await lab.testid('activations-image').textContent(), /test image 0 · /);
+  });
+});
+
+test('a misclassified test image clicked in the results shows what the CNN sees of it', async () => {
+  await withLab('#/step/7?subset=2000&epochs=1&backend=cpu', async (lab) => {
+    await lab.dataReady();
+    await lab.testid('preset-small-cnn').click();
+    await lab.page.waitForFunction(() => /max_pooling2d_1 \(MaxPooling2D\)/.test(document.querySelector('[data-testid=model-summary]')?.textContent ?? ''));
+    await lab.testid('model-checkpoint').check();
+    await lab.train();
+    await lab.results(600_000);
+    const panel = lab.page.locator('[data-testid=activations][data-live=false]');
+    await panel.waitFor({ timeout: 60_000 });
+    await lab.page.waitForFunction(() => /test image 0 · /.test(document.querySelector('[data-testid=activations-image]')?.textContent ?? ''), null, { timeout: 120_000 });
+    // The final weights, as the predictions grid's.
+    await lab.testid('activations-weights').selectOption('final');
+    await waitLabel(lab, /^Weights shown: final weights$/);
+    // The grid's mistakes: clicking one selects it in the panel, which says the model is wrong.
+    await lab.testid('only-mistakes').check();
+    await lab.page.waitForFunction(() => /mistake/.test(document.querySelector('[data-testid=predictions-shown]')?.textContent ?? ''), null, { timeout: 120_000 });
+    const mistakes = lab.page.locator('[data-testid=predictions] [data-testid=see-activations]');
+    await mistakes.first().waitFor({ timeout: 60_000 });
+    const [mistake, index] = await another(mistakes, '0');
+    await mistake.click();
+    await lab.page.waitForFunction((i) => new RegExp(`^test image ${i} · `).test(document.querySelector('[data-testid=activations-image]')?.textContent ?? ''), index, { timeout: 120_000 });
+    assert.equal(await lab.testid('activations-index').inputValue(), index);
+    assert.match(await lab.testid('activations-verdict').textContent(), /: wrong\.$/);
+    assert.equal(await lab.testid('activations-weights-label').textContent(), 'Weights shown: final weights');
+    // A confusion-matrix cell's images too (the cell with the most mistakes).
+    const cells = lab.page.locator('[data-testid=confusion-matrix] td.clickable');
+    const counts = await cells.evaluateAll((els) => els.map((e) => Number(e.dataset.count)));
+    await cells.nth(counts.indexOf(Math.max(...counts))).locator('.cm-button').click();
+    const cell = lab.page.locator('[data-testid=misclassified] [data-testid=see-activations]');
+    await cell.first().waitFor({ timeout: 60_000 });
+    const [image, other] = await another(cell, index);
+    await image.click();
+    await lab.page.waitForFunction((i) => new RegExp(`^test image ${i} · `).test(document.querySelector('[data-testid=activations-image]')?.textContent ?? ''), other, { timeout: 120_000 });
+    assert.equal(await lab.testid('activations-index').inputValue(), other);
+    assert.match(await lab.testid('activations-verdict').textContent(), /: wrong\.$/);
+    assert.equal(await lab.testid('activations-error').count(), 0);
+    await panel.screenshot({ path: `${SHOTS}cnn-activations-clicked.png` });
+  });
+});
+
 test('step 8 searches a small CNN: the space has conv blocks and the first trial trains a conv model', async () => {
   await withLab('#/step/8?subset=1000&backend=cpu', async (lab) => {
     await lab.dataReady();

@@ -122,13 +122,15 @@ fn test() -> Result<()> {
 /// `--setup`: the set-up's phases as last recorded (see `phases.rs`) and the built files'
 /// sizes. `--load`: the sizes and load → data ready (first visit, cached) only. `--soak`: 50
 /// runs with ModelCheckpoint on in one tab, the worker's and the page's memory after each.
+/// `--imdb`: the IMDB lines in Chromium only (vectorizing the training reviews, one epoch of
+/// the regularized text model on the CPU, the worker's memory), which the full bench prints too.
 fn bench(extra: &[String]) -> Result<()> {
     let root = root();
     if extra.iter().any(|a| a == "--setup") {
         phases::print();
         return sizes::print(&root.join("dist"));
     }
-    let browser_only = [("--load", "load"), ("--soak", "soak")]
+    let browser_only = [("--load", "load"), ("--soak", "soak"), ("--imdb", "imdb")]
         .into_iter()
         .find(|(flag, _)| extra.iter().any(|a| a == flag));
     if let Some((flag, mode)) = browser_only {
@@ -189,7 +191,7 @@ fn main() -> Result<()> {
         Some("publish") => publish::publish(&dir_and_addr(&args[1..]).0),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  serve  set everything up, build the lab (release) and serve it on http://127.0.0.1:8080\n  dist   the release build of the lab into dist/\n  data   write the Fashion-MNIST IDX files to static/data/fashion-mnist/ and the IMDB reviews to static/data/imdb/\n  test   run every test (what CI runs)\n  bench  throughput natively and in Chromium, load → data ready, wasm sizes (--load: only load and sizes; --setup: the set-up's phases and sizes; --soak: 50 runs with checkpoints, memory after each)\n\n  serve-dist [DIR] [ADDR]  serve a built lab (default dist/, 127.0.0.1:8080) as it will be hosted\n  publish [DIR]            the hosting post-processing of a built lab alone (dist does it after Trunk)"
+                "usage: cargo xtask <command>\n\n  serve  set everything up, build the lab (release) and serve it on http://127.0.0.1:8080\n  dist   the release build of the lab into dist/\n  data   write the Fashion-MNIST IDX files to static/data/fashion-mnist/ and the IMDB reviews to static/data/imdb/\n  test   run every test (what CI runs)\n  bench  throughput natively and in Chromium, load → data ready, wasm sizes (--load: only load and sizes; --setup: the set-up's phases and sizes; --soak: 50 runs with checkpoints, memory after each; --imdb: only the IMDB lines in Chromium)\n\n  serve-dist [DIR] [ADDR]  serve a built lab (default dist/, 127.0.0.1:8080) as it will be hosted\n  publish [DIR]            the hosting post-processing of a built lab alone (dist does it after Trunk)"
             );
             std::process::exit(2)
         }

@@ -1,5 +1,6 @@
 //! What a learner downloads: each built wasm's raw, gzip and brotli size (the precompressed
-//! copies `publish` wrote, else compressed here), as JSON lines for `cargo xtask bench`.
+//! copies `publish` wrote, else compressed here), as JSON lines for `cargo xtask bench`, with
+//! the gzip budget issue 10 sets for it and whether the file is within it.
 
 use std::fs;
 use std::io::Write;
@@ -12,6 +13,22 @@ fn gzip_len(bytes: &[u8]) -> Result<usize> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(bytes)?;
     Ok(encoder.finish()?.len())
+}
+
+/// Issue 10's gzip budgets (decimal units): the training worker at most 3 MB, the page's wasm
+/// (`tuning-lab-<hash>_bg.wasm`) at most 300 KB.
+const WORKER_GZIP_BUDGET: usize = 3_000_000;
+const PAGE_GZIP_BUDGET: usize = 300_000;
+
+/// The gzip budget of the wasm file called `name`, if it has one.
+fn gzip_budget(name: &str) -> Option<usize> {
+    if name == "worker_bg.wasm" {
+        Some(WORKER_GZIP_BUDGET)
+    } else if name.starts_with("tuning-lab") && name.ends_with("_bg.wasm") {
+        Some(PAGE_GZIP_BUDGET)
+    } else {
+        None
+    }
 }
 
 /// The size of `file` with `extension` added, if that copy exists.
@@ -41,6 +58,7 @@ pub fn print(dist: &Path) -> Result<()> {
             None => gzip_len(&bytes)?,
         };
         let name = file.file_name().unwrap_or_default().to_string_lossy();
+        let budget = gzip_budget(&name);
         println!(
             "{}",
             json!({
@@ -50,6 +68,8 @@ pub fn print(dist: &Path) -> Result<()> {
                 "raw": bytes.len(),
                 "gzip": gzip,
                 "br": copy_len(&file, ".br"),
+                "gzip_budget": budget,
+                "within_budget": budget.map(|b| gzip <= b),
             })
         );
     }
@@ -64,5 +84,15 @@ mod tests {
     fn gzip_of_repetitive_bytes_is_small() {
         let n = gzip_len(&[7u8; 100_000]).unwrap();
         assert!(n < 1_000, "{n}");
+    }
+
+    #[test]
+    fn the_worker_and_the_page_have_their_budgets() {
+        assert_eq!(gzip_budget("worker_bg.wasm"), Some(3_000_000));
+        assert_eq!(
+            gzip_budget("tuning-lab-4703232c379d5d60_bg.wasm"),
+            Some(300_000)
+        );
+        assert_eq!(gzip_budget("other_bg.wasm"), None);
     }
 }

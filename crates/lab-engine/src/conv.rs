@@ -2,13 +2,18 @@
 //! run in the backend's matmul (the SIMD kernels that make dense layers fast), with no
 //! convolution kernel of the backend involved.
 //!
-//! The input `[n, c, h, w]` is padded as Keras pads (`same`: the extra row or column at the
-//! bottom/right), then cut into `kh·kw` strided views `[n, c, oh, ow]`, one per kernel
-//! position; stacked they are the patches `[n, c·kh·kw, oh·ow]` (contiguous, no transpose).
-//! The kernel `[out, c, kh, kw]` — burn's `Conv2d` layout, which `weights.rs` maps to Keras'
-//! `[kh, kw, in, out]` — flattens to `[out, c·kh·kw]` in the same order, and one product per
-//! image gives `[out, oh·ow]`, already the `[n, out, oh, ow]` layout. Autodiff turns the
-//! backward pass into matmuls too, plus a strided slice-assign per kernel position.
+//! Inside the network images travel as `[channels, batch, height, width]` ("CNHW"; see
+//! [`Conv2D::forward_cnhw`]): in that layout the whole batch is one matrix product. The input
+//! is padded as Keras pads (`same`: the extra row or column at the bottom/right), then cut into
+//! `kh·kw` strided views `[c, n, oh, ow]`, one per kernel position; concatenated along the
+//! batch axis they are the patches `[c·kh·kw, n·oh·ow]` (contiguous, no transpose). The kernel
+//! `[out, c, kh, kw]` — burn's `Conv2d` layout, which `weights.rs` maps to Keras'
+//! `[kh, kw, in, out]` — flattens to `[out, c·kh·kw]` in the same order, and one product gives
+//! `[out, n·oh·ow]`, already the `[out, n, oh, ow]` layout of the next layer. The backward pass
+//! is two products over the whole batch (kernel gradient `dY·patchesᵀ`, patch gradient
+//! `kernelᵀ·dY`) plus a strided slice-assign per kernel position. Burn's max-pooling works on
+//! this layout unchanged (it pools each `[height, width]` plane), and the first layer's input
+//! `[1, n, 28, 28]` is the batch itself, reshaped.
 
 use burn::module::{Module, Param};
 use burn::nn::Initializer;
@@ -60,9 +65,24 @@ impl Conv2D {
         }
     }
 
-    /// `[n, c, h, w]` → `[n, filters, oh, ow]` (no activation).
+    /// `[n, c, h, w]` → `[n, filters, oh, ow]` (no activation): [`Conv2D::forward_cnhw`]
+    /// between two swaps of the first two axes.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let [n, c, h, w] = x.dims();
+        self.forward_cnhw(x.swap_dims(0, 1)).swap_dims(0, 1)
+    }
+
+    /// `[c, n, h, w]` → `[filters, n, oh, ow]` (no activation): the layout the network keeps
+    /// its images in, where the batch is one matrix product.
+    pub fn forward_cnhw(&self, x: Tensor<4>) -> Tensor<4> {
+        self.add_bias_cnhw(self.product_cnhw(x))
+    }
+
+    /// [`Conv2D::forward_cnhw`] without the bias. When a max-pooling follows, the network
+    /// pools this, then adds the bias ([`Conv2D::add_bias_cnhw`]) to the smaller result: the
+    /// same values, since the bias is one number per filter and does not change which element
+    /// of a window is the largest.
+    pub fn product_cnhw(&self, x: Tensor<4>) -> Tensor<4> {
+        let [c, n, h, w] = x.dims();
         let [filters, _, kh, kw] = self.weight.dims();
         let s = self.strides;
         let (rows, cols) = match self.padding {
@@ -77,8 +97,9 @@ impl Conv2D {
         let (hp, wp) = (h + rows.0 + rows.1, w + cols.0 + cols.1);
         let (oh, ow) = ((hp - kh) / s + 1, (wp - kw) / s + 1);
         let k = c * kh * kw;
+        let m = n * oh * ow;
         let patches = if kh == 1 && kw == 1 && s == 1 {
-            x.reshape([n, c, oh * ow])
+            x.reshape([c, m])
         } else {
             let mut views = Vec::with_capacity(kh * kw);
             for dy in 0..kh {
@@ -91,14 +112,19 @@ impl Conv2D {
                     ]));
                 }
             }
-            Tensor::<4>::stack::<5>(views, 2).reshape([n, k, oh * ow])
+            // [c, kh·kw·n, oh, ow]: per channel, the kernel positions, each the whole batch.
+            Tensor::cat(views, 1).reshape([k, m])
         };
-        let kernel = self.weight.val().reshape([1, filters, k]);
-        let mut y = kernel.matmul(patches);
-        if let Some(bias) = &self.bias {
-            y = y + bias.val().reshape([1, filters, 1]);
+        let y = self.weight.val().reshape([filters, k]).matmul(patches);
+        y.reshape([filters, n, oh, ow])
+    }
+
+    /// `y + bias` for `y` in `[filters, n, h, w]`.
+    pub fn add_bias_cnhw(&self, y: Tensor<4>) -> Tensor<4> {
+        match &self.bias {
+            Some(bias) => y + bias.val().reshape([self.weight.dims()[0], 1, 1, 1]),
+            None => y,
         }
-        y.reshape([n, filters, oh, ow])
     }
 }
 

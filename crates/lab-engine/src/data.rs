@@ -1,7 +1,9 @@
 //! From the data of a run to the float arrays the model trains on: subset, stratified
 //! validation split, normalization (statistics from the training split only), mini-batches.
 //! A split holds dense images (Fashion-MNIST, normalized) or sparse rows (IMDB's TF-IDF
-//! features, densified one batch at a time: 25,000 × 10,000 dense floats would be 1 GB).
+//! features: 25,000 × 10,000 dense floats would be 1 GB), batched as they are
+//! ([`Split::batch_input`], for a first Dense layer's sparse product) or densified one batch
+//! at a time ([`Split::batch`]).
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use lab_data::dataset::stratified_indices;
@@ -10,6 +12,8 @@ use lab_spec::{Normalization, TrainingConfig};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
+
+use crate::sparse_batch::{Batch, SparseBatch};
 
 /// A split's inputs: dense rows of `width` floats, or sparse rows.
 #[derive(Clone, Debug, PartialEq)]
@@ -110,11 +114,34 @@ impl Split {
             }
             Inputs::Sparse(rows) => rows.densify_into(indices, &mut x),
         }
-        let y: Vec<i64> = indices.iter().map(|&i| self.y[i] as i64).collect();
         (
             Tensor::from_data(TensorData::new(x, [indices.len(), width]), device),
-            Tensor::from_data(TensorData::new(y, [indices.len()]), device),
+            self.labels(indices, device),
         )
+    }
+
+    /// A batch of the items at `indices` as the model takes it ([`Network::forward_batch`]):
+    /// dense rows as in [`Split::batch`], sparse rows kept sparse (a first Dense layer then
+    /// multiplies only their non-zero entries); and the labels `[n]`.
+    ///
+    /// [`Network::forward_batch`]: crate::model::Network::forward_batch
+    pub fn batch_input(&self, indices: &[usize], device: &Device) -> (Batch, Tensor<1, Int>) {
+        match &self.x {
+            Inputs::Dense { .. } => {
+                let (x, y) = self.batch(indices, device);
+                (Batch::Dense(x), y)
+            }
+            Inputs::Sparse(rows) => {
+                let x = SparseBatch::new(rows, indices, device);
+                (Batch::Sparse(x), self.labels(indices, device))
+            }
+        }
+    }
+
+    /// The labels `[n]` of the items at `indices`.
+    fn labels(&self, indices: &[usize], device: &Device) -> Tensor<1, Int> {
+        let y: Vec<i64> = indices.iter().map(|&i| self.y[i] as i64).collect();
+        Tensor::from_data(TensorData::new(y, [indices.len()]), device)
     }
 
     /// The items at `indices`, in that order.
@@ -355,6 +382,26 @@ mod tests {
         let y = y.into_data().try_to_vec_as::<i64>().unwrap();
         assert_eq!(y, [0, 0]);
         assert_eq!(split.select(&[4]).y, [1]);
+    }
+
+    #[test]
+    fn model_batches_keep_sparse_rows_sparse_and_dense_rows_dense() {
+        let device = Device::flex();
+        let (m, labels) = rows(10);
+        let sparse = Split::sparse(m, labels);
+        let (x, y) = sparse.batch_input(&[7, 2], &device);
+        assert!(matches!(x, Batch::Sparse(_)));
+        let dense = |t: Tensor<2>| t.into_data().try_to_vec_as::<f32>().unwrap();
+        assert_eq!(
+            dense(x.into_dense()),
+            dense(sparse.batch(&[7, 2], &device).0)
+        );
+        assert_eq!(y.into_data().try_to_vec_as::<i64>().unwrap(), [0, 0]);
+        let images = Split::dense(vec![1.0, 2.0, 3.0, 4.0], 2, vec![3, 4]);
+        let (x, y) = images.batch_input(&[1], &device);
+        assert!(matches!(x, Batch::Dense(_)));
+        assert_eq!(dense(x.into_dense()), [3.0, 4.0]);
+        assert_eq!(y.into_data().try_to_vec_as::<i64>().unwrap(), [4]);
     }
 
     #[test]

@@ -166,8 +166,8 @@ impl<'a> EpochRunner<'a> {
             ..
         } = self.inputs;
         let bs = chunk.len();
-        let (x, y) = train.batch(chunk, device);
-        let logits = model.forward(x, config.model.input);
+        let (x, y) = train.batch_input(chunk, device);
+        let logits = model.forward_batch(x, config.model.input);
         let per_sample = per_sample_loss(logits.clone(), y.clone());
         let data_loss = match &self.class_weight {
             Some(w) => {

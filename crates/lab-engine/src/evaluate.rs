@@ -139,8 +139,8 @@ pub async fn validate_until(
         if !goes_on(observer).await {
             return Ok(None);
         }
-        let (x, y) = split.batch(chunk, device);
-        let logits = model.forward(x, input);
+        let (x, y) = split.batch_input(chunk, device);
+        let logits = model.forward_batch(x, input);
         let c = predicted(logits.clone()).equal(y.clone()).int().sum();
         let l = per_sample_loss(logits, y).sum();
         accumulate(&mut loss_sum, l);
@@ -188,8 +188,8 @@ pub async fn predict_until(
         if !goes_on(observer).await {
             return Ok(None);
         }
-        let (x, _) = split.batch(chunk, device);
-        preds.push(predicted(model.forward(x, input)));
+        let (x, _) = split.batch_input(chunk, device);
+        preds.push(predicted(model.forward_batch(x, input)));
     }
     if preds.is_empty() {
         return Ok(Some(Vec::new()));
@@ -215,8 +215,8 @@ pub async fn predict_probabilities(
     let order: Vec<usize> = (0..split.len()).collect();
     let mut out = Vec::with_capacity(split.len() * model.head.kernel.dims()[1]);
     for chunk in order.chunks(batch_size.max(1)) {
-        let (x, _) = split.batch(chunk, device);
-        let logits = model.forward(x, input);
+        let (x, _) = split.batch_input(chunk, device);
+        let logits = model.forward_batch(x, input);
         let p = if is_binary(model) {
             sigmoid(logits)
         } else {

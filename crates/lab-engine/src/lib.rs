@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod model;
 pub mod observer;
 pub mod session;
+pub mod sparse_batch;
 pub mod training;
 pub mod tuner;
 pub mod weights;

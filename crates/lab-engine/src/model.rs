@@ -9,6 +9,7 @@ use burn::tensor::{Device, Tensor};
 use lab_spec::{Activation, ConfigError, InputKind, LayerSpec, ModelSpec, Regularizer};
 
 use crate::conv::Conv2D;
+use crate::sparse_batch::{Batch, SparseBatch};
 
 /// Keras' `BatchNormalization` defaults: `momentum=0.99` (burn counts the other way round) and
 /// `epsilon=1e-3`.
@@ -52,6 +53,12 @@ impl Dense {
         let y = x.matmul(self.kernel.val()) + self.bias.val().unsqueeze::<2>();
         activate(y, self.activation)
     }
+
+    /// [`Dense::forward`] on sparse rows: the product from their non-zero entries only.
+    fn forward_sparse(&self, x: &SparseBatch) -> Tensor<2> {
+        let y = x.matmul(self.kernel.val()) + self.bias.val().unsqueeze::<2>();
+        activate(y, self.activation)
+    }
 }
 
 /// A convolution with its activation and kernel regularizer.
@@ -64,7 +71,22 @@ pub struct Conv {
     pub regularizer: Option<Regularizer>,
 }
 
-/// `Flatten`: `[batch, c, h, w]` → `[batch, h·w·c]` in Keras' channels-last order, so that
+impl Conv {
+    /// The convolution, then `pool`, then the bias and the activation: the same values as
+    /// pooling the activated output (the bias is one number per filter, and every activation
+    /// is non-decreasing, so neither changes which element of a window is the largest), with
+    /// the bias and activation computed on the pooled tensor (a quarter of the size for 2×2).
+    fn forward_pooled(&self, x: Tensor<4>, pool: &MaxPool2d) -> Tensor<4> {
+        // Non-decreasing, all of them: an activation added later must be checked here.
+        match self.activation {
+            Activation::Relu | Activation::Tanh | Activation::Sigmoid | Activation::Linear => {}
+        }
+        let y = pool.forward(self.conv.product_cnhw(x));
+        activate(self.conv.add_bias_cnhw(y), self.activation)
+    }
+}
+
+/// `Flatten`: `[c, batch, h, w]` → `[batch, h·w·c]` in Keras' channels-last order, so that
 /// the features after it line up with a Keras model's.
 #[derive(Module, Debug)]
 pub struct Flatten {
@@ -89,8 +111,9 @@ pub struct Network {
     pub head: Dense,
 }
 
-/// Activations between layers: images in burn's `[batch, channels, height, width]` layout, or
-/// flat features.
+/// Activations between layers: images as `[channels, batch, height, width]` (the layout in
+/// which a convolution is one matrix product over the batch, see `conv.rs`), or flat
+/// features.
 enum Act {
     Flat(Tensor<2>),
     Image(Tensor<4>),
@@ -101,8 +124,8 @@ impl Act {
         match self {
             Act::Flat(x) => x,
             Act::Image(x) => {
-                let [b, c, h, w] = x.dims();
-                x.permute([0, 2, 3, 1]).reshape([b, h * w * c])
+                let [c, b, h, w] = x.dims();
+                x.permute([1, 2, 3, 0]).reshape([b, h * w * c])
             }
         }
     }
@@ -191,9 +214,17 @@ impl Network {
     }
 
     /// Logits `[batch, 10]` for a batch of inputs: `[batch, 784]` for flat input, or
-    /// `[batch, 784]` reshaped to `[batch, 1, 28, 28]` for image input.
+    /// `[batch, 784]` reshaped to `[1, batch, 28, 28]` for image input (images travel
+    /// channels first, see `Act`).
     pub fn forward(&self, input: Tensor<2>, kind: InputKind) -> Tensor<2> {
-        self.forward_seen(input, kind, |_, _| {})
+        self.forward_seen(Batch::Dense(input), kind, false, |_, _| {})
+    }
+
+    /// [`Network::forward`] on a batch that may be sparse: when it is and the first layer is
+    /// Dense, that layer multiplies only the batch's non-zero entries
+    /// ([`SparseBatch::matmul`]); otherwise the batch is densified first. Same logits.
+    pub fn forward_batch(&self, input: Batch, kind: InputKind) -> Tensor<2> {
+        self.forward_seen(input, kind, false, |_, _| {})
     }
 
     /// [`Network::forward`], and the output of every block whose output is an image
@@ -205,42 +236,67 @@ impl Network {
         kind: InputKind,
     ) -> (Tensor<2>, Vec<(usize, Tensor<4>)>) {
         let mut images = Vec::new();
-        let logits = self.forward_seen(input, kind, |i, t| images.push((i, t.clone())));
+        let batch = Batch::Dense(input);
+        let logits = self.forward_seen(batch, kind, true, |i, t| images.push((i, t.clone())));
         (logits, images)
     }
 
-    /// The forward pass; `seen` gets each block's output that is an image.
+    /// The forward pass; with `images`, `seen` gets each block's output that is an image
+    /// (otherwise a Conv2D followed by a MaxPooling2D pools before its bias and activation,
+    /// see [`Conv::forward_pooled`], and `seen` is not called). A sparse batch
+    /// goes through a first Dense layer as a sparse product (then `done` is 1: that block is
+    /// done), or is densified.
     fn forward_seen(
         &self,
-        input: Tensor<2>,
+        input: Batch,
         kind: InputKind,
+        images: bool,
         mut seen: impl FnMut(usize, &Tensor<4>),
     ) -> Tensor<2> {
-        let mut x = match kind {
-            InputKind::Flat | InputKind::Features(_) => Act::Flat(input),
-            InputKind::Image => {
-                let [b, _] = input.dims();
-                Act::Image(input.reshape([b, 1, 28, 28]))
+        let (mut x, done) = match (input, self.blocks.first()) {
+            (Batch::Sparse(s), Some(Block::Dense(d))) => (Act::Flat(d.forward_sparse(&s)), 1),
+            // No layers (IMDB's baseline): the head is the first Dense layer.
+            (Batch::Sparse(s), None) => return self.head.forward_sparse(&s),
+            (input, _) => {
+                let input = input.into_dense();
+                let x = match kind {
+                    InputKind::Flat | InputKind::Features(_) => Act::Flat(input),
+                    InputKind::Image => {
+                        let [b, _] = input.dims();
+                        Act::Image(input.reshape([1, b, 28, 28]))
+                    }
+                };
+                (x, 0)
             }
         };
-        for (i, block) in self.blocks.iter().enumerate() {
+        let mut pooled = false;
+        for (i, block) in self.blocks.iter().enumerate().skip(done) {
+            if std::mem::take(&mut pooled) {
+                continue;
+            }
             x = match (block, x) {
                 (Block::Dense(d), x) => Act::Flat(d.forward(x.flat())),
                 (Block::Dropout(d), Act::Flat(t)) => Act::Flat(d.forward(t)),
                 (Block::Dropout(d), Act::Image(t)) => Act::Image(d.forward(t)),
                 (Block::BatchNorm(n), Act::Flat(t)) => Act::Flat(n.forward(t)),
-                (Block::BatchNorm(n), Act::Image(t)) => Act::Image(n.forward(t)),
-                (Block::Conv(c), Act::Image(t)) => {
-                    Act::Image(activate(c.conv.forward(t), c.activation))
+                (Block::BatchNorm(n), Act::Image(t)) => {
+                    Act::Image(n.forward(t.swap_dims(0, 1)).swap_dims(0, 1))
                 }
+                (Block::Conv(c), Act::Image(t)) => match self.blocks.get(i + 1) {
+                    Some(Block::MaxPool(p)) if !images => {
+                        pooled = true;
+                        Act::Image(c.forward_pooled(t, p))
+                    }
+                    _ => Act::Image(activate(c.conv.forward_cnhw(t), c.activation)),
+                },
                 (Block::MaxPool(p), Act::Image(t)) => Act::Image(p.forward(t)),
                 (Block::Flatten(_), x) => Act::Flat(x.flat()),
                 (_, Act::Flat(_)) => {
                     unreachable!("the summary checked that image layers get images")
                 }
             };
-            if let Act::Image(t) = &x {
-                seen(i, t);
+            if let (true, Act::Image(t)) = (images, &x) {
+                seen(i, &t.clone().swap_dims(0, 1));
             }
         }
         self.head.forward(x.flat())

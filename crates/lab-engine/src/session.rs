@@ -2,7 +2,8 @@
 //! tests: check the config against the data, prepare (subset, split, normalization), train,
 //! normalize the test set with the training split's statistics, evaluate. Written once here,
 //! for images ([`FashionMnist`]) and for text as sparse feature rows ([`SparseData`]: no
-//! normalization, batches densified on the fly).
+//! normalization; a first Dense layer multiplies only each batch's non-zero entries, see
+//! [`crate::sparse_batch`], any other first layer gets the batch densified).
 //!
 //! A Stop that comes during the test-set evaluation ([`train_and_evaluate_stoppable`]) ends
 //! the run there: its training stays as it was, it gets no test results, and its observer

@@ -300,6 +300,7 @@ impl RunState {
     ) -> Result<bool, TrainError> {
         self.history.push(&logs);
         self.epochs.push(logs.clone());
+        observer.epoch_model(logs.epoch, model);
         observer.event(Event::Epoch(logs.clone()));
         let decision = self.callbacks.on_epoch_end(logs.epoch - 1, &logs);
         if decision.save_best_for_restore {

@@ -210,3 +210,88 @@ fn conv_forward_matches_the_scipy_reference() {
         }
     }
 }
+
+/// A Conv2D followed by MaxPooling2D: the network pools before the bias and the activation
+/// when it trains (`Network::forward`), and pools the activated output when it shows what the
+/// network sees (`Network::forward_with_images`). Same logits and same gradients, for every
+/// activation and for overlapping pools (3, strides 2).
+#[test]
+fn pooling_before_the_bias_and_activation_changes_nothing() {
+    use lab_engine::lab_spec::{Activation, InputKind, LayerSpec, ModelSpec};
+    use lab_engine::model::{Block, Network};
+    let conv = |filters, activation| LayerSpec::Conv2D {
+        filters,
+        kernel_size: 3,
+        strides: 1,
+        padding: Padding::Same,
+        activation,
+        kernel_regularizer: None,
+    };
+    let pool = |pool_size, strides| LayerSpec::MaxPool2D { pool_size, strides };
+    for (name, device) in devices() {
+        for (a, activation) in [
+            Activation::Relu,
+            Activation::Tanh,
+            Activation::Sigmoid,
+            Activation::Linear,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut spec = ModelSpec::small_cnn();
+            spec.layers.splice(
+                0..4,
+                [
+                    conv(4, activation),
+                    pool(2, None),
+                    conv(5, activation),
+                    pool(3, Some(2)),
+                ],
+            );
+            let model = Network::new(&spec, &device).unwrap();
+            // Biases away from zero, so that adding them after the pooling is tested.
+            let model = model.with_tensors(
+                Network::new(&spec, &device)
+                    .unwrap()
+                    .named_tensors()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (_, t, dims))| {
+                        let len = dims.iter().product();
+                        (t + tensor([len], 100 + i as u64 + 10 * a as u64, &device)).detach()
+                    }),
+            );
+            let x = tensor([3, 784], 7 + a as u64, &device);
+            let fused = model.forward(x.clone(), InputKind::Image);
+            let (plain, images) = model.forward_with_images(x, InputKind::Image);
+            assert_eq!(images.len(), 4, "every conv and pool output is seen");
+            assert_eq!(images[3].1.dims(), [3, 5, 6, 6]);
+            let what = format!("{name} {activation:?}");
+            assert_close(
+                &format!("{what} logits"),
+                vec_of(fused.clone()),
+                vec_of(plain.clone()),
+                1e-5,
+            );
+            let r = tensor([3, 10], 9, &device);
+            let gf = (fused * r.clone()).sum().backward();
+            let gp = (plain * r).sum().backward();
+            // The gradients of both convolutions' kernels and biases.
+            let grads = |g: &burn::tensor::Gradients| -> Vec<Vec<f32>> {
+                let mut out = Vec::new();
+                for block in &model.blocks {
+                    if let Block::Conv(c) = block {
+                        out.push(vec_of(c.conv.weight.val().grad(g).unwrap()));
+                        out.push(vec_of(c.conv.bias.as_ref().unwrap().val().grad(g).unwrap()));
+                    }
+                }
+                out
+            };
+            let (gf, gp) = (grads(&gf), grads(&gp));
+            assert_eq!(gf.len(), 4);
+            for (i, (f, p)) in gf.into_iter().zip(gp).enumerate() {
+                assert_close(&format!("{what} gradient {i}"), f, p, 1e-4);
+            }
+        }
+    }
+}

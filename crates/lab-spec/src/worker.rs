@@ -21,7 +21,9 @@
 //! - `Activations { run, which, index }` → `Activations(SeenActivations)`: what the run's
 //!   final weights (or best checkpoint) see of test image `index` — each Conv2D / MaxPooling2D
 //!   layer's feature maps and the first Conv2D's filters as greyscale bytes, the class
-//!   probabilities —, or `ActivationsUnavailable` with the reason.
+//!   probabilities —, or `ActivationsUnavailable` with the reason. For a run still training,
+//!   `Final` means the weights as its last finished epoch left them (`training` is set and
+//!   `epoch` says which): the page asks again at each epoch's end.
 
 use serde::{Deserialize, Serialize};
 
@@ -226,6 +228,13 @@ pub struct SeenActivations {
     pub probabilities: Vec<f32>,
     /// How many test images there are (the last index is one less).
     pub test_images: usize,
+    /// The epoch (1-based) the weights are from: the last finished one of a run still
+    /// training, the best checkpoint's; `None` for a finished run's final weights.
+    #[serde(default)]
+    pub epoch: Option<usize>,
+    /// The run was still training: the weights as its last finished epoch left them.
+    #[serde(default)]
+    pub training: bool,
 }
 
 /// A run's best checkpoint as stored: the epoch ModelCheckpoint kept and the file.
@@ -337,6 +346,9 @@ pub enum Reply {
         actual: u8,
         predicted: u8,
         images: Vec<serde_bytes::ByteBuf>,
+        /// Each image's place in the test set (to show what the network sees of it).
+        #[serde(default)]
+        indices: Vec<usize>,
     },
     Preview {
         #[serde(with = "serde_bytes")]
@@ -531,6 +543,8 @@ mod tests {
             filters: Some(maps("conv2d", 4)),
             probabilities: vec![0.1; 10],
             test_images: 10_000,
+            epoch: Some(3),
+            training: true,
         });
         let text = serde_json::to_string(&reply).unwrap();
         assert_eq!(serde_json::from_str::<Reply>(&text).unwrap(), reply);

@@ -119,7 +119,7 @@ fn estimate_text(
     match (cost, cost.and_then(|c| closest_measured(runs, c))) {
         (Some(cost), Some(m)) => format!(
             "≈ {} — run {}'s speed on this machine ({:.0} samples/s with {} multiply-adds per \
-             image) scaled to this search's models (≈ {} per image on average)",
+             sample) scaled to this search's models (≈ {} per sample on average)",
             format_duration(scaled_estimate_s(epochs, train_samples, m, cost)),
             m.run,
             m.samples_per_s,
@@ -208,10 +208,11 @@ pub(super) fn PlanView(
         } else {
             let cost = search_cost(&c);
             trainer.runs.with_untracked(|runs| {
+                // Speeds measured on the same data set (reviews are sparse rows, images dense).
                 estimate_text(
                     plan.total_epochs,
                     train_samples,
-                    runs,
+                    &crate::exercises::of_dataset(runs, c.dataset),
                     cost,
                     trainer.measured_speed(),
                 )
@@ -235,8 +236,9 @@ pub(super) fn PlanView(
                     <thead><tr><th>"bracket"</th><th>"round"</th><th>"trials"</th><th>"epochs (up to)"</th><th>"epochs trained"</th></tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
-                <p data-testid="plan-total">{format!("{} trials, {} epochs in total on {} training images — {}.",
-                    plan.trials(), plan.total_epochs, train_samples, estimate)}</p>
+                <p data-testid="plan-total">{format!("{} trials, {} epochs in total on {} training {} — {}.",
+                    plan.trials(), plan.total_epochs, train_samples,
+                    if c.dataset == lab_spec::DatasetKind::Imdb { "reviews" } else { "images" }, estimate)}</p>
             </div>
         }
         .into_any()

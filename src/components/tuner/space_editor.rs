@@ -1,6 +1,7 @@
 //! The search-space editor: one row per hyperparameter (its range edited in place, every
 //! form value parsed and named on failure), adding and removing hyperparameters.
 
+use lab_spec::DatasetKind;
 use lab_spec::tuning::{HpValue, HyperParameter, Hypermodel, Sampling, TunerConfig};
 use leptos::prelude::*;
 
@@ -132,11 +133,15 @@ const RESET_LABEL: &str = "Reset to the course's search space (1–3 layers of 1
 /// The same for the small CNN's space.
 const CNN_RESET_LABEL: &str = "Reset to the small CNN's search space (1–2 conv blocks of 16, 32 or 64 filters, 3×3 or 5×5, dropout, 64 or 128 units, learning rate)";
 
-/// The reset button's words for the model searched.
-fn reset_label(hypermodel: Hypermodel) -> &'static str {
-    match hypermodel {
-        Hypermodel::Mlp => RESET_LABEL,
-        Hypermodel::Cnn => CNN_RESET_LABEL,
+/// The same for the IMDB reviews' space (seed 004's: units 64, 128 or 256).
+const IMDB_RESET_LABEL: &str = "Reset to the course's search space for the reviews (1–3 layers of 64, 128 or 256 units, L2, dropout, learning rate)";
+
+/// The reset button's words for the model searched on `dataset`.
+fn reset_label(hypermodel: Hypermodel, dataset: DatasetKind) -> &'static str {
+    match (hypermodel, dataset) {
+        (Hypermodel::Cnn, _) => CNN_RESET_LABEL,
+        (Hypermodel::Mlp, DatasetKind::Imdb) => IMDB_RESET_LABEL,
+        (Hypermodel::Mlp, DatasetKind::FashionMnist) => RESET_LABEL,
     }
 }
 
@@ -292,7 +297,7 @@ pub(super) fn SpaceEditor(
             <button data-testid="add-hp" prop:disabled=move || disabled.get() on:click=add>"Add"</button>
             <button data-testid="reset-space" prop:disabled=move || disabled.get()
                 on:click=move |_| { config.update(|c| *c = course_search(c.hypermodel, c.dataset)); error.set(None); }>
-                {move || reset_label(config.with(|c| c.hypermodel))}</button>
+                {move || config.with(|c| reset_label(c.hypermodel, c.dataset))}</button>
             <span class="muted" data-testid="hypermodel-names">{move || format!("The model builder reads {}.", config.with(|c| c.hypermodel.names()))}</span>
         </div>
     }
@@ -392,7 +397,10 @@ mod tests {
         }
         assert_eq!(role("conv_blocks"), "conv_blocks");
         assert_eq!(role("kernel_1"), "kernel");
-        assert_eq!(reset_label(Hypermodel::Cnn), CNN_RESET_LABEL);
+        assert_eq!(
+            reset_label(Hypermodel::Cnn, DatasetKind::FashionMnist),
+            CNN_RESET_LABEL
+        );
         assert!(CNN_RESET_LABEL.contains("conv blocks"));
     }
 
@@ -409,6 +417,15 @@ mod tests {
         assert!(c.hyperparameters.iter().any(|h| matches!(h,
             HyperParameter::Int { name, min_value: 1, max_value: 3, .. } if name == "n_layers")));
         assert!(!RESET_LABEL.contains("seed") && !RESET_LABEL.contains("004"));
+        // On the reviews the units are 64, 128 or 256, and the label says so.
+        let imdb = TunerConfig::seed_004_imdb();
+        assert!(imdb.hyperparameters.iter().any(|h| matches!(h,
+            HyperParameter::Choice { name, values } if name == "units_0"
+                && *values == [HpValue::Int(64), HpValue::Int(128), HpValue::Int(256)])));
+        let label = reset_label(imdb.hypermodel, imdb.dataset);
+        assert!(label.contains("64, 128 or 256 units"), "{label}");
+        assert_eq!(reset_label(c.hypermodel, c.dataset), RESET_LABEL);
+        assert!(RESET_LABEL.contains("128 or 256 units"));
     }
 
     #[test]
