@@ -20,6 +20,8 @@ use lab_data::SparseRows;
 
 /// A batch of model inputs `[rows, features]`.
 #[derive(Clone, Debug)]
+// One batch a step, moved once: boxing the tensor (large on wasm) would gain nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Batch {
     /// Dense rows (images, or any dense features).
     Dense(Tensor<2>),
