@@ -284,6 +284,23 @@ pub fn thousands(n: usize) -> String {
 }
 
 /// Shirt: the class most often confused with others (T-shirt/top, Pullover, Coat).
+/// "EarlyStopping or Dropout": EarlyStopping only, Dropout and L1/L2 only, both (on either
+/// data set).
+const GUARDS: &[Setting] = &[
+    Setting::Guard {
+        regularization: false,
+        early_stopping: true,
+    },
+    Setting::Guard {
+        regularization: true,
+        early_stopping: false,
+    },
+    Setting::Guard {
+        regularization: true,
+        early_stopping: true,
+    },
+];
+
 const SHIRT: usize = 6;
 
 pub static EXPERIMENTS: [Experiment; 8] = [
@@ -352,20 +369,7 @@ pub static EXPERIMENTS: [Experiment; 8] = [
             epochs: 20,
             batch_size: Some(64),
         },
-        variants: &[
-            Setting::Guard {
-                regularization: false,
-                early_stopping: true,
-            },
-            Setting::Guard {
-                regularization: true,
-                early_stopping: false,
-            },
-            Setting::Guard {
-                regularization: true,
-                early_stopping: true,
-            },
-        ],
+        variants: GUARDS,
         look_for: "EarlyStopping alone is reactive: its training loss pulls away from val_loss, val_loss stops \
              improving, and a few epochs later it stops (about epoch 16 with the default model), keeping its best \
              epoch's weights. With Dropout and L1/L2 the two losses stay close and val_loss is still falling at epoch \
@@ -474,20 +478,7 @@ pub static EXPERIMENTS: [Experiment; 8] = [
             epochs: 20,
             batch_size: Some(64),
         },
-        variants: &[
-            Setting::Guard {
-                regularization: false,
-                early_stopping: true,
-            },
-            Setting::Guard {
-                regularization: true,
-                early_stopping: false,
-            },
-            Setting::Guard {
-                regularization: true,
-                early_stopping: true,
-            },
-        ],
+        variants: GUARDS,
         look_for: "On the reviews the model overfits fast, even with Dropout and L2: in all three runs val_loss is \
              lowest at epoch 2. EarlyStopping alone stops at epoch 5 and keeps epoch 2's weights (test accuracy about \
              0.83). Dropout and L1/L2 alone slow the overfitting — the training loss stays higher — but nothing stops \

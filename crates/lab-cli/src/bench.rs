@@ -4,11 +4,13 @@
 
 use anyhow::Result;
 use futures::executor::block_on;
-use lab_engine::data::prepare;
+use lab_engine::data::{Split, prepare};
 use lab_engine::lab_spec::{ModelSpec, OptimizerConfig, TrainingConfig};
 use lab_engine::training::{Recorder, RunOptions, fit};
 use serde_json::json;
 use web_time::Instant;
+
+use burn::tensor::Device;
 
 use crate::args::{Args, cpu_device};
 
@@ -50,24 +52,15 @@ pub fn run(args: &Args) -> Result<()> {
             let mut warm = config.clone();
             warm.subset = Some(batch * 2);
             let warm_data = prepare(&data.train, &warm);
-            block_on(fit(
+            let device = device.clone().autodiff();
+            let seconds = warm_then_time(
                 &warm,
                 &warm_data.train,
-                None,
-                &device.clone().autodiff(),
-                &mut Recorder::default(),
-                &RunOptions::default(),
-            ))?;
-            let started = Instant::now();
-            block_on(fit(
                 &config,
                 &prepared.train,
                 None,
-                &device.clone().autodiff(),
-                &mut Recorder::default(),
-                &RunOptions::default(),
-            ))?;
-            let seconds = started.elapsed().as_secs_f64();
+                &device,
+            )?;
             println!(
                 "{}",
                 json!({
@@ -81,6 +74,36 @@ pub fn run(args: &Args) -> Result<()> {
         }
     }
     imdb(&backends)
+}
+
+/// Trains `warm` on `warm_data` (the warm-up, untimed), then `config` on `train` (validated
+/// on `val`): the seconds of the second.
+fn warm_then_time(
+    warm: &TrainingConfig,
+    warm_data: &Split,
+    config: &TrainingConfig,
+    train: &Split,
+    val: Option<&Split>,
+    device: &Device,
+) -> Result<f64> {
+    block_on(fit(
+        warm,
+        warm_data,
+        None,
+        device,
+        &mut Recorder::default(),
+        &RunOptions::default(),
+    ))?;
+    let started = Instant::now();
+    block_on(fit(
+        config,
+        train,
+        val,
+        device,
+        &mut Recorder::default(),
+        &RunOptions::default(),
+    ))?;
+    Ok(started.elapsed().as_secs_f64())
 }
 
 /// The IMDB line's name; `--model imdb-regularized` runs that line alone.
@@ -108,25 +131,14 @@ fn imdb(backends: &[String]) -> Result<()> {
     let warm = prepared.train.select(&warm_rows);
     for backend in backends {
         let device = cpu_device(backend)?.autodiff();
-        let quiet = RunOptions::default();
-        block_on(fit(
+        let seconds = warm_then_time(
             &config,
             &warm,
-            None,
-            &device,
-            &mut Recorder::default(),
-            &quiet,
-        ))?;
-        let started = Instant::now();
-        block_on(fit(
             &config,
             &prepared.train,
             prepared.val.as_ref(),
             &device,
-            &mut Recorder::default(),
-            &quiet,
-        ))?;
-        let seconds = started.elapsed().as_secs_f64();
+        )?;
         println!(
             "{}",
             json!({
