@@ -50,6 +50,19 @@ pub fn layer_caption(maps: &FeatureMaps) -> String {
     )
 }
 
+/// The first layer's filters' heading: "conv2d (Conv2D) · 32 filters of 3×3".
+pub fn filters_caption(filters: &FeatureMaps) -> String {
+    let n = filters.maps.len();
+    format!(
+        "{} ({}) · {n} filter{} of {}×{}",
+        filters.name,
+        filters.kind,
+        if n == 1 { "" } else { "s" },
+        filters.height,
+        filters.width
+    )
+}
+
 /// What a layer's maps mean, in plain words.
 pub fn layer_note(kind: &str) -> &'static str {
     match kind {
@@ -161,14 +174,20 @@ fn GreyMap(
 fn maps_grid(maps: FeatureMaps, testid: &'static str) -> impl IntoView {
     let (w, h) = (maps.width, maps.height);
     let name = maps.name.clone();
-    let caption = layer_caption(&maps);
+    let is_filters = testid == "first-filters";
+    let caption = if is_filters {
+        filters_caption(&maps)
+    } else {
+        layer_caption(&maps)
+    };
     let note = layer_note(&maps.kind);
+    let what = if is_filters { "filter" } else { "map" };
     let images = maps
         .maps
         .into_iter()
         .enumerate()
         .map(|(i, m)| {
-            view! { <GreyMap pixels=m.into_vec() width=w height=h title=format!("{name} · map {i}") /> }
+            view! { <GreyMap pixels=m.into_vec() width=w height=h title=format!("{name} · {what} {i}") /> }
         })
         .collect_view();
     view! {
@@ -461,6 +480,10 @@ mod tests {
         assert_eq!(
             layer_caption(&maps("max_pooling2d_1", "MaxPooling2D", 1, 5)),
             "max_pooling2d_1 (MaxPooling2D) · 1 feature map of 5×5"
+        );
+        assert_eq!(
+            filters_caption(&maps("conv2d", "Conv2D", 32, 3)),
+            "conv2d (Conv2D) · 32 filters of 3×3"
         );
         assert!(layer_note("Conv2D").contains("filter"));
         assert!(layer_note("MaxPooling2D").contains("strongest"));

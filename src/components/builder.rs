@@ -9,8 +9,8 @@ use std::str::FromStr;
 
 use lab_spec::limits::{MAX_EPOCHS, MAX_FILTERS, MAX_KERNEL_SIZE, MAX_UNITS, seed_message};
 use lab_spec::{
-    Activation, ConfigError, EarlyStoppingConfig, InputKind, LayerSpec, ModelCheckpointConfig,
-    OptimizerConfig, Padding, Regularizer, TrainingConfig,
+    Activation, ConfigError, EarlyStoppingConfig, Head, InputKind, LayerSpec,
+    ModelCheckpointConfig, OptimizerConfig, Padding, Regularizer, TrainingConfig,
 };
 
 use crate::model_input::{add_layer, input_for};
@@ -57,6 +57,8 @@ pub enum Knob {
     PoolStrides(usize),
     Patience,
     MinDelta,
+    /// The decision threshold of a binary task (the sigmoid head).
+    Threshold,
 }
 
 impl Knob {
@@ -80,6 +82,7 @@ impl Knob {
             Knob::PoolStrides(i) => format!("layer-{i}-pool-strides"),
             Knob::Patience => "patience".into(),
             Knob::MinDelta => "min-delta".into(),
+            Knob::Threshold => "threshold".into(),
         }
     }
 
@@ -102,6 +105,7 @@ impl Knob {
             Knob::PoolSize(i) => format!("model.layers[{i}].pool_size"),
             Knob::Patience => "callbacks.early_stopping.patience".into(),
             Knob::MinDelta => "callbacks.early_stopping.min_delta".into(),
+            Knob::Threshold => "threshold".into(),
         }
     }
 
@@ -124,6 +128,7 @@ impl Knob {
             Knob::PoolSize(i) => format!("pool size of layer {}", i + 1),
             Knob::Patience => "patience".into(),
             Knob::MinDelta => "min_delta".into(),
+            Knob::Threshold => "decision threshold".into(),
         }
     }
 
@@ -183,6 +188,7 @@ impl Knob {
             },
             Knob::Patience => es().patience.to_string(),
             Knob::MinDelta => es().min_delta.to_string(),
+            Knob::Threshold => c.threshold.to_string(),
         }
     }
 
@@ -292,6 +298,7 @@ impl Knob {
                     es.min_delta = d;
                 }
             }
+            Knob::Threshold => c.threshold = number(field, v)?,
         }
         Ok(())
     }
@@ -381,6 +388,7 @@ impl Knob {
             Knob::LearningRate => (1, 3, 0),
             Knob::ValidationSplit => (1, 4, 0),
             Knob::Seed => (1, 5, 0),
+            Knob::Threshold => (1, 6, 0),
             Knob::Patience => (2, 0, 0),
             Knob::MinDelta => (2, 1, 0),
         }
@@ -497,6 +505,10 @@ fn KnobInput(
     }
 }
 
+/// What the decision threshold does, beside its field (binary tasks only).
+pub const THRESHOLD_NOTE: &str = "A review counts as positive when the model's probability is \
+    above the decision threshold (0.5 by default); raising it trades recall for precision.";
+
 /// Why step 5's optimizer menu cannot be changed.
 pub const OPTIMIZER_NOTE: &str = "The optimizer is fixed here: step 5's baseline uses the \
     notebook's optimizer (Adam); step 6 lets you change it.";
@@ -560,6 +572,9 @@ pub fn ConfigEditor(
             </label>
         }
     };
+    // Only a binary task (the sigmoid head) has a decision threshold. A memo: the field is not
+    // rebuilt (losing the focus) at every committed edit.
+    let binary = Memo::new(move |_| config.with(|c| c.model.head == Head::Sigmoid));
     let training = view! {
         <div class="fields">
             {field("epochs", Knob::Epochs)}
@@ -575,6 +590,7 @@ pub fn ConfigEditor(
             {field("learning rate", Knob::LearningRate)}
             {field("validation split", Knob::ValidationSplit)}
             {field("seed", Knob::Seed)}
+            {move || binary.get().then(|| field("decision threshold", Knob::Threshold))}
             <label class="field">
                 <span>"optimizer"</span>
                 <select
@@ -602,6 +618,9 @@ pub fn ConfigEditor(
                 </select>
             </label>
         </div>
+        {move || binary.get().then(|| view! {
+            <p class="hint" data-testid="threshold-note">{THRESHOLD_NOTE}</p>
+        })}
         {(level == Level::Baseline).then(|| view! {
             <p class="hint" id="optimizer-note" data-testid="optimizer-note">{OPTIMIZER_NOTE}</p>
         })}
@@ -1107,6 +1126,27 @@ mod tests {
     }
 
     #[test]
+    fn the_threshold_field_takes_a_probability_strictly_between_0_and_1() {
+        let c = lab_spec::binary::imdb_baseline();
+        assert_eq!(Knob::Threshold.shown(&c), "0.5");
+        let n = try_knob(&c, Knob::Threshold, "0.7").unwrap();
+        assert_eq!(n.threshold, 0.7);
+        assert_eq!(Knob::Threshold.shown(&n), "0.7");
+        for v in ["1.5", "0", "1", "-0.1", "NaN"] {
+            let err = try_knob(&c, Knob::Threshold, v).unwrap_err();
+            assert_eq!(err.field, "threshold", "{v}");
+        }
+        assert_eq!(
+            refused(&c, Knob::Threshold, "1.5"),
+            "threshold: must be between 0 and 1, exclusive (got 1.5)"
+        );
+        assert_eq!(
+            fix_first(&[Knob::Seed, Knob::Threshold]).as_deref(),
+            Some("Fix seed and decision threshold first")
+        );
+    }
+
+    #[test]
     fn every_knob_names_its_field_and_shows_its_value() {
         let mut c = TrainingConfig::new(ModelSpec {
             input: InputKind::Flat,
@@ -1137,6 +1177,7 @@ mod tests {
             (Knob::L2(0), "0.001"),
             (Knob::Patience, "3"),
             (Knob::MinDelta, "0"),
+            (Knob::Threshold, "0.5"),
         ];
         for (knob, shown) in knobs {
             assert_eq!(knob.shown(&c), shown, "{knob:?}");

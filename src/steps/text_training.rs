@@ -23,8 +23,9 @@ pub static TEXT_TRAINING_STEPS: [TrainingStep; 3] = [
         explanation: &[
             Plain(
                 "The simplest real model: one Dense unit with a sigmoid on the review's features — logistic regression. \
-                 Its output is the probability that the review is positive; above 0.5 it says positive. It trains with \
-                 binary cross-entropy, batch 32, for 5 epochs, with class weights (1.0 each here: the classes are balanced). ",
+                 Its output is the probability that the review is positive; above the decision threshold (0.5 by default) it \
+                 says positive. It trains with binary cross-entropy, batch 32, for 5 epochs, with class weights (1.0 each here: \
+                 the classes are balanced). ",
             ),
             Bold("Exercise:"),
             Plain(" reach a validation accuracy of at least 0.80 (the defaults do, in one epoch)."),

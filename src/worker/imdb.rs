@@ -348,7 +348,9 @@ pub async fn evaluate_checkpoint(state: &State, outbox: &Outbox, run: u32) -> Re
     let v = vectorized(state, &config.vectorizer())?;
     let spec = &config.model;
     let device = checkpoint_device(state.backend.borrow().as_ref(), cpu, spec);
-    let model = weights::load(&bytes, spec, &device).map_err(|e| e.to_string())?;
+    let model = weights::load(&bytes, spec, &device)
+        .map_err(|e| e.to_string())?
+        .with_threshold(config.threshold);
     let test = v.data.test_split();
     let report = evaluate(
         &model,
@@ -386,7 +388,9 @@ pub async fn evaluate_file(
         .map_err(|e| format!("invalid config: {e}"))?;
     let v = vectorized(state, &config.vectorizer())?;
     let target = backend.target(&config.model);
-    let model = weights::load(&bytes, &config.model, &target.device).map_err(|e| e.to_string())?;
+    let model = weights::load(&bytes, &config.model, &target.device)
+        .map_err(|e| e.to_string())?
+        .with_threshold(config.threshold);
     let test = v.data.test_split();
     let (report, predictions) = evaluate_with_predictions(
         &model,

@@ -253,3 +253,37 @@ test('steps 6 and 7 on IMDB offer the text experiments; the batch-size one train
     assert.equal(await lab.testid('experiment-class-weights').count(), 0);
   });
 });
+
+test('the decision threshold on IMDB: 1.5 is refused naming the field and Train waits; 0.7 applies; Fashion-MNIST has none', async () => {
+  await withLab('#/step/5?dataset=imdb&subset=2000&epochs=1&backend=cpu', async (lab) => {
+    await imdbReady(lab);
+    await lab.page.waitForFunction(() => document.querySelector('[data-testid=train]')?.disabled === false, null, { timeout: 60_000 });
+    assert.equal(await lab.testid('threshold').inputValue(), '0.5');
+    assert.match(await lab.testid('threshold-note').textContent(),
+      /positive when the model's probability is above the decision threshold \(0\.5 by default\); raising it trades recall for precision/);
+    // Refused as it is typed, the field named; Train waits for it.
+    await lab.testid('threshold').fill('1.5');
+    await lab.testid('threshold-error').waitFor();
+    assert.match(await lab.testid('threshold-error').textContent(), /^threshold: must be between 0 and 1, exclusive \(got 1\.5\)/);
+    await lab.page.waitForFunction(() => document.querySelector('[data-testid=train]')?.disabled === true, null, { timeout: 5_000 });
+    assert.match(await lab.testid('run-invalid').textContent(), /Fix decision threshold first/);
+    // Committing it keeps it in the field, and nothing is trained.
+    await lab.testid('threshold').press('Enter');
+    assert.equal(await lab.testid('threshold').inputValue(), '1.5', 'the field keeps what was typed');
+    assert.equal(await lab.testid('progress').count(), 0, 'nothing was trained');
+    await lab.shot('imdb-threshold-refused');
+    // 0.7 is accepted: no message, Train usable again, the field shows it.
+    await lab.testid('threshold').fill('0.7');
+    await lab.testid('threshold').press('Enter');
+    await lab.page.waitForFunction(() => document.querySelector('[data-testid=train]')?.disabled === false, null, { timeout: 5_000 });
+    assert.equal(await lab.testid('threshold-error').count(), 0);
+    assert.equal(await lab.testid('run-invalid').count(), 0);
+    assert.equal(await lab.testid('threshold').inputValue(), '0.7');
+    // A Fashion-MNIST model (softmax: the largest probability wins) has no threshold.
+    await lab.goto('#/step/5?dataset=fashion-mnist');
+    await lab.page.waitForFunction(() => [...document.querySelectorAll('label.field')].some((l) => /all images/.test(l.textContent)),
+      null, { timeout: 10_000 });
+    assert.equal(await lab.testid('threshold').count(), 0);
+    assert.equal(await lab.testid('threshold-note').count(), 0);
+  });
+});

@@ -33,7 +33,9 @@ pub fn run(args: &Args) -> Result<()> {
         .map_err(|e| anyhow!("invalid config: {e}"))?;
     let data = args.data()?;
     let device = args.device()?;
-    let model = weights::load(&bytes, &config.model, &device).with_context(|| path.to_string())?;
+    let model = weights::load(&bytes, &config.model, &device)
+        .with_context(|| path.to_string())?
+        .with_threshold(config.threshold);
     let prepared = prepare(&data.train, &config);
     let test = prepared.normalizer.apply(&data.test);
     let (report, _) = block_on(evaluate_with_predictions(

@@ -182,7 +182,11 @@ impl<'a> EpochRunner<'a> {
             Some(p) => data_loss + p.clone(),
             None => data_loss,
         };
-        let batch_correct = predicted(logits).equal(y).int().sum().inner();
+        let batch_correct = predicted(logits, config.threshold)
+            .equal(y)
+            .int()
+            .sum()
+            .inner();
         accumulate(&mut sums.loss, loss.clone().inner().mul_scalar(bs as f64));
         if let Some(p) = penalty {
             accumulate(&mut sums.penalty, p.inner().mul_scalar(bs as f64));

@@ -70,12 +70,13 @@ pub(crate) fn per_sample_loss(logits: Tensor<2>, targets: Tensor<1, Int>) -> Ten
 }
 
 /// The predicted class `[batch]` of the head's logits: the largest for softmax; for sigmoid
-/// positive when `p > 0.5` (Keras' `binary_accuracy` and seed 004's `predict(x) > 0.5`), that
-/// is `z > 0`.
-pub(crate) fn predicted(logits: Tensor<2>) -> Tensor<1, Int> {
+/// positive when `p > threshold`, that is `z > ln(t / (1 − t))`; at 0.5 that is `z > 0`
+/// (Keras' `binary_accuracy` and seed 004's `predict(x) > 0.5`).
+pub(crate) fn predicted(logits: Tensor<2>, threshold: f64) -> Tensor<1, Int> {
     let [b, units] = logits.dims();
     if units == 1 {
-        logits.reshape([b]).greater_elem(0.0).int()
+        let cut = (threshold / (1.0 - threshold)).ln();
+        logits.reshape([b]).greater_elem(cut as f32).int()
     } else {
         logits.argmax(1).reshape([b])
     }
@@ -141,7 +142,10 @@ pub async fn validate_until(
         }
         let (x, y) = split.batch_input(chunk, device);
         let logits = model.forward_batch(x, input);
-        let c = predicted(logits.clone()).equal(y.clone()).int().sum();
+        let c = predicted(logits.clone(), model.threshold)
+            .equal(y.clone())
+            .int()
+            .sum();
         let l = per_sample_loss(logits, y).sum();
         accumulate(&mut loss_sum, l);
         accumulate(&mut correct, c);
@@ -189,7 +193,7 @@ pub async fn predict_until(
             return Ok(None);
         }
         let (x, _) = split.batch_input(chunk, device);
-        preds.push(predicted(model.forward_batch(x, input)));
+        preds.push(predicted(model.forward_batch(x, input), model.threshold));
     }
     if preds.is_empty() {
         return Ok(Some(Vec::new()));
@@ -324,11 +328,18 @@ mod tests {
         // The same dispatch the training step and validation use.
         let via = values(per_sample_loss(logits.clone(), labels));
         assert_eq!(via, got);
-        let p: Vec<i64> = predicted(logits)
-            .into_data()
-            .try_to_vec_as::<i64>()
-            .unwrap();
-        assert_eq!(p, [0, 1, 0, 1, 0, 1], "positive when p > 0.5");
+        let at = |t: f64| -> Vec<i64> {
+            predicted(logits.clone(), t)
+                .into_data()
+                .try_to_vec_as::<i64>()
+                .unwrap()
+        };
+        assert_eq!(at(0.5), [0, 1, 0, 1, 0, 1], "positive when p > 0.5");
+        // σ(2) = 0.88 and σ(4) = 0.98: at 0.9 the first turns negative; σ(0) = 0.5 is not above
+        // 0.5 but is above 0.3, as σ(−3) = 0.047 is above 0.01.
+        assert_eq!(at(0.9), [0, 0, 0, 1, 0, 1]);
+        assert_eq!(at(0.3), [1, 1, 0, 1, 0, 1]);
+        assert_eq!(at(0.01), [1, 1, 1, 1, 0, 1]);
     }
 
     #[test]

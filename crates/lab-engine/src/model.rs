@@ -109,6 +109,9 @@ pub enum Block {
 pub struct Network {
     pub blocks: Vec<Block>,
     pub head: Dense,
+    /// The sigmoid head's decision threshold (the config's `threshold`): positive when the
+    /// probability is above it. Not a weight; 0.5 until [`Network::with_threshold`] sets it.
+    pub threshold: f64,
 }
 
 /// Activations between layers: images as `[channels, batch, height, width]` (the layout in
@@ -210,7 +213,17 @@ impl Network {
             spec.head_regularizer.filter(Regularizer::is_active),
             device,
         );
-        Ok(Self { blocks, head })
+        Ok(Self {
+            blocks,
+            head,
+            threshold: 0.5,
+        })
+    }
+
+    /// This network deciding a sigmoid head's class at `threshold` (ignored for softmax).
+    pub fn with_threshold(mut self, threshold: f64) -> Self {
+        self.threshold = threshold;
+        self
     }
 
     /// Logits `[batch, 10]` for a batch of inputs: `[batch, 784]` for flat input, or

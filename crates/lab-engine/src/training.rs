@@ -204,6 +204,7 @@ pub async fn fit_model(
         config, train, val, ..
     } = inputs;
     check_can_start(config, train.len(), options.initial_epoch)?;
+    model.threshold = config.threshold;
     let mut runner = EpochRunner::new(inputs, options);
     observer.event(Event::Started {
         epochs: config.epochs,

@@ -10,7 +10,7 @@ use lab_engine::lab_data::SparseRows;
 use lab_engine::lab_spec::text::VectorizerConfig;
 use lab_engine::lab_spec::*;
 use lab_engine::session::{SparseData, test_probabilities, train_and_evaluate_sparse};
-use lab_engine::training::{Recorder, RunOptions, fit, predict};
+use lab_engine::training::{Recorder, RunOptions, evaluate_with_predictions, fit, predict};
 use lab_engine::weights;
 use rand::{Rng, SeedableRng};
 
@@ -131,6 +131,61 @@ fn the_two_layer_model_learns_it_too_and_gives_probabilities() {
         .filter(|(a, b)| a == b)
         .count();
     assert!(agree >= 499, "{agree}");
+}
+
+#[test]
+fn a_higher_threshold_turns_some_positives_negative() {
+    let mut c = config(&[], 32, 3);
+    c.threshold = 0.9;
+    c.validate(None).unwrap();
+    let r = run(&c);
+    let d = data();
+    let device = burn::tensor::Device::flex();
+    let p = block_on(test_probabilities(
+        &r.outcome.model,
+        &c,
+        &d,
+        &device,
+        &RunOptions::default(),
+    ))
+    .unwrap();
+    // The predicted class is `p > 0.9`, and the report counts those predictions.
+    let from_p: Vec<u8> = p.iter().map(|&v| (v > 0.9) as u8).collect();
+    let agree = from_p
+        .iter()
+        .zip(&r.predictions)
+        .filter(|(a, b)| a == b)
+        .count();
+    assert!(agree >= 499, "{agree}");
+    let m = &r.report.confusion_matrix;
+    let called_positive = r.predictions.iter().filter(|&&v| v == 1).count();
+    assert_eq!(m[0][1] + m[1][1], called_positive);
+    // The same model at 0.5: some positives it finds are negative at 0.9.
+    let test = Split::sparse(d.test.clone(), d.test_labels.clone());
+    let (half, _) = block_on(evaluate_with_predictions(
+        &r.outcome.model.clone().with_threshold(0.5),
+        c.model.input,
+        &test,
+        &device,
+        RunOptions::default().eval_batch_size,
+    ))
+    .unwrap();
+    let h = &half.confusion_matrix;
+    assert!(
+        m[1][0] > h[1][0],
+        "more positives called negative: {m:?} vs {h:?}"
+    );
+    assert!(m[1][1] < h[1][1], "{m:?} vs {h:?}");
+    assert_eq!(
+        m[1][0] + m[1][1],
+        h[1][0] + h[1][1],
+        "the true classes stay"
+    );
+    assert_eq!(
+        half.loss, r.report.loss,
+        "the loss does not depend on the threshold"
+    );
+    assert!(r.report.f1() != half.f1());
 }
 
 /// The mean loss of one epoch of one batch (the loss before the step) with `class_weight`.

@@ -38,6 +38,12 @@ fn split_default() -> f64 {
 fn seed_default() -> u64 {
     42
 }
+fn threshold_default() -> f64 {
+    0.5
+}
+fn is_threshold_default(t: &f64) -> bool {
+    *t == threshold_default()
+}
 
 /// Everything one training run needs besides the data and the device.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -77,6 +83,15 @@ pub struct TrainingConfig {
     pub class_weight: Option<Vec<f64>>,
     #[serde(default)]
     pub callbacks: CallbacksConfig,
+    /// The decision threshold of a binary task (the sigmoid head): a sample counts as positive
+    /// when the model's probability of the positive class is above it. 0.5 by default (Keras'
+    /// `binary_accuracy`); absent from JSON then. Accuracy, precision, recall, F1 and the
+    /// confusion matrix follow it. Ignored for the softmax head (the largest probability wins).
+    #[serde(
+        default = "threshold_default",
+        skip_serializing_if = "is_threshold_default"
+    )]
+    pub threshold: f64,
 }
 
 impl TrainingConfig {
@@ -96,6 +111,7 @@ impl TrainingConfig {
             subset: None,
             class_weight: None,
             callbacks: CallbacksConfig::default(),
+            threshold: threshold_default(),
         }
     }
 
@@ -186,6 +202,15 @@ impl TrainingConfig {
             return Err(ConfigError::new(
                 "validation_split",
                 format!("must be in [0, 1) (got {})", self.validation_split),
+            ));
+        }
+        if !(self.threshold.is_finite() && self.threshold > 0.0 && self.threshold < 1.0) {
+            return Err(ConfigError::new(
+                "threshold",
+                format!(
+                    "must be between 0 and 1, exclusive (got {})",
+                    self.threshold
+                ),
             ));
         }
         if self.subset == Some(0) {
@@ -420,6 +445,40 @@ mod tests {
             message(&c),
             "model.layers[0].units: at most 4096 units fit a browser lab (got 4294967295)"
         );
+    }
+
+    #[test]
+    fn a_threshold_outside_zero_one_names_threshold() {
+        let base = TrainingConfig::new(ModelSpec::mlp(&[16]));
+        for t in [0.0, 1.0, -0.1, 1.5, f64::NAN, f64::INFINITY] {
+            let mut c = base.clone();
+            c.threshold = t;
+            let err = c.validate(None).unwrap_err();
+            assert_eq!(err.field, "threshold", "{t}");
+            assert!(err.message.contains("between 0 and 1"), "{err}");
+        }
+        let mut c = base;
+        c.threshold = 1.5;
+        assert_eq!(
+            c.validate(None).unwrap_err().to_string(),
+            "threshold: must be between 0 and 1, exclusive (got 1.5)"
+        );
+        for t in [0.001, 0.5, 0.7, 0.999] {
+            c.threshold = t;
+            assert!(c.validate(None).is_ok(), "{t}");
+        }
+    }
+
+    #[test]
+    fn the_default_threshold_is_absent_from_json() {
+        let c: TrainingConfig = serde_json::from_str(r#"{"model": {}}"#).unwrap();
+        assert_eq!(c.threshold, 0.5);
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(!json.contains("threshold"), "{json}");
+        let c: TrainingConfig = serde_json::from_str(r#"{"model": {}, "threshold": 0.6}"#).unwrap();
+        assert_eq!(c.threshold, 0.6);
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.contains(r#""threshold":0.6"#), "{json}");
     }
 
     #[test]

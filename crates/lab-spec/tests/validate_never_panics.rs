@@ -223,6 +223,8 @@ fn training_config() -> BoxedStrategy<TrainingConfig> {
             any::<bool>(),
             prop::option::of(count()),
             prop::option::of(prop::collection::vec(float(), 0..12)),
+            // Mostly the default, so that valid configs stay within reach.
+            prop_oneof![3 => Just(0.5), 1 => float()],
         ),
         callbacks(),
     )
@@ -231,7 +233,7 @@ fn training_config() -> BoxedStrategy<TrainingConfig> {
                 model,
                 optimizer,
                 (batch_size, epochs, split, seed),
-                (std, subset, cw),
+                (std, subset, cw, threshold),
                 callbacks,
             )| {
                 TrainingConfig {
@@ -264,6 +266,7 @@ fn training_config() -> BoxedStrategy<TrainingConfig> {
                     subset,
                     class_weight: cw,
                     callbacks,
+                    threshold,
                 }
             },
         )

@@ -283,6 +283,7 @@ impl TunerConfig {
                 reduce_lr_on_plateau: None,
                 terminate_on_nan: true,
             },
+            threshold: 0.5,
         })
     }
 
