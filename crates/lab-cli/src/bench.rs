@@ -86,23 +86,19 @@ fn warm_then_time(
     val: Option<&Split>,
     device: &Device,
 ) -> Result<f64> {
-    block_on(fit(
-        warm,
-        warm_data,
-        None,
-        device,
-        &mut Recorder::default(),
-        &RunOptions::default(),
-    ))?;
+    let run = |config, data, val| {
+        block_on(fit(
+            config,
+            data,
+            val,
+            device,
+            &mut Recorder::default(),
+            &RunOptions::default(),
+        ))
+    };
+    run(warm, warm_data, None)?;
     let started = Instant::now();
-    block_on(fit(
-        config,
-        train,
-        val,
-        device,
-        &mut Recorder::default(),
-        &RunOptions::default(),
-    ))?;
+    run(config, train, val)?;
     Ok(started.elapsed().as_secs_f64())
 }
 
