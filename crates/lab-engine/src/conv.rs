@@ -14,10 +14,16 @@
 //! `kernelᵀ·dY`) plus a strided slice-assign per kernel position. Burn's max-pooling works on
 //! this layout unchanged (it pools each `[height, width]` plane), and the first layer's input
 //! `[1, n, 28, 28]` is the batch itself, reshaped.
+//!
+//! That is the CPU backends' path (flex, ndarray), where it is 2–3× faster than their own
+//! convolution. On a GPU backend (WebGPU) im2col costs a kernel launch per kernel position
+//! and per slice-assign, so there the product is burn's `conv2d`, one kernel each way, on the
+//! same layout with the batch axis swapped in and out ([`Conv2D::uses_im2col`]).
 
 use burn::module::{Module, Param};
 use burn::nn::Initializer;
-use burn::tensor::ops::PadMode;
+use burn::tensor::module::conv2d;
+use burn::tensor::ops::{ConvOptions, PadMode};
 use burn::tensor::{Device, Slice, Tensor};
 use lab_spec::Padding;
 
@@ -82,13 +88,52 @@ impl Conv2D {
     /// same values, since the bias is one number per filter and does not change which element
     /// of a window is the largest.
     pub fn product_cnhw(&self, x: Tensor<4>) -> Tensor<4> {
+        if Self::uses_im2col(&x.device()) {
+            self.im2col_cnhw(x)
+        } else {
+            self.direct_cnhw(x)
+        }
+    }
+
+    /// True on the CPU backends (flex, ndarray; also under autodiff): there the product is
+    /// im2col and one matrix product; elsewhere (WebGPU) burn's `conv2d`.
+    #[allow(deprecated)] // burn 0.22 deprecates ndarray; the worker still uses it
+    pub fn uses_im2col(device: &Device) -> bool {
+        // Devices compare by hardware, autodiff or not.
+        *device == Device::flex() || *device == Device::ndarray()
+    }
+
+    /// Keras' padding of `[h, w]`: `(before, after)` for the rows and for the columns.
+    fn padding_of(&self, h: usize, w: usize) -> [(usize, usize); 2] {
+        let [_, _, kh, kw] = self.weight.dims();
+        match self.padding {
+            Padding::Valid => [(0, 0), (0, 0)],
+            Padding::Same => [
+                same_padding(h, kh, self.strides),
+                same_padding(w, kw, self.strides),
+            ],
+        }
+    }
+
+    /// The product as burn's `conv2d` (no bias), on `[n, c, h, w]` between two swaps.
+    pub fn direct_cnhw(&self, x: Tensor<4>) -> Tensor<4> {
+        let [_, _, h, w] = x.dims();
+        let s = self.strides;
+        let options = ConvOptions {
+            stride: [s, s],
+            padding: self.padding_of(h, w),
+            dilation: [1, 1],
+            groups: 1,
+        };
+        conv2d(x.swap_dims(0, 1), self.weight.val(), None, options).swap_dims(0, 1)
+    }
+
+    /// The product as im2col and one matrix product (see the module's text).
+    pub fn im2col_cnhw(&self, x: Tensor<4>) -> Tensor<4> {
         let [c, n, h, w] = x.dims();
         let [filters, _, kh, kw] = self.weight.dims();
         let s = self.strides;
-        let (rows, cols) = match self.padding {
-            Padding::Valid => ((0, 0), (0, 0)),
-            Padding::Same => (same_padding(h, kh, s), same_padding(w, kw, s)),
-        };
+        let [rows, cols] = self.padding_of(h, w);
         let x = if rows == (0, 0) && cols == (0, 0) {
             x
         } else {

@@ -61,9 +61,10 @@ struct Case {
     side: (usize, usize),
 }
 
-#[test]
-fn conv_equals_burns_conv2d_forward_and_gradients() {
-    let cases = [
+/// Shapes of every kind: valid and same padding (odd totals included), strides 1–3,
+/// kernels 1–5, one and many channels.
+fn cases() -> [Case; 9] {
+    [
         (1, 32, 3, 1, Padding::Valid, (28, 28)),
         (32, 64, 3, 1, Padding::Valid, (13, 13)),
         (3, 5, 3, 1, Padding::Same, (9, 7)),
@@ -81,7 +82,12 @@ fn conv_equals_burns_conv2d_forward_and_gradients() {
         strides,
         padding,
         side,
-    });
+    })
+}
+
+#[test]
+fn conv_equals_burns_conv2d_forward_and_gradients() {
+    let cases = cases();
     for (name, device) in devices() {
         for (i, c) in cases.iter().enumerate() {
             let seed = 10 * i as u64;
@@ -146,6 +152,60 @@ fn conv_equals_burns_conv2d_forward_and_gradients() {
                 &format!("{what} d/dbias"),
                 vec_of(ours.bias.as_ref().unwrap().val().grad(&ga).unwrap()),
                 vec_of(burns.bias.as_ref().unwrap().val().grad(&gb).unwrap()),
+                1e-4,
+            );
+        }
+    }
+}
+
+/// The two ways to compute the product — im2col (the CPU backends' path) and burn's
+/// `conv2d` on the batch-second layout (the GPU path) — give the same output and gradients.
+/// Both run on the CPU backends here, so the GPU path is checked without a GPU.
+#[test]
+fn im2col_and_direct_products_agree() {
+    for (name, device) in devices() {
+        assert!(Conv2D::uses_im2col(&device), "{name} uses im2col");
+        for (i, c) in cases().iter().enumerate() {
+            let seed = 100 + 10 * i as u64;
+            let (h, w) = c.side;
+            let conv = Conv2D {
+                weight: Param::from_tensor(tensor(
+                    [c.filters, c.channels, c.kernel, c.kernel],
+                    seed + 1,
+                    &device,
+                )),
+                bias: None,
+                strides: c.strides,
+                padding: c.padding,
+            };
+            // [c, n, h, w], the layout inside the network.
+            let x = tensor([c.channels, 3, h, w], seed, &device);
+            let what = format!("{name} case {i}");
+            let xa = x.clone().require_grad();
+            let xb = x.require_grad();
+            let ya = conv.im2col_cnhw(xa.clone());
+            let yb = conv.direct_cnhw(xb.clone());
+            assert_eq!(ya.dims(), yb.dims(), "{what}: output shape");
+            let r = tensor(ya.dims(), seed + 3, &device);
+            assert_close(
+                &format!("{what} forward"),
+                vec_of(ya.clone()),
+                vec_of(yb.clone()),
+                1e-4,
+            );
+            let ga = (ya * r.clone()).sum().backward();
+            let kernel_a = conv.weight.val().grad(&ga).unwrap();
+            let gb = (yb * r).sum().backward();
+            assert_close(
+                &format!("{what} d/dx"),
+                vec_of(xa.grad(&ga).unwrap()),
+                vec_of(xb.grad(&gb).unwrap()),
+                1e-4,
+            );
+            assert_close(
+                &format!("{what} d/dkernel"),
+                vec_of(kernel_a),
+                vec_of(conv.weight.val().grad(&gb).unwrap()),
                 1e-4,
             );
         }
