@@ -153,13 +153,32 @@ pub async fn validate_until(
     let (Some(loss_sum), Some(correct)) = (loss_sum, correct) else {
         return Ok(Some((f64::NAN, 0.0)));
     };
+    let loss = mean_loss(model, loss_sum, n).await?;
+    let correct = read_count(correct).await?;
+    Ok(Some((loss, correct / n as f64)))
+}
+
+/// The loss Keras reports over `n` items whose per-sample losses sum to `loss_sum`: their
+/// mean plus the model's weight penalty.
+async fn mean_loss(model: &Network, loss_sum: Tensor<1>, n: usize) -> Result<f64, TrainError> {
     let penalty = match model.penalty() {
         Some(p) => read_f64(p).await?,
         None => 0.0,
     };
-    let loss = read_f64(loss_sum).await? / n as f64;
-    let correct = read_count(correct).await?;
-    Ok(Some((loss + penalty, correct / n as f64)))
+    Ok(read_f64(loss_sum).await? / n as f64 + penalty)
+}
+
+/// The predicted classes of a split's batches, in order, read back in one go.
+async fn read_predictions(preds: Vec<Tensor<1, Int>>) -> Result<Vec<u8>, TrainError> {
+    if preds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all = Tensor::cat(preds, 0)
+        .into_data_async()
+        .await
+        .map_err(device_err)?;
+    let values = all.try_to_vec_as::<i64>().map_err(device_err)?;
+    Ok(values.into_iter().map(|v| v as u8).collect())
 }
 
 /// Predicted classes for every item of `split`.
@@ -195,15 +214,7 @@ pub async fn predict_until(
         let (x, _) = split.batch_input(chunk, device);
         preds.push(predicted(model.forward_batch(x, input), model.threshold));
     }
-    if preds.is_empty() {
-        return Ok(Some(Vec::new()));
-    }
-    let all = Tensor::cat(preds, 0)
-        .into_data_async()
-        .await
-        .map_err(device_err)?;
-    let values = all.try_to_vec_as::<i64>().map_err(device_err)?;
-    Ok(Some(values.into_iter().map(|v| v as u8).collect()))
+    Ok(Some(read_predictions(preds).await?))
 }
 
 /// The head's outputs after its activation for every item of `split`, `units` per item in the
@@ -265,7 +276,8 @@ pub async fn evaluate_with_predictions(
 }
 
 /// [`evaluate_with_predictions`], polling `observer` between batches: `None` once it asks to
-/// stop (no report then).
+/// stop (no report then). One forward pass over the split gives both the loss and the
+/// predicted classes.
 pub async fn evaluate_with_predictions_until(
     model: &Network,
     input: InputKind,
@@ -274,14 +286,24 @@ pub async fn evaluate_with_predictions_until(
     batch_size: usize,
     observer: &mut impl Observer,
 ) -> Result<Option<(ClassificationReport, Vec<u8>)>, TrainError> {
-    let Some((loss, _)) = validate_until(model, input, split, device, batch_size, observer).await?
-    else {
-        return Ok(None);
+    let n = split.len();
+    let order: Vec<usize> = (0..n).collect();
+    let mut loss_sum: Option<Tensor<1>> = None;
+    let mut batches = Vec::new();
+    for chunk in order.chunks(batch_size.max(1)) {
+        if !goes_on(observer).await {
+            return Ok(None);
+        }
+        let (x, y) = split.batch_input(chunk, device);
+        let logits = model.forward_batch(x, input);
+        batches.push(predicted(logits.clone(), model.threshold));
+        accumulate(&mut loss_sum, per_sample_loss(logits, y).sum());
+    }
+    let loss = match loss_sum {
+        Some(sum) => mean_loss(model, sum, n).await?,
+        None => f64::NAN,
     };
-    let Some(preds) = predict_until(model, input, split, device, batch_size, observer).await?
-    else {
-        return Ok(None);
-    };
+    let preds = read_predictions(batches).await?;
     let names: &[&str] = if is_binary(model) {
         &IMDB_CLASS_NAMES
     } else {
@@ -349,5 +371,47 @@ mod tests {
         let labels = Tensor::<1, Int>::from_data(TensorData::new(vec![3i64], [1]), &device);
         let got = values(per_sample_loss(logits, labels))[0] as f64;
         assert!((got - 10f64.ln()).abs() < 1e-6, "{got}");
+    }
+}
+
+#[cfg(test)]
+mod one_pass {
+    use futures::executor::block_on;
+    use lab_spec::{ModelSpec, Regularizer};
+
+    use super::*;
+
+    /// The test report's single pass gives the loss `validate` gives (penalty included) and
+    /// the classes `predict` gives, with a last batch shorter than the others.
+    #[test]
+    fn the_report_equals_validate_and_predict() {
+        let device = Device::flex();
+        let mut spec = ModelSpec::mlp(&[16]);
+        if let Some(lab_spec::LayerSpec::Dense {
+            kernel_regularizer, ..
+        }) = spec.layers.first_mut()
+        {
+            *kernel_regularizer = Some(Regularizer { l1: 0.0, l2: 1e-3 });
+        }
+        let model = Network::new(&spec, &device).unwrap();
+        let n = 250;
+        let x: Vec<f32> = (0..n * lab_spec::dataset::PIXELS)
+            .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
+            .collect();
+        let y: Vec<u8> = (0..n).map(|i| (i * 3 % 10) as u8).collect();
+        let split = Split::images(x, y);
+        let input = spec.input;
+        let (loss, accuracy) = block_on(validate(&model, input, &split, &device, 64)).unwrap();
+        let classes = block_on(predict(&model, input, &split, &device, 64)).unwrap();
+        let (report, preds) = block_on(evaluate_with_predictions(
+            &model, input, &split, &device, 64,
+        ))
+        .unwrap();
+        assert_eq!(preds, classes);
+        let report_loss = report.loss.unwrap();
+        assert!((report_loss - loss).abs() < 1e-6, "{report_loss} vs {loss}");
+        assert!(model.penalty().is_some());
+        let right = preds.iter().zip(&split.y).filter(|(p, y)| p == y).count();
+        assert!((right as f64 / n as f64 - accuracy).abs() < 1e-12);
     }
 }
