@@ -1,6 +1,7 @@
 // Browser half of `cargo xtask bench`: training throughput on each backend (#/bench), the
 // time from load to "data ready" with the data already in the browser's cache, the WebGPU
-// warm-up, seed 004's Hyperband search on a 12,000-image subset with the retrained best, and
+// adapter's own matrix-product throughput, the WebGPU warm-up, the small CNN's step-6 run on
+// WebGPU, seed 004's Hyperband search on a 12,000-image subset with the retrained best, and
 // IMDB on the CPU path (vectorizing the 25,000 training reviews, one epoch of the regularized
 // text model, the worker's memory); or (BENCH=soak, `cargo xtask bench --soak`) the memory of
 // 50 runs with checkpoints in one tab; or (BENCH=imdb, `cargo xtask bench --imdb`) the IMDB
@@ -43,6 +44,7 @@ async function figures() {
   await page.context().close();
 
   if (full) {
+    await webgpuMatmul();
     await trainingFigures();
     await imdbFigures();
   }
@@ -94,6 +96,77 @@ async function imdbFigures() {
   await page.context().close();
 }
 
+// The WebGPU adapter's own matrix-product throughput, as a yardstick for the WebGPU figures
+// (on SwiftShader, the CPU emulating the GPU): a tiled WGSL kernel (64×64 outputs per
+// workgroup, 16-wide tiles of both inputs in workgroup memory, 4×4 outputs per invocation),
+// n×n by n×n, timed over three dispatches after one.
+async function webgpuMatmul() {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${BASE}#/step/1`);
+  const figures = await page.evaluate(async () => {
+    const adapter = await navigator.gpu?.requestAdapter();
+    if (!adapter) return [{ error: 'no WebGPU adapter' }];
+    const device = await adapter.requestDevice();
+    const out = [];
+    for (const n of [512, 1024]) {
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
+      const [a, b, c] = [0, 1, 2].map(() => device.createBuffer({ size: n * n * 4, usage }));
+      const values = new Float32Array(n * n).map((_, i) => (i % 97) / 97);
+      device.queue.writeBuffer(a, 0, values);
+      device.queue.writeBuffer(b, 0, values);
+      const code = `@group(0) @binding(0) var<storage, read> A: array<f32>;
+@group(0) @binding(1) var<storage, read> B: array<f32>;
+@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+var<workgroup> ta: array<array<f32, 64>, 16>;
+var<workgroup> tb: array<array<f32, 64>, 16>;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
+  let n = ${n}u;
+  let row0 = w.y * 64u;
+  let col0 = w.x * 64u;
+  var acc: array<array<f32, 4>, 4>;
+  for (var k0 = 0u; k0 < n; k0 += 16u) {
+    for (var i = 0u; i < 4u; i++) {
+      ta[l.x][l.y * 4u + i] = A[(row0 + l.y * 4u + i) * n + k0 + l.x];
+      tb[l.y][l.x * 4u + i] = B[(k0 + l.y) * n + col0 + l.x * 4u + i];
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < 16u; k++) {
+      for (var i = 0u; i < 4u; i++) {
+        let av = ta[k][l.y * 4u + i];
+        for (var j = 0u; j < 4u; j++) { acc[i][j] += av * tb[k][l.x * 4u + j]; }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    for (var j = 0u; j < 4u; j++) { C[(row0 + l.y * 4u + i) * n + col0 + l.x * 4u + j] = acc[i][j]; }
+  }
+}`;
+      const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } });
+      const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [a, b, c].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+      const dispatch = async () => {
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, group);
+        pass.dispatchWorkgroups(n / 64, n / 64);
+        pass.end();
+        device.queue.submit([encoder.finish()]);
+        await device.queue.onSubmittedWorkDone();
+      };
+      await dispatch();
+      const t = performance.now();
+      for (let r = 0; r < 3; r++) await dispatch();
+      const seconds = (performance.now() - t) / 3000;
+      out.push({ n, gflop_per_s: Number((2 * n ** 3 / seconds / 1e9).toFixed(2)), ms: Math.round(seconds * 1000) });
+    }
+    return out.map((f) => ({ adapter: `${adapter.info?.vendor ?? ''} ${adapter.info?.architecture ?? ''}`.trim(), ...f }));
+  });
+  for (const f of figures) console.log(JSON.stringify({ where: 'browser', backend: 'webgpu', what: 'adapter_matmul', ...f }));
+  await page.context().close();
+}
+
 async function trainingFigures() {
   // WebGPU: time to the first epoch of the baseline, with the kernels warmed up while the
   // learner reads (waiting for the warm-up) and without (training at once).
@@ -107,6 +180,26 @@ async function trainingFigures() {
     await p.locator('[data-testid=train]').click();
     await p.waitForFunction(() => Number(document.querySelector('[data-testid=history]')?.dataset.epochs) >= 1, null, { timeout: 600_000 });
     console.log(JSON.stringify({ where: 'browser', backend: 'webgpu', what: 'first_epoch_ms', after_warm_up: wait, warm_up: warmup, ms: Date.now() - t }));
+    await p.context().close();
+  }
+
+  // The small CNN at step 6 on WebGPU (2,000 images, one epoch): the epoch (1,600 training
+  // and 400 validation images, the kernels compiled on first use included), then the test
+  // report on the 10,000 test images.
+  {
+    const p = await (await browser.newContext()).newPage();
+    await p.goto(`${BASE}#/step/6?subset=2000&epochs=1&backend=webgpu`);
+    await p.locator('[data-testid=data-ready]').waitFor({ timeout: 120_000 });
+    await p.locator('[data-testid=preset-small-cnn]').click();
+    await p.waitForFunction(() => document.querySelector('[data-testid=train]')?.disabled === false, null, { timeout: 120_000 });
+    const t = Date.now();
+    await p.locator('[data-testid=train]').click();
+    await p.waitForFunction(() => Number(document.querySelector('[data-testid=history]')?.dataset.epochs) >= 1, null, { timeout: 1_200_000 });
+    const epochMs = Date.now() - t;
+    await p.locator('[data-testid=test-accuracy]').waitFor({ timeout: 1_200_000 });
+    const testMs = Date.now() - t - epochMs;
+    const accuracy = Number(await p.locator('[data-testid=test-accuracy]').textContent());
+    console.log(JSON.stringify({ where: 'browser', backend: 'webgpu', what: 'small_cnn_step_6', subset: 2000, epoch_ms: epochMs, test_report_ms: testMs, test_images: 10000, test_accuracy: accuracy }));
     await p.context().close();
   }
 

@@ -114,14 +114,12 @@ fn stop_once_evaluation_starts_ends_the_run_stopped_with_its_history_and_no_repo
 
 #[test]
 fn stop_between_evaluation_batches_is_honoured_in_the_middle() {
-    // Poll 4 comes before the 4th of the 7 loss batches.
-    let mut observer = StopsInEvaluation::new(Some(4));
-    assert!(matches!(run(&mut observer), RunEnd::StoppedInEvaluation(_)));
-    assert_eq!(observer.polls_after_training, 4);
-    // Poll 10 comes during the predictions' pass.
-    let mut observer = StopsInEvaluation::new(Some(10));
-    assert!(matches!(run(&mut observer), RunEnd::StoppedInEvaluation(_)));
-    assert_eq!(observer.polls_after_training, 10);
+    // Poll 4 comes before the 4th of the test set's 7 batches; poll 7 before the last.
+    for at in [4, 7] {
+        let mut observer = StopsInEvaluation::new(Some(at));
+        assert!(matches!(run(&mut observer), RunEnd::StoppedInEvaluation(_)));
+        assert_eq!(observer.polls_after_training, at);
+    }
 }
 
 #[test]
@@ -130,8 +128,8 @@ fn without_stop_the_results_are_those_of_train_and_evaluate_and_every_batch_is_p
     let RunEnd::Evaluated(stoppable) = run(&mut observer) else {
         panic!("nobody stopped")
     };
-    // 7 batches for the loss, 7 for the predictions.
-    assert_eq!(observer.polls_after_training, 14);
+    // One pass over the test set's 7 batches gives the loss and the predictions.
+    assert_eq!(observer.polls_after_training, 7);
     assert_eq!(observer.finished().len(), 1);
     let plain = block_on(train_and_evaluate(
         &config(),
