@@ -203,6 +203,21 @@ async function trainingFigures() {
     await p.context().close();
   }
 
+  // Issue 15's fidelity check on the CPU path: the small CNN on 12,000 images (9,600 training,
+  // 2,400 validation) for 5 epochs, its test accuracy and the run's wall time.
+  {
+    const p = await (await browser.newContext()).newPage();
+    await p.goto(`${BASE}#/step/6?subset=12000&epochs=5&backend=cpu`);
+    await p.locator('[data-testid=data-ready]').waitFor({ timeout: 120_000 });
+    await p.locator('[data-testid=preset-small-cnn]').click();
+    await p.waitForFunction(() => document.querySelector('[data-testid=train]')?.disabled === false, null, { timeout: 120_000 });
+    const t = Date.now();
+    await p.locator('[data-testid=train]').click();
+    await p.locator('[data-testid=test-accuracy]').waitFor({ timeout: 1_200_000 });
+    console.log(JSON.stringify({ where: 'browser', backend: 'cpu', what: 'small_cnn_subset_12000_5_epochs', run_ms: Date.now() - t, epochs: Number(await p.locator('[data-testid=history]').getAttribute('data-epochs')), test_accuracy: Number(await p.locator('[data-testid=test-accuracy]').textContent()) }));
+    await p.context().close();
+  }
+
   // Step 8: seed 004's search on 12,000 images, then "retrain best".
   const t = await (await browser.newContext()).newPage();
   await t.goto(`${BASE}#/step/8?subset=12000&backend=cpu`);
