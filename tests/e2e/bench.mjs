@@ -167,6 +167,23 @@ fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(local_invocation_id) l: ve
   await page.context().close();
 }
 
+// Step 6 with `query`, the small-CNN preset (and `batch`, when given) chosen, Train pressed:
+// the page and when Train was pressed.
+async function smallCnnAtStep6(query, batch) {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${BASE}#/step/6?${query}`);
+  await page.locator('[data-testid=data-ready]').waitFor({ timeout: 120_000 });
+  await page.locator('[data-testid=preset-small-cnn]').click();
+  if (batch) {
+    await page.locator('[data-testid=batch-size]').fill(batch);
+    await page.locator('[data-testid=batch-size]').press('Enter');
+  }
+  await page.waitForFunction(() => document.querySelector('[data-testid=train]')?.disabled === false, null, { timeout: 120_000 });
+  const t = Date.now();
+  await page.locator('[data-testid=train]').click();
+  return { page, t };
+}
+
 async function trainingFigures() {
   // WebGPU: time to the first epoch of the baseline, with the kernels warmed up while the
   // learner reads (waiting for the warm-up) and without (training at once).
@@ -187,35 +204,24 @@ async function trainingFigures() {
   // and 400 validation images, the kernels compiled on first use included), then the test
   // report on the 10,000 test images.
   {
-    const p = await (await browser.newContext()).newPage();
-    await p.goto(`${BASE}#/step/6?subset=2000&epochs=1&backend=webgpu`);
-    await p.locator('[data-testid=data-ready]').waitFor({ timeout: 120_000 });
-    await p.locator('[data-testid=preset-small-cnn]').click();
-    await p.waitForFunction(() => document.querySelector('[data-testid=train]')?.disabled === false, null, { timeout: 120_000 });
-    const t = Date.now();
-    await p.locator('[data-testid=train]').click();
-    await p.waitForFunction(() => Number(document.querySelector('[data-testid=history]')?.dataset.epochs) >= 1, null, { timeout: 1_200_000 });
+    const { page, t } = await smallCnnAtStep6('subset=2000&epochs=1&backend=webgpu');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=history]')?.dataset.epochs) >= 1, null, { timeout: 1_200_000 });
     const epochMs = Date.now() - t;
-    await p.locator('[data-testid=test-accuracy]').waitFor({ timeout: 1_200_000 });
+    await page.locator('[data-testid=test-accuracy]').waitFor({ timeout: 1_200_000 });
     const testMs = Date.now() - t - epochMs;
-    const accuracy = Number(await p.locator('[data-testid=test-accuracy]').textContent());
+    const accuracy = Number(await page.locator('[data-testid=test-accuracy]').textContent());
     console.log(JSON.stringify({ where: 'browser', backend: 'webgpu', what: 'small_cnn_step_6', subset: 2000, epoch_ms: epochMs, test_report_ms: testMs, test_images: 10000, test_accuracy: accuracy }));
-    await p.context().close();
+    await page.context().close();
   }
 
   // Issue 15's fidelity check on the CPU path: the small CNN on 12,000 images (9,600 training,
-  // 2,400 validation) for 5 epochs, its test accuracy and the run's wall time.
+  // 2,400 validation) for 5 epochs at configs/cnn.json's batch size (128), its test accuracy
+  // and the run's wall time.
   {
-    const p = await (await browser.newContext()).newPage();
-    await p.goto(`${BASE}#/step/6?subset=12000&epochs=5&backend=cpu`);
-    await p.locator('[data-testid=data-ready]').waitFor({ timeout: 120_000 });
-    await p.locator('[data-testid=preset-small-cnn]').click();
-    await p.waitForFunction(() => document.querySelector('[data-testid=train]')?.disabled === false, null, { timeout: 120_000 });
-    const t = Date.now();
-    await p.locator('[data-testid=train]').click();
-    await p.locator('[data-testid=test-accuracy]').waitFor({ timeout: 1_200_000 });
-    console.log(JSON.stringify({ where: 'browser', backend: 'cpu', what: 'small_cnn_subset_12000_5_epochs', run_ms: Date.now() - t, epochs: Number(await p.locator('[data-testid=history]').getAttribute('data-epochs')), test_accuracy: Number(await p.locator('[data-testid=test-accuracy]').textContent()) }));
-    await p.context().close();
+    const { page, t } = await smallCnnAtStep6('subset=12000&epochs=5&backend=cpu', '128');
+    await page.locator('[data-testid=test-accuracy]').waitFor({ timeout: 1_200_000 });
+    console.log(JSON.stringify({ where: 'browser', backend: 'cpu', what: 'small_cnn_subset_12000_5_epochs', batch: 128, run_ms: Date.now() - t, epochs: Number(await page.locator('[data-testid=history]').getAttribute('data-epochs')), test_accuracy: Number(await page.locator('[data-testid=test-accuracy]').textContent()) }));
+    await page.context().close();
   }
 
   // Step 8: seed 004's search on 12,000 images, then "retrain best".

@@ -5,7 +5,7 @@
 use burn::module::Param;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2dConfig;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Gradients, Tensor, TensorData};
 use lab_engine::conv::{Conv2D, same_padding};
 use lab_engine::lab_spec::Padding;
 use lab_engine::weights::conv_from_keras;
@@ -50,6 +50,40 @@ fn assert_close(what: &str, a: Vec<f32>, b: Vec<f32>, tol: f32) {
         .map(|(x, y)| (x - y).abs() / (1.0 + y.abs()))
         .fold(0.0f32, f32::max);
     assert!(worst <= tol, "{what}: differs by {worst}");
+}
+
+/// Two convolutions' outputs `ya`, `yb` of the same input (`xa`, `xb`: two gradient-tracked
+/// copies) agree, and so do the gradients of a random weighting of them with respect to the
+/// input and to the kernels `ka`, `kb`. Gives the two gradient sets back.
+fn assert_same_pass(
+    what: &str,
+    (xa, ya, ka): (&Tensor<4>, Tensor<4>, Tensor<4>),
+    (xb, yb, kb): (&Tensor<4>, Tensor<4>, Tensor<4>),
+    seed: u64,
+) -> (Gradients, Gradients) {
+    assert_eq!(ya.dims(), yb.dims(), "{what}: output shape");
+    let r = tensor(ya.dims(), seed, &ya.device());
+    assert_close(
+        &format!("{what} forward"),
+        vec_of(ya.clone()),
+        vec_of(yb.clone()),
+        1e-4,
+    );
+    let ga = (ya * r.clone()).sum().backward();
+    let gb = (yb * r).sum().backward();
+    assert_close(
+        &format!("{what} d/dx"),
+        vec_of(xa.grad(&ga).unwrap()),
+        vec_of(xb.grad(&gb).unwrap()),
+        1e-4,
+    );
+    assert_close(
+        &format!("{what} d/dkernel"),
+        vec_of(ka.grad(&ga).unwrap()),
+        vec_of(kb.grad(&gb).unwrap()),
+        1e-4,
+    );
+    (ga, gb)
 }
 
 struct Case {
@@ -120,33 +154,17 @@ fn conv_equals_burns_conv2d_forward_and_gradients() {
             let xb = x.require_grad();
             let ya = ours.forward(xa.clone());
             let yb = burns.forward(xb.clone());
-            assert_eq!(ya.dims(), yb.dims(), "{what}: output shape");
             // Keras' output side: valid ⌊(n − k) / s⌋ + 1, same ⌈n / s⌉.
             let keras = |n: usize| match c.padding {
                 Padding::Valid => (n - c.kernel) / c.strides + 1,
                 Padding::Same => n.div_ceil(c.strides),
             };
             assert_eq!(ya.dims(), [2, c.filters, keras(h), keras(w)], "{what}");
-            let r = tensor(ya.dims(), seed + 3, &device);
-            assert_close(
-                &format!("{what} forward"),
-                vec_of(ya.clone()),
-                vec_of(yb.clone()),
-                1e-4,
-            );
-            let ga = (ya * r.clone()).sum().backward();
-            let gb = (yb * r).sum().backward();
-            assert_close(
-                &format!("{what} d/dx"),
-                vec_of(xa.grad(&ga).unwrap()),
-                vec_of(xb.grad(&gb).unwrap()),
-                1e-4,
-            );
-            assert_close(
-                &format!("{what} d/dkernel"),
-                vec_of(ours.weight.val().grad(&ga).unwrap()),
-                vec_of(burns.weight.val().grad(&gb).unwrap()),
-                1e-4,
+            let (ga, gb) = assert_same_pass(
+                &what,
+                (&xa, ya, ours.weight.val()),
+                (&xb, yb, burns.weight.val()),
+                seed + 3,
             );
             assert_close(
                 &format!("{what} d/dbias"),
@@ -185,28 +203,11 @@ fn im2col_and_direct_products_agree() {
             let xb = x.require_grad();
             let ya = conv.im2col_cnhw(xa.clone());
             let yb = conv.direct_cnhw(xb.clone());
-            assert_eq!(ya.dims(), yb.dims(), "{what}: output shape");
-            let r = tensor(ya.dims(), seed + 3, &device);
-            assert_close(
-                &format!("{what} forward"),
-                vec_of(ya.clone()),
-                vec_of(yb.clone()),
-                1e-4,
-            );
-            let ga = (ya * r.clone()).sum().backward();
-            let kernel_a = conv.weight.val().grad(&ga).unwrap();
-            let gb = (yb * r).sum().backward();
-            assert_close(
-                &format!("{what} d/dx"),
-                vec_of(xa.grad(&ga).unwrap()),
-                vec_of(xb.grad(&gb).unwrap()),
-                1e-4,
-            );
-            assert_close(
-                &format!("{what} d/dkernel"),
-                vec_of(kernel_a),
-                vec_of(conv.weight.val().grad(&gb).unwrap()),
-                1e-4,
+            assert_same_pass(
+                &what,
+                (&xa, ya, conv.weight.val()),
+                (&xb, yb, conv.weight.val()),
+                seed + 3,
             );
         }
     }
