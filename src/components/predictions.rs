@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::components::Digit;
 use crate::trainer::Trainer;
+use crate::trainer::views::PredictionsView;
 
 /// A class's name, or its number when out of range.
 fn class_name(class: u8) -> String {
@@ -26,6 +27,14 @@ pub fn caption(p: &Prediction) -> (String, String) {
         ),
         format!("true: {}", class_name(p.true_class)),
     )
+}
+
+/// How much of the grid is shown, once a page has arrived: nothing while the first page is on
+/// its way (a fresh grid knows no total yet, "0 of 0 mistakes" would be wrong) or when it could
+/// not be had.
+pub fn grid_count(g: &PredictionsView) -> Option<String> {
+    let arrived = !g.items.is_empty() || !(g.loading || g.failed.is_some());
+    arrived.then(|| shown_text(g.items.len(), g.total, g.only_mistakes))
 }
 
 /// How much of the grid is shown: "24 of 10,000 test images", "24 of 1,532 mistakes".
@@ -110,7 +119,7 @@ pub fn Predictions(trainer: Trainer, run: u32) -> impl IntoView {
         grid.get().map(|g| {
             let more = g.items.len() < g.total && !g.loading;
             view! {
-                <p class="note" data-testid="predictions-shown">{shown_text(g.items.len(), g.total, g.only_mistakes)}</p>
+                {grid_count(&g).map(|count| view! { <p class="note" data-testid="predictions-shown">{count}</p> })}
                 {more.then(|| view! {
                     <button data-testid="predictions-more" on:click=move |_| trainer.predictions(run, g.only_mistakes, true)>"More"</button>
                 })}
@@ -155,5 +164,36 @@ mod tests {
         );
         assert_eq!(shown_text(24, 10_000, false), "24 of 10,000 test images");
         assert_eq!(shown_text(1, 1, true), "1 of 1 mistake");
+    }
+
+    /// "Only mistakes" ticked: while its first page is on its way the grid gives no count (it
+    /// knows none yet), then the page's; "more" keeps the count of what is shown.
+    #[test]
+    fn the_count_waits_for_the_first_page() {
+        let p = Prediction {
+            index: 3,
+            image: serde_bytes::ByteBuf::from(vec![0; 784]),
+            true_class: 0,
+            predicted: 6,
+            probability: 0.874,
+        };
+        let mut g = PredictionsView {
+            run: 1,
+            only_mistakes: true,
+            items: Vec::new(),
+            total: 0,
+            loading: true,
+            failed: None,
+        };
+        assert_eq!(grid_count(&g), None);
+        g.failed = Some("the worker stopped".into());
+        g.loading = false;
+        assert_eq!(grid_count(&g), None);
+        g.failed = None;
+        assert_eq!(grid_count(&g).as_deref(), Some("0 of 0 mistakes"));
+        g.items = vec![p; 24];
+        g.total = 3_427;
+        g.loading = true;
+        assert_eq!(grid_count(&g).as_deref(), Some("24 of 3,427 mistakes"));
     }
 }
