@@ -149,15 +149,20 @@ pub fn Predictions(trainer: Trainer, run: u32) -> impl IntoView {
 mod tests {
     use super::*;
 
-    #[test]
-    fn each_image_says_its_prediction_probability_and_truth() {
-        let p = Prediction {
+    /// Test image 3, a T-shirt/top the model calls a Shirt at 87 %.
+    fn shirt_for_a_top() -> Prediction {
+        Prediction {
             index: 3,
             image: serde_bytes::ByteBuf::from(vec![0; 784]),
             true_class: 0,
             predicted: 6,
             probability: 0.874,
-        };
+        }
+    }
+
+    #[test]
+    fn each_image_says_its_prediction_probability_and_truth() {
+        let p = shirt_for_a_top();
         assert_eq!(
             caption(&p),
             ("Shirt · 87 %".to_string(), "true: T-shirt/top".to_string())
@@ -170,13 +175,7 @@ mod tests {
     /// knows none yet), then the page's; "more" keeps the count of what is shown.
     #[test]
     fn the_count_waits_for_the_first_page() {
-        let p = Prediction {
-            index: 3,
-            image: serde_bytes::ByteBuf::from(vec![0; 784]),
-            true_class: 0,
-            predicted: 6,
-            probability: 0.874,
-        };
+        let p = shirt_for_a_top();
         let mut g = PredictionsView {
             run: 1,
             only_mistakes: true,
