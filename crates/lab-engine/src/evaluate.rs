@@ -107,6 +107,29 @@ pub(crate) async fn read_count(t: Tensor<1, Int>) -> Result<f64, TrainError> {
     Ok(t.into_scalar_async::<i64>().await.map_err(device_err)? as f64)
 }
 
+/// Runs `model` over `split` in order, `batch_size` items at a time, handing each batch's
+/// logits and labels to `each`; polls `observer` before every batch. False once it asks to
+/// stop (the batches after that are not run).
+async fn forward_batches_until(
+    model: &Network,
+    input: InputKind,
+    split: &Split,
+    device: &Device,
+    batch_size: usize,
+    observer: &mut impl Observer,
+    mut each: impl FnMut(Tensor<2>, Tensor<1, Int>),
+) -> bool {
+    let order: Vec<usize> = (0..split.len()).collect();
+    for chunk in order.chunks(batch_size.max(1)) {
+        if !goes_on(observer).await {
+            return false;
+        }
+        let (x, y) = split.batch_input(chunk, device);
+        each(model.forward_batch(x, input), y);
+    }
+    true
+}
+
 /// Mean loss (with the penalty) and accuracy of `model` over `split`, without gradients.
 pub async fn validate(
     model: &Network,
@@ -133,22 +156,18 @@ pub async fn validate_until(
     observer: &mut impl Observer,
 ) -> Result<Option<(f64, f64)>, TrainError> {
     let n = split.len();
-    let order: Vec<usize> = (0..n).collect();
     let mut loss_sum: Option<Tensor<1>> = None;
     let mut correct: Option<Tensor<1, Int>> = None;
-    for chunk in order.chunks(batch_size.max(1)) {
-        if !goes_on(observer).await {
-            return Ok(None);
-        }
-        let (x, y) = split.batch_input(chunk, device);
-        let logits = model.forward_batch(x, input);
+    let each = |logits: Tensor<2>, y: Tensor<1, Int>| {
         let c = predicted(logits.clone(), model.threshold)
             .equal(y.clone())
             .int()
             .sum();
-        let l = per_sample_loss(logits, y).sum();
-        accumulate(&mut loss_sum, l);
+        accumulate(&mut loss_sum, per_sample_loss(logits, y).sum());
         accumulate(&mut correct, c);
+    };
+    if !forward_batches_until(model, input, split, device, batch_size, observer, each).await {
+        return Ok(None);
     }
     let (Some(loss_sum), Some(correct)) = (loss_sum, correct) else {
         return Ok(Some((f64::NAN, 0.0)));
@@ -205,14 +224,10 @@ pub async fn predict_until(
     batch_size: usize,
     observer: &mut impl Observer,
 ) -> Result<Option<Vec<u8>>, TrainError> {
-    let order: Vec<usize> = (0..split.len()).collect();
     let mut preds = Vec::new();
-    for chunk in order.chunks(batch_size.max(1)) {
-        if !goes_on(observer).await {
-            return Ok(None);
-        }
-        let (x, _) = split.batch_input(chunk, device);
-        preds.push(predicted(model.forward_batch(x, input), model.threshold));
+    let each = |logits, _| preds.push(predicted(logits, model.threshold));
+    if !forward_batches_until(model, input, split, device, batch_size, observer, each).await {
+        return Ok(None);
     }
     Ok(Some(read_predictions(preds).await?))
 }
@@ -286,21 +301,17 @@ pub async fn evaluate_with_predictions_until(
     batch_size: usize,
     observer: &mut impl Observer,
 ) -> Result<Option<(ClassificationReport, Vec<u8>)>, TrainError> {
-    let n = split.len();
-    let order: Vec<usize> = (0..n).collect();
     let mut loss_sum: Option<Tensor<1>> = None;
     let mut batches = Vec::new();
-    for chunk in order.chunks(batch_size.max(1)) {
-        if !goes_on(observer).await {
-            return Ok(None);
-        }
-        let (x, y) = split.batch_input(chunk, device);
-        let logits = model.forward_batch(x, input);
+    let each = |logits: Tensor<2>, y| {
         batches.push(predicted(logits.clone(), model.threshold));
         accumulate(&mut loss_sum, per_sample_loss(logits, y).sum());
+    };
+    if !forward_batches_until(model, input, split, device, batch_size, observer, each).await {
+        return Ok(None);
     }
     let loss = match loss_sum {
-        Some(sum) => mean_loss(model, sum, n).await?,
+        Some(sum) => mean_loss(model, sum, split.len()).await?,
         None => f64::NAN,
     };
     let preds = read_predictions(batches).await?;
