@@ -20,7 +20,7 @@ pub mod route_notice;
 pub mod run_name;
 pub mod steps;
 pub mod trainer;
-#[cfg(feature = "worker")]
+#[cfg(feature = "worker-common")]
 pub mod worker;
 
 /// Mounts the page.

@@ -59,12 +59,34 @@ impl Codec for SerdeWasm {
     }
 }
 
-/// The worker bin's start: the panic hook, then the reactor's registration (the page then
-/// connects to it).
-#[cfg(all(target_arch = "wasm32", feature = "worker"))]
+/// A worker bin's start: the static constructors, the panic hook, then the reactor's
+/// registration (the page then connects to it).
+#[cfg(all(target_arch = "wasm32", feature = "worker-common"))]
 pub fn register_worker() {
+    run_static_constructors_once();
     console_error_panic_hook::set_once();
     TrainingWorker::registrar().register();
+}
+
+/// Runs the module's static constructors (burn's kernel registrations, through `inventory`)
+/// once, now.
+///
+/// A Rust binary links as a WebAssembly "command": unless the code calls
+/// `__wasm_call_ctors` itself, wasm-ld wraps *every* export so that it runs all static
+/// constructors before the export's body. wasm-bindgen's glue calls exports such as
+/// `__externref_table_alloc` for each JS value that crosses into wasm, so every value the
+/// worker sent (a batch event, each pixel of the data summary) re-ran the registrations:
+/// 13 of the 15 s between "downloaded" and "data ready" went there. Calling it explicitly
+/// (from the bin's `main`, through [`register_worker`]) tells wasm-ld not to wrap the exports.
+#[cfg(all(target_arch = "wasm32", feature = "worker-common"))]
+#[allow(unsafe_code)]
+fn run_static_constructors_once() {
+    unsafe extern "C" {
+        fn __wasm_call_ctors();
+    }
+    // SAFETY: the linker's constructor function, called once, before any other code of the
+    // module runs (main is the first thing wasm-bindgen's start calls).
+    unsafe { __wasm_call_ctors() }
 }
 
 /// The training worker as a gloo reactor: it reads [`Request`]s and streams [`Reply`]s. The
@@ -78,10 +100,10 @@ impl Reactor for TrainingWorker {
     type Scope = ReactorScope<Request, Reply>;
 
     fn create(scope: Self::Scope) -> Self {
-        #[cfg(feature = "worker")]
+        #[cfg(feature = "worker-common")]
         let inner = Box::pin(crate::worker::serve(scope));
         // The page only spawns the worker: it never runs the reactor itself.
-        #[cfg(not(feature = "worker"))]
+        #[cfg(not(feature = "worker-common"))]
         let inner = Box::pin(async move { drop(scope) });
         Self { inner }
     }

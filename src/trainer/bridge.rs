@@ -28,10 +28,6 @@ use web_sys::Worker;
 
 use crate::protocol::{self, TrainingWorker};
 
-/// The worker's loader: Trunk's `data-loader-shim` of the `worker` bin (a classic script that
-/// loads the `no-modules` wasm-bindgen output), see index.html.
-const WORKER_URL: &str = "./worker_loader.js";
-
 /// A running training worker; dropping it ends the worker.
 pub struct Bridge {
     bridge: Rc<RefCell<ReactorBridge<TrainingWorker>>>,
@@ -42,10 +38,12 @@ pub struct Bridge {
 }
 
 impl Bridge {
-    /// Starts the worker; `on_reply` gets each reply, `on_crash` what the crash said (the
-    /// error's text, such as "Uncaught RuntimeError: unreachable"). Neither is called once the
-    /// bridge is dropped.
+    /// Starts the worker whose loader is `url` (Trunk's `data-loader-shim` of a worker bin: a
+    /// classic script that loads the `no-modules` wasm-bindgen output, see index.html);
+    /// `on_reply` gets each reply, `on_crash` what the crash said (the error's text, such as
+    /// "Uncaught RuntimeError: unreachable"). Neither is called once the bridge is dropped.
     pub fn spawn(
+        url: &str,
         on_reply: impl Fn(Reply) + 'static,
         on_crash: impl Fn(String) + 'static,
     ) -> Result<Self, String> {
@@ -53,7 +51,7 @@ impl Bridge {
             TrainingWorker::spawner()
                 .with_loader(true)
                 .as_module(false)
-                .spawn(WORKER_URL)
+                .spawn(url)
         });
         let worker = match worker {
             Some(Ok(worker)) => {

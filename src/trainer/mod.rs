@@ -6,8 +6,9 @@
 //! Nothing the worker does can wedge the page: a request that cannot be encoded is refused
 //! with the reason (no run is left "training"), and a worker that crashes (a panic, running
 //! out of memory) fails what was running and, once it had loaded the data, is replaced by a
-//! fresh one started with the same backend choice and data source (`Trainer::restart`).
+//! fresh one started with the same backend plan and data source (`Trainer::restart`).
 
+pub mod backend_probe;
 pub mod bridge;
 pub mod pending;
 pub mod persist;
@@ -18,6 +19,7 @@ pub mod stored_weights;
 pub mod text;
 pub mod views;
 
+use lab_spec::backend_plan::BackendPlan;
 use lab_spec::dataset::DatasetKind;
 use lab_spec::text::VectorizerConfig;
 use lab_spec::tuning::TunerConfig;
@@ -104,10 +106,14 @@ pub struct Trainer {
     bridge: StoredValue<Option<Bridge>, LocalStorage>,
     next_id: StoredValue<u32>,
     data_base: StoredValue<String>,
-    /// The backend asked for, and where the data was last loaded from: a fresh worker that
-    /// replaces a crashed one starts with them.
-    choice: StoredValue<BackendChoice>,
+    /// The backend chosen (`None` while the page asks the browser for a WebGPU adapter), and
+    /// where the data was last loaded from: a fresh worker that replaces a crashed one starts
+    /// with them.
+    plan: StoredValue<Option<BackendPlan>>,
     source: StoredValue<DataSource>,
+    /// The requests made while the backend is being chosen: the worker gets them, in order,
+    /// once it is started (as gloo queues those made before a worker listens).
+    queued: StoredValue<Option<Vec<Request>>>,
 }
 
 pub fn now_ms() -> f64 {
@@ -120,10 +126,24 @@ pub fn now_ms() -> f64 {
 impl Trainer {
     /// Sends `request` to the worker, or says why it cannot be sent.
     fn send(&self, request: &Request) -> Result<(), String> {
-        self.bridge.with_value(|b| match b {
-            Some(b) => b.send(request),
-            None => Err("the training worker is not running".into()),
-        })
+        let sent = self
+            .bridge
+            .with_value(|b| b.as_ref().map(|b| b.send(request)));
+        if let Some(sent) = sent {
+            return sent;
+        }
+        let mut queued = false;
+        self.queued.update_value(|q| {
+            if let Some(q) = q {
+                q.push(request.clone());
+                queued = true;
+            }
+        });
+        if queued {
+            Ok(())
+        } else {
+            Err("the training worker is not running".into())
+        }
     }
 
     /// Sends a request whose failure has no place of its own on the page (Stop, a preview).
@@ -544,6 +564,15 @@ impl Trainer {
                 }));
                 self.settle();
             }
+            Reply::NeedsCpu { plan } => {
+                // The WebGPU device did not start: the CPU worker takes over, with the reason.
+                self.plan.set_value(Some(plan));
+                if let Err(e) = self.restart() {
+                    self.set_data(DataState::Failed(format!(
+                        "the CPU training worker could not start: {e}"
+                    )));
+                }
+            }
             Reply::DataProgress { loaded, total } => {
                 self.put_fashion(DataState::Loading { loaded, total })
             }
@@ -742,7 +771,7 @@ impl Trainer {
     }
 
     /// Replaces the worker with a fresh one (the old one is ended first, so none of its
-    /// replies arrive after this), started with the same backend choice and data source. The
+    /// replies arrive after this), started with the same backend plan and data source. The
     /// runs and search stay as they are; a waiting action starts once the fresh worker is
     /// ready, as at the page's start.
     fn restart(&self) -> Result<(), String> {
@@ -753,10 +782,11 @@ impl Trainer {
             loaded: 0,
             total: 0,
         });
-        self.bridge.set_value(Some(spawn_bridge(*self)?));
-        self.send(&Request::Init {
-            backend: self.choice.get_value(),
-        })?;
+        let plan = self
+            .plan
+            .get_value()
+            .unwrap_or_else(|| lab_spec::backend_plan::plan(BackendChoice::Cpu, None));
+        self.start_worker(plan)?;
         let source = self.source.get_value();
         self.send(&Request::LoadData { source })?;
         // The fresh worker has no reviews: they come back from the Cache API.
@@ -767,14 +797,39 @@ impl Trainer {
     }
 }
 
+impl Trainer {
+    /// Starts the worker of `plan` and sends it `Init`, then the requests queued while the
+    /// plan was being made.
+    fn start_worker(&self, plan: BackendPlan) -> Result<(), String> {
+        self.plan.set_value(Some(plan.clone()));
+        self.bridge
+            .set_value(Some(spawn_bridge(*self, backend_probe::worker_url(&plan))?));
+        self.send(&Request::Init { plan })?;
+        let queued = self.queued.try_update_value(Option::take).flatten();
+        for request in queued.unwrap_or_default() {
+            self.send(&request)?;
+        }
+        Ok(())
+    }
+
+    /// Starts the worker of `plan`, or says on the page why it could not start.
+    fn start_or_fail(&self, plan: BackendPlan) {
+        if let Err(e) = self.start_worker(plan) {
+            self.queued.set_value(None);
+            self.set_data(DataState::Failed(e));
+        }
+    }
+}
+
 /// Why a request could not be sent, as the place that asked for it shows it.
 fn unsendable(reason: String) -> String {
     format!("the training worker could not be sent this request: {reason}")
 }
 
-/// Starts a worker whose replies and crash go to `trainer`.
-fn spawn_bridge(trainer: Trainer) -> Result<Bridge, String> {
+/// Starts the worker `url` loads, whose replies and crash go to `trainer`.
+fn spawn_bridge(trainer: Trainer, url: &str) -> Result<Bridge, String> {
     Bridge::spawn(
+        url,
         move |reply| trainer.on_reply(reply),
         move |detail| trainer.on_crash(detail),
     )
@@ -850,20 +905,26 @@ pub fn use_trainer(
         bridge: StoredValue::new_local(None),
         next_id: StoredValue::new(1),
         data_base: StoredValue::new(data_base),
-        choice: StoredValue::new(backend),
+        plan: StoredValue::new(None),
         source: StoredValue::new(source),
+        // Requests wait here until the worker is started, below.
+        queued: StoredValue::new(Some(Vec::new())),
     };
     persist::start(trainer, session_error_w, save_error_w);
-    match spawn_bridge(trainer) {
-        Ok(bridge) => trainer.bridge.set_value(Some(bridge)),
-        Err(message) => {
-            trainer.set_data(DataState::Failed(message));
-            return trainer;
+    // The worker of the backend the lab trains on: known at once for the CPU (chosen, or no
+    // WebGPU in this browser), else after the browser's adapter probe (a few milliseconds);
+    // meanwhile the requests below wait in `queued`.
+    match backend_probe::plan_now(backend) {
+        Some(plan) => {
+            trainer.start_or_fail(plan);
+            if trainer.bridge.with_value(Option::is_none) {
+                return trainer;
+            }
         }
-    }
-    if let Err(e) = trainer.send(&Request::Init { backend }) {
-        trainer.set_data(DataState::Failed(unsendable(e)));
-        return trainer;
+        None => leptos::task::spawn_local(async move {
+            let plan = backend_probe::probe_plan(backend).await;
+            trainer.start_or_fail(plan);
+        }),
     }
     if !asks {
         trainer.load_default_data();

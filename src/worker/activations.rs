@@ -301,7 +301,7 @@ fn kept_inputs(state: &State, run: u32, which: WhichWeights) -> Result<Inputs, S
         }
     };
     let spec = stored.config.model.clone();
-    let device = checkpoint_device(state.backend.borrow().as_ref(), stored.cpu, &spec);
+    let device = checkpoint_device(state.backend.borrow().as_ref(), stored.cpu, &spec)?;
     let model = weights::load(bytes, &spec, &device).map_err(|e| e.to_string())?;
     Ok(Inputs {
         model,

@@ -1,17 +1,23 @@
-//! The compute backend: the WebGPU adapter probe, the choice between WebGPU and the CPU (a
-//! plain decision table), the CPU device per model and the training loop's options per
-//! backend. The WebGPU warm-up is in `warm_up.rs`.
+//! The compute backend of this worker build: the CPU worker (feature `worker`) trains on
+//! ndarray or flex, per model; the WebGPU worker (feature `webgpu-worker`) on its WebGPU
+//! device. The page chooses which worker to start (`lab_spec::backend_plan`, probing the
+//! adapter itself) and sends its plan in `Init`; the WebGPU warm-up is in `warm_up.rs`.
 
 use burn::tensor::Device;
 use lab_engine::training::RunOptions;
-use lab_spec::worker::{BackendChoice, Reply};
-use lab_spec::{InputKind, LayerSpec, ModelSpec};
+use lab_spec::ModelSpec;
+use lab_spec::backend_plan::BackendPlan;
+use lab_spec::worker::Reply;
+#[cfg(feature = "worker")]
+use lab_spec::{InputKind, LayerSpec};
 
 /// The backend the worker trains on.
 #[derive(Clone)]
 pub enum Backend {
+    #[cfg(feature = "webgpu-worker")]
     WebGpu(Device),
     /// ndarray or flex, per model (see [`cpu_device`]).
+    #[cfg(feature = "worker")]
     Cpu,
 }
 
@@ -29,20 +35,25 @@ impl Backend {
     /// The name the page shows: "webgpu" or "cpu".
     pub fn name(&self) -> &'static str {
         match self {
+            #[cfg(feature = "webgpu-worker")]
             Backend::WebGpu(_) => "webgpu",
+            #[cfg(feature = "worker")]
             Backend::Cpu => "cpu",
         }
     }
 
     /// The device `spec` trains on here, and the loop's options.
     pub fn target(&self, spec: &ModelSpec) -> Target {
+        let _ = spec;
         match self {
+            #[cfg(feature = "webgpu-worker")]
             Backend::WebGpu(device) => Target {
                 device: device.clone(),
                 options: run_options(true),
                 name: "webgpu",
                 cpu: false,
             },
+            #[cfg(feature = "worker")]
             Backend::Cpu => {
                 let (device, name) = cpu_device(spec);
                 Target {
@@ -69,6 +80,7 @@ pub fn run_options(webgpu: bool) -> RunOptions {
 /// True for models with convolutions and for sparse text features (the first layer's row
 /// gather and scatter-add run about twice as fast on flex), which train fastest on flex;
 /// dense image models on ndarray.
+#[cfg(feature = "worker")]
 pub(super) fn wants_flex(spec: &ModelSpec) -> bool {
     matches!(spec.input, InputKind::Features(_))
         || spec
@@ -79,6 +91,7 @@ pub(super) fn wants_flex(spec: &ModelSpec) -> bool {
 
 /// The CPU backend for a model and its name: ndarray (SIMD) is the fastest for dense layers
 /// in the browser, flex for convolutions (see the README's figures).
+#[cfg(feature = "worker")]
 #[allow(deprecated)] // burn 0.22 deprecates ndarray, still the fastest for MLPs on wasm
 pub fn cpu_device(spec: &ModelSpec) -> (Device, &'static str) {
     if wants_flex(spec) {
@@ -88,155 +101,92 @@ pub fn cpu_device(spec: &ModelSpec) -> (Device, &'static str) {
     }
 }
 
-/// The device a run's checkpoint is evaluated on: where the run trained.
+/// The device a kept run's weights are evaluated on: where the run trained when this worker
+/// has that backend, else this worker's own (a run kept from a WebGPU session and given back
+/// to the CPU worker, or the other way round; a weights file is the same on both).
 pub fn checkpoint_device(
     backend: Option<&Backend>,
     trained_on_cpu: bool,
     spec: &ModelSpec,
-) -> Device {
-    match (backend, trained_on_cpu) {
-        (Some(Backend::WebGpu(device)), false) => device.clone(),
-        _ => cpu_device(spec).0,
-    }
-}
-
-/// What the adapter probe found.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Adapter {
-    pub description: String,
-    /// A software fallback adapter (slower than the CPU backend).
-    pub fallback: bool,
-}
-
-/// What [`plan`] decides.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Plan {
-    Cpu {
-        adapter: Option<String>,
-        note: String,
-    },
-    /// Start a WebGPU device on this adapter (the CPU if it does not start).
-    WebGpu { adapter: String },
-}
-
-/// The backend decision table. `probe` is the adapter probe's result, `None` when the CPU was
-/// chosen (nothing is probed then).
-pub fn plan(choice: BackendChoice, probe: Option<Result<Adapter, String>>) -> Plan {
-    let probe = match probe {
-        Some(probe) if choice != BackendChoice::Cpu => probe,
-        _ => {
-            return Plan::Cpu {
-                adapter: None,
-                note: "CPU chosen in the URL (backend=cpu)".into(),
-            };
+) -> Result<Device, String> {
+    let _ = (trained_on_cpu, spec);
+    match backend {
+        #[cfg(feature = "webgpu-worker")]
+        Some(Backend::WebGpu(device)) if !(trained_on_cpu && cfg!(feature = "worker")) => {
+            Ok(device.clone())
         }
-    };
-    match probe {
-        Err(why) => Plan::Cpu {
-            adapter: None,
-            note: format!("WebGPU unavailable: {why}; training on the CPU"),
-        },
-        Ok(adapter) if adapter.fallback && choice == BackendChoice::Auto => Plan::Cpu {
-            adapter: Some(adapter.description),
-            note: "the only WebGPU adapter is a software fallback, slower than the CPU backend here; add backend=webgpu to the URL to use it anyway".into(),
-        },
-        Ok(adapter) => Plan::WebGpu {
-            adapter: adapter.description,
-        },
+        #[cfg(feature = "worker")]
+        _ => Ok(cpu_device(spec).0),
+        #[cfg(not(feature = "worker"))]
+        _ => Err("the backend is not ready yet".into()),
     }
 }
 
-/// The note when the WebGPU device does not start on a probed adapter.
-pub fn webgpu_failed(why: &str) -> String {
-    format!("WebGPU failed to start ({why}); training on the CPU")
+/// Starts the backend the page planned; returns it and the `Ready` reply, or the reply that
+/// asks the page for the CPU worker instead.
+#[cfg(feature = "worker")]
+pub async fn start(plan: BackendPlan) -> Result<(Backend, Reply), Reply> {
+    // Both backends are built in only with `--all-features`.
+    #[cfg(feature = "webgpu-worker")]
+    if plan.is_webgpu() {
+        return start_webgpu(plan).await;
+    }
+    Ok(start_cpu(plan))
 }
 
-/// Picks and starts the backend; returns it and the `Ready` reply.
-pub async fn start(choice: BackendChoice) -> (Backend, Reply) {
-    let probe = if choice == BackendChoice::Cpu {
-        None
-    } else {
-        Some(web::probe_adapter().await)
-    };
-    let (backend, adapter, note) = match plan(choice, probe) {
-        Plan::Cpu { adapter, note } => (Backend::Cpu, adapter, Some(note)),
-        Plan::WebGpu { adapter } => match web::webgpu_device().await {
-            Ok(device) => (Backend::WebGpu(device), Some(adapter), None),
-            Err(why) => (Backend::Cpu, Some(adapter), Some(webgpu_failed(&why))),
-        },
+#[cfg(not(feature = "worker"))]
+pub async fn start(plan: BackendPlan) -> Result<(Backend, Reply), Reply> {
+    start_webgpu(plan).await
+}
+
+/// The CPU backend and its `Ready` reply, with the plan's reason.
+#[cfg(feature = "worker")]
+fn start_cpu(plan: BackendPlan) -> (Backend, Reply) {
+    let (adapter, note) = match plan {
+        BackendPlan::Cpu { adapter, note } => (adapter, note),
+        // The page starts the WebGPU worker for a WebGPU plan; should this one get it, it
+        // trains on the CPU and says so.
+        BackendPlan::WebGpu { adapter } => (
+            Some(adapter),
+            "this worker has no WebGPU backend; training on the CPU".into(),
+        ),
     };
     let ready = Reply::Ready {
-        backend: backend.name().into(),
+        backend: Backend::Cpu.name().into(),
         adapter,
-        note,
+        note: Some(note),
     };
-    (backend, ready)
+    (Backend::Cpu, ready)
 }
 
-/// The browser's side: `navigator.gpu` and the WebGPU device.
-#[cfg(target_arch = "wasm32")]
+/// The WebGPU device on the planned adapter, or the CPU plan the page starts the CPU worker
+/// with (the device did not start; a CPU plan sent here).
+#[cfg(feature = "webgpu-worker")]
+async fn start_webgpu(plan: BackendPlan) -> Result<(Backend, Reply), Reply> {
+    let adapter = match plan {
+        BackendPlan::WebGpu { adapter } => adapter,
+        cpu => return Err(Reply::NeedsCpu { plan: cpu }),
+    };
+    match web::webgpu_device().await {
+        Ok(device) => {
+            let backend = Backend::WebGpu(device);
+            let ready = Reply::Ready {
+                backend: backend.name().into(),
+                adapter: Some(adapter),
+                note: None,
+            };
+            Ok((backend, ready))
+        }
+        Err(why) => Err(Reply::NeedsCpu {
+            plan: BackendPlan::webgpu_failed(Some(adapter), &why),
+        }),
+    }
+}
+
+/// The browser's WebGPU device.
+#[cfg(all(target_arch = "wasm32", feature = "webgpu-worker"))]
 mod web {
     use burn::tensor::Device;
-    use js_sys::{Function, Promise, Reflect};
-    use wasm_bindgen::{JsCast, JsValue};
-    use wasm_bindgen_futures::JsFuture;
-    use web_sys::DedicatedWorkerGlobalScope;
-
-    use super::Adapter;
-
-    fn get(obj: &JsValue, key: &str) -> JsValue {
-        Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
-    }
-
-    fn string_of(obj: &JsValue, key: &str) -> String {
-        get(obj, key).as_string().unwrap_or_default()
-    }
-
-    /// Asks `navigator.gpu` for an adapter.
-    pub async fn probe_adapter() -> Result<Adapter, String> {
-        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-        let navigator: JsValue = scope.navigator().into();
-        let gpu = get(&navigator, "gpu");
-        if gpu.is_undefined() || gpu.is_null() {
-            return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
-        }
-        let request: Function = get(&gpu, "requestAdapter")
-            .dyn_into()
-            .map_err(|_| "navigator.gpu.requestAdapter is missing".to_string())?;
-        let promise: Promise = request
-            .call0(&gpu)
-            .map_err(|e| format!("requestAdapter failed: {e:?}"))?
-            .dyn_into()
-            .map_err(|_| "requestAdapter did not return a promise".to_string())?;
-        let adapter = JsFuture::from(promise)
-            .await
-            .map_err(|e| format!("requestAdapter failed: {e:?}"))?;
-        if adapter.is_null() || adapter.is_undefined() {
-            return Err("the browser offers no WebGPU adapter".into());
-        }
-        let info = get(&adapter, "info");
-        let fallback = get(&info, "isFallbackAdapter")
-            .as_bool()
-            .or_else(|| get(&adapter, "isFallbackAdapter").as_bool())
-            .unwrap_or(false);
-        let parts: Vec<String> = ["vendor", "architecture", "description"]
-            .iter()
-            .map(|k| string_of(&info, k))
-            .filter(|s| !s.is_empty())
-            .collect();
-        let mut description = if parts.is_empty() {
-            "unknown adapter".to_string()
-        } else {
-            parts.join(" ")
-        };
-        if fallback {
-            description.push_str(" (software fallback)");
-        }
-        Ok(Adapter {
-            description,
-            fallback,
-        })
-    }
 
     pub async fn webgpu_device() -> Result<Device, String> {
         Device::wgpu_options()
@@ -246,16 +196,10 @@ mod web {
     }
 }
 
-/// Natively (tests) there is no WebGPU: the worker trains on the CPU.
-#[cfg(not(target_arch = "wasm32"))]
+/// Natively there is no WebGPU.
+#[cfg(all(not(target_arch = "wasm32"), feature = "webgpu-worker"))]
 mod web {
     use burn::tensor::Device;
-
-    use super::Adapter;
-
-    pub async fn probe_adapter() -> Result<Adapter, String> {
-        Err("this is not a browser".into())
-    }
 
     pub async fn webgpu_device() -> Result<Device, String> {
         Err("this is not a browser".into())
@@ -266,67 +210,38 @@ mod web {
 mod tests {
     use super::*;
 
-    fn adapter(fallback: bool) -> Adapter {
-        Adapter {
-            description: "acme gpu".into(),
-            fallback,
-        }
-    }
-
-    fn cpu(adapter: Option<&str>, note: &str) -> Plan {
-        Plan::Cpu {
-            adapter: adapter.map(Into::into),
+    #[test]
+    fn the_cpu_worker_starts_with_the_plans_reason() {
+        let note = "CPU chosen in the URL (backend=cpu)";
+        let plan = BackendPlan::Cpu {
+            adapter: None,
             note: note.into(),
-        }
-    }
-
-    #[test]
-    fn the_backend_decision_table() {
-        use BackendChoice::{Auto, Cpu, Webgpu};
-        let chosen = "CPU chosen in the URL (backend=cpu)";
-        let fallback_note = "the only WebGPU adapter is a software fallback, slower than the CPU backend here; add backend=webgpu to the URL to use it anyway";
-        let missing = || Some(Err("no navigator.gpu".to_string()));
-        let unavailable = "WebGPU unavailable: no navigator.gpu; training on the CPU";
-        let gpu = Plan::WebGpu {
-            adapter: "acme gpu".into(),
         };
-        let cases = [
-            (Cpu, None, cpu(None, chosen)),
-            (Cpu, Some(Ok(adapter(false))), cpu(None, chosen)),
-            (Auto, missing(), cpu(None, unavailable)),
-            (Webgpu, missing(), cpu(None, unavailable)),
-            (
-                Auto,
-                Some(Ok(adapter(true))),
-                cpu(Some("acme gpu"), fallback_note),
-            ),
-            (Webgpu, Some(Ok(adapter(true))), gpu.clone()),
-            (Auto, Some(Ok(adapter(false))), gpu.clone()),
-            (Webgpu, Some(Ok(adapter(false))), gpu),
-        ];
-        for (choice, probe, expected) in cases {
-            assert_eq!(
-                plan(choice, probe.clone()),
-                expected,
-                "{choice:?} {probe:?}"
-            );
-        }
-        assert_eq!(
-            webgpu_failed("lost"),
-            "WebGPU failed to start (lost); training on the CPU"
-        );
-    }
-
-    #[test]
-    fn starting_natively_falls_back_to_the_cpu() {
-        let (backend, ready) = futures::executor::block_on(start(BackendChoice::Auto));
+        let (backend, ready) = futures::executor::block_on(start(plan)).ok().unwrap();
         assert!(matches!(backend, Backend::Cpu));
         assert_eq!(
             ready,
             Reply::Ready {
                 backend: "cpu".into(),
                 adapter: None,
-                note: Some("WebGPU unavailable: this is not a browser; training on the CPU".into()),
+                note: Some(note.into()),
+            }
+        );
+    }
+
+    #[test]
+    fn a_webgpu_plan_sent_to_the_cpu_worker_trains_on_the_cpu_and_says_so() {
+        let plan = BackendPlan::WebGpu {
+            adapter: "acme gpu".into(),
+        };
+        let (backend, ready) = futures::executor::block_on(start(plan)).ok().unwrap();
+        assert!(matches!(backend, Backend::Cpu));
+        assert_eq!(
+            ready,
+            Reply::Ready {
+                backend: "cpu".into(),
+                adapter: Some("acme gpu".into()),
+                note: Some("this worker has no WebGPU backend; training on the CPU".into()),
             }
         );
     }
@@ -356,5 +271,7 @@ mod tests {
         assert_eq!((target.name, target.cpu), ("cpu (ndarray)", true));
         assert_eq!(target.options.loss_read_every, 1);
         assert_eq!(Backend::Cpu.name(), "cpu");
+        let checkpoint = checkpoint_device(Some(&Backend::Cpu), true, &ModelSpec::small_cnn());
+        assert!(checkpoint.unwrap() == Device::flex());
     }
 }

@@ -347,7 +347,7 @@ pub async fn evaluate_checkpoint(state: &State, outbox: &Outbox, run: u32) -> Re
     };
     let v = vectorized(state, &config.vectorizer())?;
     let spec = &config.model;
-    let device = checkpoint_device(state.backend.borrow().as_ref(), cpu, spec);
+    let device = checkpoint_device(state.backend.borrow().as_ref(), cpu, spec)?;
     let model = weights::load(&bytes, spec, &device)
         .map_err(|e| e.to_string())?
         .with_threshold(config.threshold);

@@ -155,7 +155,7 @@ pub async fn evaluate_checkpoint(state: &State, outbox: &Outbox, run: u32) -> Re
             .clone()
             .ok_or("the data is not loaded")?;
         let spec = &stored.config.model;
-        let device = checkpoint_device(state.backend.borrow().as_ref(), stored.cpu, spec);
+        let device = checkpoint_device(state.backend.borrow().as_ref(), stored.cpu, spec)?;
         let model = weights::load(&checkpoint.bytes, spec, &device).map_err(|e| e.to_string())?;
         let test = stored.normalizer.apply(&data.test);
         let batch = run_options(!stored.cpu).eval_batch_size;
@@ -179,7 +179,7 @@ pub async fn weights_file(state: &State, run: u32, which: WhichWeights) -> Resul
         }
         let (stored, checkpoint) = runs.checkpoint(run)?;
         let config = stored.config.clone();
-        let device = checkpoint_device(state.backend.borrow().as_ref(), stored.cpu, &config.model);
+        let device = checkpoint_device(state.backend.borrow().as_ref(), stored.cpu, &config.model)?;
         (checkpoint.bytes.clone(), config, device)
     };
     let model = weights::load(&checkpoint, &config.model, &device).map_err(|e| e.to_string())?;
@@ -373,7 +373,7 @@ pub async fn predictions(
             .map(|&i| stored.predictions.get(i).copied().unwrap_or_default())
             .collect();
         let spec = &stored.config.model;
-        let device = checkpoint_device(state.backend.borrow().as_ref(), stored.cpu, spec);
+        let device = checkpoint_device(state.backend.borrow().as_ref(), stored.cpu, spec)?;
         let model = weights::load(bytes, spec, &device).map_err(|e| e.to_string())?;
         let split = stored.normalizer.apply(&data.test.select(&indices));
         let input = spec.input;

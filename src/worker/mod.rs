@@ -102,14 +102,20 @@ async fn handle_requests(
 async fn handle(request: Request, state: Rc<State>, outbox: Outbox) {
     let (state, outbox) = (&*state, &outbox);
     match request {
-        Request::Init { backend } => {
-            let (backend, ready) = backend::start(backend).await;
-            *state.backend.borrow_mut() = Some(backend.clone());
-            outbox.post(ready);
-            if let backend::Backend::WebGpu(device) = backend {
-                warm_up::warm_up(device, &state.warm_up).await;
+        Request::Init { plan } => match backend::start(plan).await {
+            Ok((backend, ready)) => {
+                *state.backend.borrow_mut() = Some(backend.clone());
+                outbox.post(ready);
+                // Refutable only when both backends are built in (`--all-features`).
+                #[cfg(feature = "webgpu-worker")]
+                #[allow(irrefutable_let_patterns)]
+                if let backend::Backend::WebGpu(device) = backend {
+                    warm_up::warm_up(device, &state.warm_up).await;
+                }
             }
-        }
+            // The page replaces this worker with the CPU one.
+            Err(needs_cpu) => outbox.post(needs_cpu),
+        },
         Request::LoadData { source } => match data::load(source, outbox).await {
             Ok((loaded, from_cache)) => {
                 let summary = data::summary(&loaded, from_cache);

@@ -12,6 +12,7 @@ use futures::channel::mpsc;
 use futures::task::{ArcWake, waker_ref};
 use gloo_worker::reactor::{ReactorScope, ReactorScoped};
 use lab_engine::weights;
+use lab_spec::backend_plan::plan;
 use lab_spec::tuning::{Algorithm, SearchEvent, TunerConfig};
 use lab_spec::worker::{BackendChoice, BenchModel, DataSource, Reply, Request, WhichWeights};
 use lab_spec::{
@@ -95,7 +96,7 @@ impl Page {
     fn ready() -> Self {
         let mut page = Self::connect();
         page.ask(Request::Init {
-            backend: BackendChoice::Cpu,
+            plan: plan(BackendChoice::Cpu, None),
         });
         let source = DataSource::Files(
             files(&toy(30), &toy(10))
@@ -129,8 +130,10 @@ fn run_events(replies: &[Reply], id: u32) -> Vec<&Event> {
 #[test]
 fn the_worker_starts_and_loads_the_data() {
     let mut page = Page::connect();
+    // What the page plans in a browser without WebGPU.
+    let without_webgpu = plan(BackendChoice::Auto, Some(Err("no navigator.gpu".into())));
     let replies = page.ask(Request::Init {
-        backend: BackendChoice::Auto,
+        plan: without_webgpu,
     });
     assert_eq!(
         replies,
@@ -139,7 +142,7 @@ fn the_worker_starts_and_loads_the_data() {
             Reply::Ready {
                 backend: "cpu".into(),
                 adapter: None,
-                note: Some("WebGPU unavailable: this is not a browser; training on the CPU".into()),
+                note: Some("WebGPU unavailable: no navigator.gpu; training on the CPU".into()),
             }
         ]
     );

@@ -23,6 +23,7 @@ pub struct WarmUp {
 
 /// The warm-up's runs: one epoch of each dense shape the lab starts with (the baseline at
 /// batch 32, the 256-128 MLP at 512), on two batches of synthetic data.
+#[cfg_attr(not(feature = "webgpu-worker"), allow(dead_code))]
 fn warm_up_runs() -> Vec<(TrainingConfig, Split)> {
     [
         (ModelSpec::baseline(), 32),
@@ -47,6 +48,7 @@ fn warm_up_runs() -> Vec<(TrainingConfig, Split)> {
 /// Compiles the WebGPU kernels of the lab's dense models (forward, backward, Adam, validation)
 /// on synthetic data while the learner reads, so that the first real epoch does not wait for
 /// shader compilation. A request for real work cancels it (see [`settle_warm_up`]).
+#[cfg_attr(not(feature = "webgpu-worker"), allow(dead_code))]
 pub async fn warm_up(device: Device, warm_up: &WarmUp) {
     warm_up.running.raise();
     warm_up.cancel.lower();

@@ -99,6 +99,8 @@ test('after a first visit from a sub-path the service worker serves the lab offl
     for (const file of ['index.html', 'worker.js', 'worker_bg.wasm', 'worker_loader.js']) {
       assert.ok(shell.includes(`/tuning-lab/${file}`), `${file} cached: ${shell}`);
     }
+    // The WebGPU worker is kept only when it is used (this page trains on the CPU).
+    assert.ok(!shell.some((p) => p.includes('worker-webgpu')), `no WebGPU worker cached: ${shell}`);
     await server.close();
     await lab.page.context().setOffline(true);
     const page = await lab.page.reload();
@@ -125,7 +127,7 @@ test('the server sends precompressed wasm, the data as it is, and caches by cont
   const pageWasm = page.match(/href="\.\/(tuning-lab-[0-9a-f]{16}_bg\.wasm)"/)?.[1];
   assert.ok(pageWasm, 'the page names its wasm');
   const sizes = {};
-  for (const wasm of [pageWasm, 'worker_bg.wasm']) {
+  for (const wasm of [pageWasm, 'worker_bg.wasm', 'worker-webgpu_bg.wasm']) {
     const raw = await get(wasm, { 'accept-encoding': 'identity' });
     assert.equal(raw.status, 200);
     assert.equal(raw.headers.get('content-encoding'), null);

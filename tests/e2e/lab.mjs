@@ -26,8 +26,11 @@ export class Lab {
     page.on('pageerror', (e) => this.errors.push(`pageerror: ${e.message}`));
   }
 
-  static async open(browser, hash = '#/step/1') {
+  /** `onReceived` sees every request of the page and its workers that got an answer (from the
+   *  server or a cache), from the first. */
+  static async open(browser, hash = '#/step/1', onReceived = null) {
     const context = await browser.newContext({ viewport: { width: 1300, height: 1000 } });
+    if (onReceived) context.on('requestfinished', onReceived);
     const lab = new Lab(await context.newPage());
     await lab.page.goto(BASE + hash);
     return lab;

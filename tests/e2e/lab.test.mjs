@@ -60,11 +60,36 @@ test('walks through steps 1–7', async () => {
   });
 });
 
+/** The loader scripts of the page's running workers (one per worker build). */
+function workerLoaders(lab) {
+  return lab.page.workers().map((w) => new URL(w.url()).pathname.split('/').pop());
+}
+
+test('with only a software WebGPU adapter the lab starts the CPU worker alone, and says why', async () => {
+  // What was received (the service worker's look into the HTTP cache for a worker's files
+  // fails, with nothing downloaded, for the worker that was not used).
+  const received = [];
+  const lab = await Lab.open(browser, '#/step/1', (r) => received.push(new URL(r.url()).pathname));
+  try {
+    await lab.dataReady();
+    assert.match(await lab.backend(), /^backend: cpu · .*\(software fallback\)/);
+    assert.match(await lab.page.locator('.badge-note').textContent(), /only WebGPU adapter is a software fallback/);
+    assert.deepEqual(workerLoaders(lab), ['worker_loader.js']);
+    assert.ok(received.some((p) => p.endsWith('/worker_bg.wasm')), `the CPU worker was downloaded: ${received}`);
+    assert.ok(!received.some((p) => p.includes('worker-webgpu')), `the WebGPU worker was not: ${received}`);
+    assert.deepEqual(lab.errors, [], 'no console errors');
+  } finally {
+    await lab.close();
+  }
+});
+
 for (const backend of ['cpu', 'webgpu']) {
   test(`step 5 trains the baseline on ${backend}`, async () => {
     await withLab(`#/step/5?subset=2000&epochs=2&backend=${backend}`, async (lab) => {
       await lab.dataReady();
       assert.match(await lab.backend(), new RegExp(`backend: ${backend}`));
+      // The page starts the one worker build this backend needs.
+      assert.deepEqual(workerLoaders(lab), [backend === 'webgpu' ? 'worker-webgpu_loader.js' : 'worker_loader.js']);
       await lab.train();
       await lab.results(300_000);
       assert.equal(await lab.epochs(), 2);

@@ -100,8 +100,9 @@ fn test() -> Result<()> {
                 "lab-engine",
                 "-p",
                 "tuning-lab",
+                // Both worker builds' code: the CPU one's and the WebGPU one's.
                 "--features",
-                "tuning-lab/worker",
+                "tuning-lab/worker,tuning-lab/webgpu-worker",
                 "--bins",
                 "--",
                 "-D",

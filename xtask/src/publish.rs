@@ -24,6 +24,7 @@ pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval';
 const SW_TEMPLATE: &str = include_str!("../../static/sw.js");
 const SW_VERSION: &str = "const VERSION = 'unbuilt';";
 const SW_SHELL: &str = "const SHELL = [/* SHELL_FILES */];";
+const SW_ON_USE: &str = "const ON_USE = [/* ON_USE_FILES */];";
 
 /// What the SW registration adds to Trunk's boot script.
 const REGISTER_SW: &str = r#"
@@ -43,13 +44,19 @@ const COMPRESSED: [&str; 6] = ["html", "js", "css", "wasm", "svg", "json"];
 /// The app shell the service worker keeps: dist/'s top-level files of these kinds.
 const SHELL: [&str; 4] = ["html", "js", "css", "wasm"];
 
+/// The training workers' wasm (Trunk's output of the `worker` and `worker-webgpu` bins).
+pub const WORKER_WASM: [&str; 2] = ["worker_bg.wasm", "worker-webgpu_bg.wasm"];
+
 pub fn publish(dist: &Path) -> Result<()> {
     let started = Instant::now();
-    // The worker is built without wasm-opt (see wasm_strip.rs); its names go here.
-    let worker = dist.join("worker_bg.wasm");
-    if worker.is_file() {
-        let module = fs::read(&worker).with_context(|| format!("reading {}", worker.display()))?;
-        write_if_changed(&worker, &crate::wasm_strip::strip_names(&module)?)?;
+    // The workers are built without wasm-opt (see wasm_strip.rs); their names go here.
+    for name in WORKER_WASM {
+        let worker = dist.join(name);
+        if worker.is_file() {
+            let module =
+                fs::read(&worker).with_context(|| format!("reading {}", worker.display()))?;
+            write_if_changed(&worker, &crate::wasm_strip::strip_names(&module)?)?;
+        }
     }
     let index = dist.join("index.html");
     let html =
@@ -260,7 +267,7 @@ fn files_with(dist: &Path, extensions: &[&str]) -> Result<Vec<String>> {
 }
 
 /// The app shell as the service worker names it (`./file`): the page, its boot script, css,
-/// the page's and the worker's js and wasm; not sw.js itself, not the data.
+/// the page's and the workers' js and wasm; not sw.js itself, not the data.
 fn shell_files(dist: &Path) -> Result<Vec<String>> {
     Ok(files_with(dist, &SHELL)?
         .into_iter()
@@ -282,15 +289,31 @@ fn shell_version(dist: &Path, shell: &[String]) -> Result<String> {
     Ok(hex(&hash.finalize())[..16].to_owned())
 }
 
+/// A training worker's file (`./worker…`: its loader, js and wasm): the service worker keeps
+/// it when it is first used, not at install, since the page starts one worker of the two.
+fn is_worker_file(file: &str) -> bool {
+    file.starts_with("./worker")
+}
+
 fn service_worker(version: &str, shell: &[String]) -> Result<String> {
     ensure!(
-        SW_TEMPLATE.contains(SW_VERSION) && SW_TEMPLATE.contains(SW_SHELL),
-        "static/sw.js has lost its placeholders ({SW_VERSION} / {SW_SHELL})"
+        SW_TEMPLATE.contains(SW_VERSION)
+            && SW_TEMPLATE.contains(SW_SHELL)
+            && SW_TEMPLATE.contains(SW_ON_USE),
+        "static/sw.js has lost its placeholders ({SW_VERSION} / {SW_SHELL} / {SW_ON_USE})"
     );
-    let files = serde_json::to_string(shell)?;
+    let (on_use, at_install): (Vec<&String>, Vec<&String>) =
+        shell.iter().partition(|f| is_worker_file(f));
     Ok(SW_TEMPLATE
         .replace(SW_VERSION, &format!("const VERSION = '{version}';"))
-        .replace(SW_SHELL, &format!("const SHELL = {files};")))
+        .replace(
+            SW_SHELL,
+            &format!("const SHELL = {};", serde_json::to_string(&at_install)?),
+        )
+        .replace(
+            SW_ON_USE,
+            &format!("const ON_USE = {};", serde_json::to_string(&on_use)?),
+        ))
 }
 
 /// Bytes of a file and of its precompressed copies (`None`: no copy, it would save under 5 %).
@@ -395,11 +418,13 @@ const wasm = await init({{ module_or_path: './tuning-lab-b981f62c95d6b544_bg.was
             "export default 1;".repeat(50),
         )
         .expect("js");
-        fs::write(
-            dir.join("worker_loader.js"),
-            "importScripts(\"./worker.js\");",
-        )
-        .expect("js");
+        for worker in ["worker", "worker-webgpu"] {
+            fs::write(
+                dir.join(format!("{worker}_loader.js")),
+                format!("importScripts(\"./{worker}.js\");"),
+            )
+            .expect("js");
+        }
         fs::write(dir.join("data/labels.gz"), b"\x1f\x8b data").expect("data");
         fs::write(dir.join("index.html"), trunk_page(&dir)).expect("html");
         dir
@@ -463,17 +488,24 @@ const wasm = await init({{ module_or_path: './tuning-lab-b981f62c95d6b544_bg.was
         publish(&dir).expect("publish");
         let sw = fs::read_to_string(dir.join("sw.js")).expect("sw.js");
         assert!(!sw.contains("'unbuilt'") && !sw.contains("SHELL_FILES"));
+        assert!(!sw.contains("ON_USE_FILES"));
         let shell = shell_files(&dir).expect("shell");
+        let (on_use, at_install): (Vec<&String>, Vec<&String>) =
+            shell.iter().partition(|f| f.starts_with("./worker"));
         assert!(sw.contains(&format!(
             "const SHELL = {};",
-            serde_json::to_string(&shell).expect("json")
+            serde_json::to_string(&at_install).expect("json")
         )));
-        for file in [
-            "./index.html",
-            "./main-3d8293055d3f13cb.css",
-            "./worker_loader.js",
-        ] {
-            assert!(shell.iter().any(|f| f == file), "{file} in {shell:?}");
+        // The workers' files are kept when used: a learner downloads one worker, not both.
+        assert!(sw.contains(&format!(
+            "const ON_USE = {};",
+            serde_json::to_string(&on_use).expect("json")
+        )));
+        for file in ["./index.html", "./main-3d8293055d3f13cb.css"] {
+            assert!(at_install.iter().any(|f| *f == file), "{file} in {shell:?}");
+        }
+        for file in ["./worker_loader.js", "./worker-webgpu_loader.js"] {
+            assert!(on_use.iter().any(|f| *f == file), "{file} in {shell:?}");
         }
         assert!(shell.iter().all(|f| f != "./sw.js" && !f.contains("data/")));
         let version = shell_version(&dir, &shell).expect("version");

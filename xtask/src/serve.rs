@@ -128,6 +128,8 @@ mod tests {
             "/worker.js",
             "/worker_bg.wasm",
             "/worker_loader.js",
+            "/worker-webgpu_bg.wasm",
+            "/worker-webgpu_loader.js",
             "/data/fashion-mnist/train-images-idx3-ubyte.gz",
             "/main-3d8293055d3f13c.css",  // 15 digits
             "/main-3D8293055D3F13CB.css", // not Trunk's lower case

@@ -15,14 +15,15 @@ fn gzip_len(bytes: &[u8]) -> Result<usize> {
     Ok(encoder.finish()?.len())
 }
 
-/// Issue 10's gzip budgets (decimal units): the training worker at most 3 MB, the page's wasm
-/// (`tuning-lab-<hash>_bg.wasm`) at most 300 KB.
+/// Issue 10's gzip budgets (decimal units): each training worker (`worker_bg.wasm`, the CPU
+/// one; `worker-webgpu_bg.wasm`) at most 3 MB, the page's wasm (`tuning-lab-<hash>_bg.wasm`)
+/// at most 300 KB.
 const WORKER_GZIP_BUDGET: usize = 3_000_000;
 const PAGE_GZIP_BUDGET: usize = 300_000;
 
 /// The gzip budget of the wasm file called `name`, if it has one.
 fn gzip_budget(name: &str) -> Option<usize> {
-    if name == "worker_bg.wasm" {
+    if crate::publish::WORKER_WASM.contains(&name) {
         Some(WORKER_GZIP_BUDGET)
     } else if name.starts_with("tuning-lab") && name.ends_with("_bg.wasm") {
         Some(PAGE_GZIP_BUDGET)
@@ -89,6 +90,7 @@ mod tests {
     #[test]
     fn the_worker_and_the_page_have_their_budgets() {
         assert_eq!(gzip_budget("worker_bg.wasm"), Some(3_000_000));
+        assert_eq!(gzip_budget("worker-webgpu_bg.wasm"), Some(3_000_000));
         assert_eq!(
             gzip_budget("tuning-lab-4703232c379d5d60_bg.wasm"),
             Some(300_000)

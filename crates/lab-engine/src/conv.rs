@@ -97,10 +97,17 @@ impl Conv2D {
 
     /// True on the CPU backends (flex, ndarray; also under autodiff): there the product is
     /// im2col and one matrix product; elsewhere (WebGPU) burn's `conv2d`.
+    #[cfg(feature = "cpu")]
     #[allow(deprecated)] // burn 0.22 deprecates ndarray; the worker still uses it
     pub fn uses_im2col(device: &Device) -> bool {
         // Devices compare by hardware, autodiff or not.
         *device == Device::flex() || *device == Device::ndarray()
+    }
+
+    /// Built without the CPU backends (the WebGPU worker): always burn's `conv2d`.
+    #[cfg(not(feature = "cpu"))]
+    pub fn uses_im2col(_device: &Device) -> bool {
+        false
     }
 
     /// Keras' padding of `[h, w]`: `(before, after)` for the rows and for the columns.

@@ -3,6 +3,7 @@
 //! configs with their validation, training events, classification reports. No burn here: the
 //! page depends on this crate and stays small.
 
+pub mod backend_plan;
 pub mod binary;
 pub mod callbacks;
 pub mod dataset;

@@ -64,9 +64,9 @@ pub enum DataSource {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[allow(clippy::large_enum_variant)] // messages live only while they travel
 pub enum Request {
-    /// Pick the backend (and warm it up).
+    /// Start the backend the page chose (and warm it up).
     Init {
-        backend: BackendChoice,
+        plan: crate::backend_plan::BackendPlan,
     },
     LoadData {
         source: DataSource,
@@ -318,6 +318,11 @@ pub enum Reply {
         backend: String,
         adapter: Option<String>,
         note: Option<String>,
+    },
+    /// The WebGPU worker's device did not start (or it was asked for the CPU, which it does
+    /// not have): the page replaces it with the CPU worker, which starts with this plan.
+    NeedsCpu {
+        plan: crate::backend_plan::BackendPlan,
     },
     DataProgress {
         loaded: u64,
