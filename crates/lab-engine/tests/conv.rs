@@ -350,8 +350,13 @@ fn pooling_before_the_bias_and_activation_changes_nothing() {
             };
             let (gf, gp) = (grads(&gf), grads(&gp));
             assert_eq!(gf.len(), 4);
+            // A max over values equal up to float rounding (the sigmoid squeezes its input)
+            // may pick either in the two orders, and the kernels' gradient then moves by a few
+            // tenths of a percent: seen once in about 60 runs on a loaded machine (flex,
+            // Sigmoid, 0.0044). A pooling or a bias in the wrong place changes the logits,
+            // compared above within 1e-5.
             for (i, (f, p)) in gf.into_iter().zip(gp).enumerate() {
-                assert_close(&format!("{what} gradient {i}"), f, p, 1e-4);
+                assert_close(&format!("{what} gradient {i}"), f, p, 1e-2);
             }
         }
     }
