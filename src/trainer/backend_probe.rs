@@ -19,6 +19,9 @@ pub fn worker_url(plan: &BackendPlan) -> &'static str {
     }
 }
 
+/// Why there is no WebGPU, when the browser has no `navigator.gpu`.
+const NO_WEBGPU: &str = "this browser has no WebGPU (navigator.gpu is missing)";
+
 /// The plan known without waiting: the CPU when it was chosen in the URL or the browser has
 /// no `navigator.gpu`; `None` when the adapter must be asked for ([`probe_plan`]).
 pub fn plan_now(choice: BackendChoice) -> Option<BackendPlan> {
@@ -28,12 +31,7 @@ pub fn plan_now(choice: BackendChoice) -> Option<BackendPlan> {
     }
     match gpu() {
         Some(_) => None,
-        None => Some(plan(
-            choice,
-            Some(Err(
-                "this browser has no WebGPU (navigator.gpu is missing)".into()
-            )),
-        )),
+        None => Some(plan(choice, Some(Err(NO_WEBGPU.into())))),
     }
 }
 
@@ -72,7 +70,7 @@ fn gpu() -> Option<JsValue> {
 
 /// Asks `navigator.gpu` for an adapter and describes it.
 async fn probe_adapter() -> Result<Adapter, String> {
-    let gpu = gpu().ok_or("this browser has no WebGPU (navigator.gpu is missing)")?;
+    let gpu = gpu().ok_or(NO_WEBGPU)?;
     let request: Function = get(&gpu, "requestAdapter")
         .dyn_into()
         .map_err(|_| "navigator.gpu.requestAdapter is missing".to_string())?;

@@ -132,18 +132,12 @@ impl Trainer {
         if let Some(sent) = sent {
             return sent;
         }
-        let mut queued = false;
-        self.queued.update_value(|q| {
-            if let Some(q) = q {
-                q.push(request.clone());
-                queued = true;
-            }
-        });
-        if queued {
-            Ok(())
-        } else {
-            Err("the training worker is not running".into())
-        }
+        // While the backend is being chosen, the request waits for the worker.
+        let queued = self
+            .queued
+            .try_update_value(|q| q.as_mut().map(|q| q.push(request.clone())))
+            .flatten();
+        queued.ok_or_else(|| "the training worker is not running".into())
     }
 
     /// Sends a request whose failure has no place of its own on the page (Stop, a preview).
@@ -795,9 +789,7 @@ impl Trainer {
         }
         Ok(())
     }
-}
 
-impl Trainer {
     /// Starts the worker of `plan` and sends it `Init`, then the requests queued while the
     /// plan was being made.
     fn start_worker(&self, plan: BackendPlan) -> Result<(), String> {
