@@ -19,15 +19,16 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Everything else: kept, but revalidated with the server (`Last-Modified`) before each use.
 pub const REVALIDATE: &str = "no-cache";
 
-/// Whether a file name carries a content hash the way Trunk writes it: `name-<16 hex>.ext`,
-/// or `name-<16 hex>_bg.wasm` for a wasm-bindgen module (`publish` names the boot script the
-/// same way).
+/// Whether a file name carries a content hash the way Trunk writes it: `name-<hex>.ext`, or
+/// `name-<hex>_bg.wasm` for a wasm-bindgen module (`publish` names the boot script the same
+/// way). Trunk writes the 64-bit hash as lower-case hex without leading zeros, so 16 digits or
+/// a few fewer (12 to 16 accepted).
 pub fn is_content_hashed(file_name: &str) -> bool {
     let stem = file_name.split('.').next().unwrap_or_default();
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     stem.rsplit_once('-').is_some_and(|(name, hash)| {
         !name.is_empty()
-            && hash.len() == 16
+            && (12..=16).contains(&hash.len())
             && hash
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
@@ -116,6 +117,8 @@ mod tests {
             "main-3d8293055d3f13cb.css",
             "tuning-lab-b981f62c95d6b544.js",
             "tuning-lab-b981f62c95d6b544_bg.wasm",
+            // Trunk writes the u64 without leading zeros: one build in 16 has 15 digits.
+            "tuning-lab-cf6d733c8fbaad4_bg.wasm",
             "boot-0123456789abcdef.js",
         ] {
             assert!(is_content_hashed(name), "{name}");
@@ -131,7 +134,7 @@ mod tests {
             "/worker-webgpu_bg.wasm",
             "/worker-webgpu_loader.js",
             "/data/fashion-mnist/train-images-idx3-ubyte.gz",
-            "/main-3d8293055d3f13c.css",  // 15 digits
+            "/main-3d8293055d.css",       // 11 digits
             "/main-3D8293055D3F13CB.css", // not Trunk's lower case
             "/-3d8293055d3f13cb.css",
         ] {
