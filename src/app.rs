@@ -23,15 +23,7 @@ use crate::presets;
 use crate::progress::Progress;
 use crate::route_notice::route_notice;
 use crate::steps::STEPS;
-use crate::steps::bench::Bench;
-use crate::steps::define::Step1;
-use crate::steps::metrics::Step2;
-use crate::steps::prepare::Step4;
-use crate::steps::protocol::Step3;
-use crate::steps::text::{TextStep1, TextStep2, TextStep3, TextStep4};
-use crate::steps::text_training::TEXT_TRAINING_STEPS;
-use crate::steps::training::{TRAINING_STEPS, TrainingStepPage};
-use crate::steps::tune::Step8;
+use crate::steps::pages::{self, PageKey, PageLoadError, Shared};
 use crate::trainer::{Trainer, use_trainer};
 
 fn current_hash() -> String {
@@ -222,73 +214,46 @@ pub fn App() -> impl IntoView {
             .collect_view()
     };
 
-    let page =
-        move || {
-            let r = route.get();
-            if r.bench {
-                return view! { <Bench trainer /> }.into_any();
-            }
-            let Protocol {
-                validation_split,
-                seed,
-                normalization,
-            } = protocol;
-            let imdb = dataset.get() == DatasetKind::Imdb;
-            match r.step {
-            1 if imdb => view! { <TextStep1 trainer /> }.into_any(),
-            2 if imdb => view! {
-                <TextStep2 metric=progress.metric on_metric=move |m| progress.metric.set(m) />
-            }
-            .into_any(),
-            3 if imdb => view! {
-                <TextStep3 trainer validation_split seed
-                    on_validation_split=move |v| validation_split.set(v)
-                    on_seed=move |v| seed.set(v) />
-            }
-            .into_any(),
-            4 if imdb => view! {
-                <TextStep4 trainer vectorizer=vectorizer on_vectorizer=move |v| vectorizer.set(v) />
-            }
-            .into_any(),
-            1 => view! { <Step1 trainer /> }.into_any(),
-            2 => view! {
-                <Step2 metric=progress.metric on_metric=move |m| progress.metric.set(m) />
-            }
-            .into_any(),
-            3 => view! {
-                <Step3 trainer validation_split seed
-                    on_validation_split=move |v| validation_split.set(v)
-                    on_seed=move |v| seed.set(v) />
-            }
-            .into_any(),
-            4 => view! {
-                <Step4 trainer normalization on_normalization=move |n| normalization.set(n) />
-            }
-            .into_any(),
-            5..=7 => {
-                let i = usize::from(r.step - 5);
-                let steps = if imdb { &TEXT_TRAINING_STEPS } else { &TRAINING_STEPS };
-                let (step, config) = (&steps[i], configs_of(dataset.get())[i]);
-                view! {
-                    <TrainingStepPage trainer step config
-                        on_config=move |c| config.set(c) quick metric=progress.metric />
-                }
-                .into_any()
-            }
-            _ => {
-                let (search, retrain) = if imdb {
-                    (text_search, text_retrain)
-                } else {
-                    (search_config, retrain_config)
-                };
-                view! {
-                    <Step8 trainer search retrain
-                        on_retrain_config=move |c| retrain.set(c) quick metric=progress.metric />
-                }
-                .into_any()
-            }
-        }
+    let shared = Shared {
+        trainer,
+        metric: progress.metric,
+        validation_split: protocol.validation_split,
+        seed: protocol.seed,
+        normalization: protocol.normalization,
+        vectorizer,
+        configs,
+        text_configs,
+        search: search_config,
+        retrain: retrain_config,
+        text_search,
+        text_retrain,
+        quick,
+    };
+    // The step's page, its code fetched the first time its group of steps is opened
+    // (steps/pages.rs). "Try again" after a failed fetch asks for it anew.
+    let retry = RwSignal::new(0u32);
+    let page = move || {
+        retry.track();
+        let r = route.get();
+        let key = PageKey {
+            step: r.step,
+            dataset: dataset.get(),
+            bench: r.bench,
         };
+        Suspend::new(async move {
+            match pages::open(shared, key).await {
+                Ok(page) => page,
+                Err(PageLoadError) => view! {
+                    <p class="error" data-testid="page-load-error">
+                        "This step could not be loaded: its part of the lab did not arrive (is the connection down?). "
+                        <button type="button" data-testid="page-load-retry"
+                            on:click=move |_| retry.update(|n| *n += 1)>"Try again"</button>
+                    </p>
+                }
+                .into_any(),
+            }
+        })
+    };
 
     view! {
         <header>
@@ -322,7 +287,9 @@ pub fn App() -> impl IntoView {
                 {move || trainer.save_error.get().map(|e| view! { <p class="error" data-testid="save-error">{e}</p> })}
                 <MyRuns trainer />
                 <DataStatus trainer linked />
-                {page}
+                <Suspense fallback=|| view! { <p class="step-loading" data-testid="step-loading">"Opening this step…"</p> }>
+                    {page}
+                </Suspense>
             </main>
         </div>
     }

@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod define;
 pub mod metrics;
+pub mod pages;
 pub mod prepare;
 pub mod protocol;
 pub mod text;

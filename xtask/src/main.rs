@@ -1,6 +1,7 @@
 //! Project tasks: `cargo xtask <serve|dist|data|test|bench|publish|serve-dist>`.
 
 mod data;
+mod page;
 #[cfg(test)]
 mod pages_workflow;
 mod phases;

@@ -117,7 +117,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// `sha384-<base64>`, the form of Trunk's `integrity` attributes.
-fn integrity(bytes: &[u8]) -> String {
+pub fn integrity(bytes: &[u8]) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes));
     format!("sha384-{b64}")
 }

@@ -128,21 +128,43 @@ pub fn dist(root: &Path) -> Result<()> {
     // Trunk builds offline (it must not download tools), so every crate of both targets must
     // be in cargo's cache first: on a fresh machine the wasm-only ones never were.
     timed("cargo fetch", || crate::cargo(&["fetch"]))?;
-    eprintln!("xtask: trunk build --release");
-    let ok = timed("trunk build (both wasm)", || {
-        Ok(Command::new(tool("trunk"))
-            .args(["build", "--release"])
-            .env("PATH", path_with_tools(root))
-            .env("TRUNK_OFFLINE", "true")
-            .env("TRUNK_SKIP_VERSION_CHECK", "true")
-            .current_dir(root)
-            .status()
-            .context("running trunk")?
-            .success())
-    })?;
-    if !ok {
+    // Trunk builds the workers, the css and the data; the page's wasm is built beside it
+    // (cargo's own profile folder) and split afterwards (page.rs), as Trunk cannot split it.
+    eprintln!("xtask: trunk build --release, and the page's wasm");
+    let (trunk, page) = std::thread::scope(|s| {
+        let trunk = s.spawn(|| {
+            timed("trunk build (the workers)", || {
+                Ok(Command::new(tool("trunk"))
+                    .args(["build", "--release"])
+                    .env("PATH", path_with_tools(root))
+                    .env("TRUNK_OFFLINE", "true")
+                    .env("TRUNK_SKIP_VERSION_CHECK", "true")
+                    .current_dir(root)
+                    .status()
+                    .context("running trunk")?
+                    .success())
+            })
+        });
+        let page = timed("cargo build (the page)", || crate::page::cargo_build(root));
+        (trunk.join(), page)
+    });
+    let trunk_ok = trunk.map_err(|_| anyhow::anyhow!("the trunk build panicked"))??;
+    if !trunk_ok {
         bail!("trunk build failed");
     }
+    let page = page?;
+    timed(
+        "split the page (wasm-split, wasm-bindgen, wasm-opt)",
+        || {
+            crate::page::split_into(
+                root,
+                &page,
+                &root.join("dist"),
+                &tool("wasm-bindgen"),
+                &tools_dir(root).join("node_modules/.bin/wasm-opt"),
+            )
+        },
+    )?;
     timed("publish (CSP, sw.js, precompression)", || {
         crate::publish::publish(&root.join("dist"))
     })

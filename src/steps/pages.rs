@@ -1,0 +1,181 @@
+//! The steps' pages, each group in its own piece of wasm that the browser fetches the first time
+//! one of its steps is opened: the page's first download holds the shell (header, navigation,
+//! runs, data status, the trainer) and none of the steps' views. `cargo xtask dist` splits the
+//! page's module at the functions marked `wasm_split` below (wasm-split, through Leptos's
+//! re-export); natively, and in the tests, they are plain calls.
+//!
+//! The groups: steps 1–4 (`first_steps`), steps 5–7 (`training_steps`), step 8 (`tune_step`)
+//! and the benchmark (`bench_page`). What two groups share (the run panel, the chart, …) is
+//! split into a piece of its own that both fetch.
+//!
+//! A piece that cannot be fetched (offline before the lab was ever kept, a deploy that replaced
+//! it) does not end the page: the step says so, with a button that tries again.
+
+// wasm-split's macro declares the import/export pair of each split function with
+// `#[unsafe(no_mangle)]` and an `unsafe extern "C"` block; nothing here is otherwise unsafe.
+#![allow(unsafe_code)]
+
+use lab_spec::text::VectorizerConfig;
+use lab_spec::tuning::TunerConfig;
+use lab_spec::{DatasetKind, Normalization, TrainingConfig};
+use leptos::prelude::*;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
+
+use crate::logic::UrlOverrides;
+use crate::steps::bench::Bench;
+use crate::steps::define::Step1;
+use crate::steps::metrics::Step2;
+use crate::steps::prepare::Step4;
+use crate::steps::protocol::Step3;
+use crate::steps::text::{TextStep1, TextStep2, TextStep3, TextStep4};
+use crate::steps::text_training::TEXT_TRAINING_STEPS;
+use crate::steps::training::{TRAINING_STEPS, TrainingStepPage};
+use crate::steps::tune::Step8;
+use crate::trainer::Trainer;
+
+/// What the steps share, owned by the shell (`app.rs`): plain signals, so a page can be built
+/// from it wherever its code was loaded.
+#[derive(Clone, Copy)]
+pub struct Shared {
+    pub trainer: Trainer,
+    /// Step 2's metric, highlighted in the charts.
+    pub metric: RwSignal<String>,
+    /// Step 3: the protocol of every training step.
+    pub validation_split: RwSignal<f64>,
+    pub seed: RwSignal<u64>,
+    /// Step 4: the preparation (Fashion-MNIST) and the vectorizer (IMDB).
+    pub normalization: RwSignal<Normalization>,
+    pub vectorizer: RwSignal<VectorizerConfig>,
+    /// Steps 5–7's configs, for Fashion-MNIST and for IMDB.
+    pub configs: [RwSignal<TrainingConfig>; 3],
+    pub text_configs: [RwSignal<TrainingConfig>; 3],
+    /// Step 8: the search's form and the config of "retrain best", per data set.
+    pub search: RwSignal<TunerConfig>,
+    pub retrain: RwSignal<TrainingConfig>,
+    pub text_search: RwSignal<TunerConfig>,
+    pub text_retrain: RwSignal<TrainingConfig>,
+    /// The link's quick-run subset and epochs.
+    pub quick: Memo<UrlOverrides>,
+}
+
+impl Shared {
+    pub fn configs_of(&self, dataset: DatasetKind) -> [RwSignal<TrainingConfig>; 3] {
+        match dataset {
+            DatasetKind::FashionMnist => self.configs,
+            DatasetKind::Imdb => self.text_configs,
+        }
+    }
+}
+
+/// Which page to show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageKey {
+    /// 1–8; ignored for the benchmark.
+    pub step: u8,
+    pub dataset: DatasetKind,
+    pub bench: bool,
+}
+
+/// Why a page is not shown: its piece of the lab could not be fetched.
+#[derive(Clone, Debug)]
+pub struct PageLoadError;
+
+impl From<SplitLoaderError> for PageLoadError {
+    fn from(_: SplitLoaderError) -> Self {
+        PageLoadError
+    }
+}
+
+/// The page of `key`, its code fetched first if this is the first time its group is opened.
+pub async fn open(shared: Shared, key: PageKey) -> Result<AnyView, PageLoadError> {
+    if key.bench {
+        bench_page(shared.trainer).await
+    } else {
+        match key.step {
+            1..=4 => first_steps(shared, key).await,
+            5..=7 => training_steps(shared, key).await,
+            _ => tune_step(shared, key).await,
+        }
+    }
+}
+
+#[wasm_split(first_steps, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn first_steps(shared: Shared, key: PageKey) -> Result<AnyView, PageLoadError> {
+    let Shared {
+        trainer,
+        metric,
+        validation_split,
+        seed,
+        normalization,
+        vectorizer,
+        ..
+    } = shared;
+    let on_metric = move |m| metric.set(m);
+    let on_validation_split = move |v| validation_split.set(v);
+    let on_seed = move |v| seed.set(v);
+    Ok(match (key.step, key.dataset) {
+        (1, DatasetKind::Imdb) => view! { <TextStep1 trainer /> }.into_any(),
+        (2, DatasetKind::Imdb) => view! { <TextStep2 metric on_metric /> }.into_any(),
+        (3, DatasetKind::Imdb) => view! {
+            <TextStep3 trainer validation_split seed on_validation_split on_seed />
+        }
+        .into_any(),
+        (_, DatasetKind::Imdb) => view! {
+            <TextStep4 trainer vectorizer on_vectorizer=move |v| vectorizer.set(v) />
+        }
+        .into_any(),
+        (1, _) => view! { <Step1 trainer /> }.into_any(),
+        (2, _) => view! { <Step2 metric on_metric /> }.into_any(),
+        (3, _) => view! {
+            <Step3 trainer validation_split seed on_validation_split on_seed />
+        }
+        .into_any(),
+        _ => view! {
+            <Step4 trainer normalization on_normalization=move |n| normalization.set(n) />
+        }
+        .into_any(),
+    })
+}
+
+#[wasm_split(training_steps, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn training_steps(shared: Shared, key: PageKey) -> Result<AnyView, PageLoadError> {
+    let i = usize::from(key.step.clamp(5, 7) - 5);
+    let steps = match key.dataset {
+        DatasetKind::Imdb => &TEXT_TRAINING_STEPS,
+        DatasetKind::FashionMnist => &TRAINING_STEPS,
+    };
+    let (step, config) = (&steps[i], shared.configs_of(key.dataset)[i]);
+    let Shared {
+        trainer,
+        quick,
+        metric,
+        ..
+    } = shared;
+    Ok(view! {
+        <TrainingStepPage trainer step config on_config=move |c| config.set(c) quick metric />
+    }
+    .into_any())
+}
+
+#[wasm_split(tune_step, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn tune_step(shared: Shared, key: PageKey) -> Result<AnyView, PageLoadError> {
+    let (search, retrain) = match key.dataset {
+        DatasetKind::Imdb => (shared.text_search, shared.text_retrain),
+        DatasetKind::FashionMnist => (shared.search, shared.retrain),
+    };
+    let Shared {
+        trainer,
+        quick,
+        metric,
+        ..
+    } = shared;
+    Ok(view! {
+        <Step8 trainer search retrain on_retrain_config=move |c| retrain.set(c) quick metric />
+    }
+    .into_any())
+}
+
+#[wasm_split(bench_page, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn bench_page(trainer: Trainer) -> Result<AnyView, PageLoadError> {
+    Ok(view! { <Bench trainer /> }.into_any())
+}
