@@ -23,7 +23,7 @@ use crate::presets;
 use crate::progress::Progress;
 use crate::route_notice::route_notice;
 use crate::steps::STEPS;
-use crate::steps::pages::{self, PageKey, PageLoadError, Shared};
+use crate::steps::pages::{self, Build, Group, PageKey, PageLoadError, Shared};
 use crate::trainer::{Trainer, use_trainer};
 
 fn current_hash() -> String {
@@ -229,30 +229,66 @@ pub fn App() -> impl IntoView {
         text_retrain,
         quick,
     };
-    // The step's page, its code fetched the first time its group of steps is opened
-    // (steps/pages.rs). "Try again" after a failed fetch asks for it anew.
-    let retry = RwSignal::new(0u32);
-    let page = move || {
-        retry.track();
+    // The step's page, built by its group's piece of the lab (steps/pages.rs), fetched the first
+    // time the group is opened. The page is built here, synchronously, as any component is; only
+    // the fetch is async, and it reports into `loaded`. "Try again" forgets a failure and asks anew.
+    let page_key = Memo::new(move |_| {
         let r = route.get();
-        let key = PageKey {
+        PageKey {
             step: r.step,
             dataset: dataset.get(),
             bench: r.bench,
-        };
-        Suspend::new(async move {
-            match pages::open(shared, key).await {
-                Ok(page) => page,
-                Err(PageLoadError) => view! {
+        }
+    });
+    let loaded = RwSignal::new(Vec::<(Group, Result<Build, PageLoadError>)>::new());
+    let retry = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        retry.track();
+        let group = page_key.get().group();
+        if loaded.with_untracked(|l| l.iter().any(|(g, _)| *g == group)) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let result = pages::load(group).await;
+            loaded.update(|l| {
+                l.retain(|(g, _)| *g != group);
+                l.push((group, result));
+            });
+        });
+    });
+    let state = Memo::new(move |_| {
+        let group = page_key.get().group();
+        loaded.with(|l| l.iter().find(|(g, _)| *g == group).map(|(_, r)| r.is_ok()))
+    });
+    let page = move || {
+        route.track();
+        let key = page_key.get();
+        let group = key.group();
+        match state.get() {
+            Some(true) => {
+                let build = loaded.with_untracked(|l| {
+                    l.iter().find(|(g, _)| *g == group).and_then(|(_, r)| r.ok())
+                });
+                build.map(|build| build(shared, key))
+            }
+            Some(false) => Some(
+                view! {
                     <p class="error" data-testid="page-load-error">
                         "This step could not be loaded: its part of the lab did not arrive (is the connection down?). "
                         <button type="button" data-testid="page-load-retry"
-                            on:click=move |_| retry.update(|n| *n += 1)>"Try again"</button>
+                            on:click=move |_| {
+                                loaded.update(|l| l.retain(|(g, _)| *g != group));
+                                retry.update(|n| *n += 1);
+                            }>"Try again"</button>
                     </p>
                 }
                 .into_any(),
-            }
-        })
+            ),
+            None => Some(
+                view! { <p class="step-loading" data-testid="step-loading">"Opening this step…"</p> }
+                    .into_any(),
+            ),
+        }
     };
 
     view! {
@@ -287,9 +323,7 @@ pub fn App() -> impl IntoView {
                 {move || trainer.save_error.get().map(|e| view! { <p class="error" data-testid="save-error">{e}</p> })}
                 <MyRuns trainer />
                 <DataStatus trainer linked />
-                <Suspense fallback=|| view! { <p class="step-loading" data-testid="step-loading">"Opening this step…"</p> }>
-                    {page}
-                </Suspense>
+                {page}
             </main>
         </div>
     }

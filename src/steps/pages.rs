@@ -8,8 +8,11 @@
 //! and the benchmark (`bench_page`). What two groups share (the run panel, the chart, …) is
 //! split into a piece of its own that both fetch.
 //!
-//! A piece that cannot be fetched (offline before the lab was ever kept, a deploy that replaced
-//! it) does not end the page: the step says so, with a button that tries again.
+//! A piece brings a function that builds its pages (`Build`); the shell calls it synchronously in
+//! its own reactive scope, so a page lives and is disposed as it did before the split (building
+//! the view inside an async task let a page outlive the scope that owned its signals). A piece
+//! that cannot be fetched (offline before the lab was ever kept, a deploy that replaced it) does
+//! not end the page: the step says so, with a button that tries again.
 
 // wasm-split's macro declares the import/export pair of each split function with
 // `#[unsafe(no_mangle)]` and an `unsafe extern "C"` block; nothing here is otherwise unsafe.
@@ -76,8 +79,32 @@ pub struct PageKey {
     pub bench: bool,
 }
 
+/// The groups of pages whose code comes in one piece.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    FirstSteps,
+    TrainingSteps,
+    TuneStep,
+    Bench,
+}
+
+impl PageKey {
+    pub fn group(&self) -> Group {
+        match (self.bench, self.step) {
+            (true, _) => Group::Bench,
+            (_, 1..=4) => Group::FirstSteps,
+            (_, 5..=7) => Group::TrainingSteps,
+            _ => Group::TuneStep,
+        }
+    }
+}
+
+/// Builds a group's page: a function of the group's piece, called by the shell in its own
+/// reactive scope once the piece has arrived, as any component is.
+pub type Build = fn(Shared, PageKey) -> AnyView;
+
 /// Why a page is not shown: its piece of the lab could not be fetched.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageLoadError;
 
 impl From<SplitLoaderError> for PageLoadError {
@@ -86,21 +113,41 @@ impl From<SplitLoaderError> for PageLoadError {
     }
 }
 
-/// The page of `key`, its code fetched first if this is the first time its group is opened.
-pub async fn open(shared: Shared, key: PageKey) -> Result<AnyView, PageLoadError> {
-    if key.bench {
-        bench_page(shared.trainer).await
-    } else {
-        match key.step {
-            1..=4 => first_steps(shared, key).await,
-            5..=7 => training_steps(shared, key).await,
-            _ => tune_step(shared, key).await,
-        }
+/// The page builder of `group`, its code fetched first if this is the first time it is asked
+/// for (a piece that arrived is kept; one that failed is fetched anew on the next call).
+pub async fn load(group: Group) -> Result<Build, PageLoadError> {
+    match group {
+        Group::FirstSteps => first_steps().await,
+        Group::TrainingSteps => training_steps().await,
+        Group::TuneStep => tune_step().await,
+        Group::Bench => bench_page().await,
     }
 }
 
 #[wasm_split(first_steps, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn first_steps(shared: Shared, key: PageKey) -> Result<AnyView, PageLoadError> {
+fn first_steps() -> Result<Build, PageLoadError> {
+    Ok(first_steps_page)
+}
+
+#[wasm_split(training_steps, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn training_steps() -> Result<Build, PageLoadError> {
+    Ok(training_steps_page)
+}
+
+#[wasm_split(tune_step, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn tune_step() -> Result<Build, PageLoadError> {
+    Ok(tune_step_page)
+}
+
+#[wasm_split(bench_page, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn bench_page() -> Result<Build, PageLoadError> {
+    Ok(|shared, _| {
+        let trainer = shared.trainer;
+        view! { <Bench trainer /> }.into_any()
+    })
+}
+
+fn first_steps_page(shared: Shared, key: PageKey) -> AnyView {
     let Shared {
         trainer,
         metric,
@@ -113,7 +160,7 @@ fn first_steps(shared: Shared, key: PageKey) -> Result<AnyView, PageLoadError> {
     let on_metric = move |m| metric.set(m);
     let on_validation_split = move |v| validation_split.set(v);
     let on_seed = move |v| seed.set(v);
-    Ok(match (key.step, key.dataset) {
+    match (key.step, key.dataset) {
         (1, DatasetKind::Imdb) => view! { <TextStep1 trainer /> }.into_any(),
         (2, DatasetKind::Imdb) => view! { <TextStep2 metric on_metric /> }.into_any(),
         (3, DatasetKind::Imdb) => view! {
@@ -134,11 +181,10 @@ fn first_steps(shared: Shared, key: PageKey) -> Result<AnyView, PageLoadError> {
             <Step4 trainer normalization on_normalization=move |n| normalization.set(n) />
         }
         .into_any(),
-    })
+    }
 }
 
-#[wasm_split(training_steps, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn training_steps(shared: Shared, key: PageKey) -> Result<AnyView, PageLoadError> {
+fn training_steps_page(shared: Shared, key: PageKey) -> AnyView {
     let i = usize::from(key.step.clamp(5, 7) - 5);
     let steps = match key.dataset {
         DatasetKind::Imdb => &TEXT_TRAINING_STEPS,
@@ -151,14 +197,13 @@ fn training_steps(shared: Shared, key: PageKey) -> Result<AnyView, PageLoadError
         metric,
         ..
     } = shared;
-    Ok(view! {
+    view! {
         <TrainingStepPage trainer step config on_config=move |c| config.set(c) quick metric />
     }
-    .into_any())
+    .into_any()
 }
 
-#[wasm_split(tune_step, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn tune_step(shared: Shared, key: PageKey) -> Result<AnyView, PageLoadError> {
+fn tune_step_page(shared: Shared, key: PageKey) -> AnyView {
     let (search, retrain) = match key.dataset {
         DatasetKind::Imdb => (shared.text_search, shared.text_retrain),
         DatasetKind::FashionMnist => (shared.search, shared.retrain),
@@ -169,13 +214,8 @@ fn tune_step(shared: Shared, key: PageKey) -> Result<AnyView, PageLoadError> {
         metric,
         ..
     } = shared;
-    Ok(view! {
+    view! {
         <Step8 trainer search retrain on_retrain_config=move |c| retrain.set(c) quick metric />
     }
-    .into_any())
-}
-
-#[wasm_split(bench_page, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn bench_page(trainer: Trainer) -> Result<AnyView, PageLoadError> {
-    Ok(view! { <Bench trainer /> }.into_any())
+    .into_any()
 }

@@ -167,3 +167,32 @@ test('a link whose data is on another origin loads it when the learner confirms,
     await server.close();
   }
 });
+
+test('a step whose code does not arrive says so, and "Try again" opens it once it can', async () => {
+  // Without the service worker, which would serve the piece from its cache (hosting.test.mjs).
+  const context = await browser.newContext({ viewport: { width: 1300, height: 1000 }, serviceWorkers: 'block' });
+  const lab = new Lab(await context.newPage());
+  try {
+    await lab.page.goto(BASE + QUICK);
+    await lab.dataReady();
+    // Step 8's piece of the page is fetched the first time step 8 is opened: the network fails it.
+    let fail = true;
+    await context.route(/tuning-lab-split_tune_step-[0-9a-f]+\.wasm$/, (route) => (fail ? route.abort() : route.continue()));
+    await lab.goto('#/step/8');
+    await lab.testid('page-load-error').waitFor({ timeout: 30_000 });
+    assert.match(await lab.testid('page-load-error').textContent(), /could not be loaded/);
+    assert.equal(await lab.testid('nav-step-8').count(), 1, 'the navigation is still there');
+    await lab.shot('shell-step-not-loaded');
+    fail = false;
+    await lab.testid('page-load-retry').click();
+    await lab.testid('search-hypermodel-field').waitFor({ timeout: 30_000 });
+    assert.equal(await lab.testid('page-load-error').count(), 0, 'the message went with its cause');
+    // The failed fetch is all the console may have reported.
+    assert.deepEqual(lab.errors.filter((e) => !/tune_step|Failed to load resource|Failed to fetch|TypeError/.test(e)), []);
+    lab.errors.length = 0;
+    await trainsToTheEnd(lab);
+    assert.deepEqual(lab.errors, [], 'no console errors');
+  } finally {
+    await lab.close();
+  }
+});
