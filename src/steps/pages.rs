@@ -22,7 +22,9 @@ use lab_spec::text::VectorizerConfig;
 use lab_spec::tuning::TunerConfig;
 use lab_spec::{DatasetKind, Normalization, TrainingConfig};
 use leptos::prelude::*;
-use leptos::wasm_split::{SplitLoaderError, wasm_split};
+use leptos::wasm_split::SplitLoaderError;
+#[cfg(not(feature = "worker-common"))]
+use leptos::wasm_split::wasm_split;
 
 use crate::logic::UrlOverrides;
 use crate::steps::bench::Bench;
@@ -115,6 +117,7 @@ impl From<SplitLoaderError> for PageLoadError {
 
 /// The page builder of `group`, its code fetched first if this is the first time it is asked
 /// for (a piece that arrived is kept; one that failed is fetched anew on the next call).
+#[cfg(not(feature = "worker-common"))]
 pub async fn load(group: Group) -> Result<Build, PageLoadError> {
     match group {
         Group::FirstSteps => first_steps().await,
@@ -124,27 +127,51 @@ pub async fn load(group: Group) -> Result<Build, PageLoadError> {
     }
 }
 
+/// The workers' builds compile this crate too, and never show a page: there the split points
+/// are left out, as their exports would keep every step's views in the worker's wasm.
+#[cfg(feature = "worker-common")]
+pub async fn load(group: Group) -> Result<Build, PageLoadError> {
+    Ok(builder(group))
+}
+
+#[cfg(not(feature = "worker-common"))]
 #[wasm_split(first_steps, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn first_steps() -> Result<Build, PageLoadError> {
     Ok(first_steps_page)
 }
 
+#[cfg(not(feature = "worker-common"))]
 #[wasm_split(training_steps, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn training_steps() -> Result<Build, PageLoadError> {
     Ok(training_steps_page)
 }
 
+#[cfg(not(feature = "worker-common"))]
 #[wasm_split(tune_step, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn tune_step() -> Result<Build, PageLoadError> {
     Ok(tune_step_page)
 }
 
+#[cfg(not(feature = "worker-common"))]
 #[wasm_split(bench_page, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn bench_page() -> Result<Build, PageLoadError> {
-    Ok(|shared, _| {
-        let trainer = shared.trainer;
-        view! { <Bench trainer /> }.into_any()
-    })
+    Ok(bench_page_view)
+}
+
+/// The function that builds `group`'s pages, where nothing is split.
+#[cfg(feature = "worker-common")]
+fn builder(group: Group) -> Build {
+    match group {
+        Group::FirstSteps => first_steps_page,
+        Group::TrainingSteps => training_steps_page,
+        Group::TuneStep => tune_step_page,
+        Group::Bench => bench_page_view,
+    }
+}
+
+fn bench_page_view(shared: Shared, _: PageKey) -> AnyView {
+    let trainer = shared.trainer;
+    view! { <Bench trainer /> }.into_any()
 }
 
 fn first_steps_page(shared: Shared, key: PageKey) -> AnyView {
