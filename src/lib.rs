@@ -11,6 +11,7 @@ pub mod download;
 pub mod exercises;
 pub mod experiments;
 pub mod form_restore;
+pub mod json;
 pub mod logic;
 pub mod model_input;
 pub mod presets;

@@ -112,7 +112,7 @@ fn percent_encode(s: &str) -> String {
 
 /// A config as a URL-safe token (base64url of its JSON).
 pub fn encode_config(config: &TrainingConfig) -> String {
-    let json = serde_json::to_vec(config).expect("a config always serializes");
+    let json = crate::json::to_string(config).expect("a config always serializes");
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }
 
@@ -122,10 +122,9 @@ pub fn decode_config(token: &str) -> Result<TrainingConfig, ConfigError> {
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token.trim())
         .map_err(|_| ConfigError::new("cfg", "the link's config is not valid base64url"))?;
-    // From a str, as every other JSON the page reads: one deserializer to compile, not two.
     let json = String::from_utf8(json)
         .map_err(|_| ConfigError::new("cfg", "the link's config is not valid UTF-8 JSON"))?;
-    let config = serde_json::from_str::<TrainingConfig>(&json)
+    let config = crate::json::from_str::<TrainingConfig>(&json)
         .map_err(|e| ConfigError::new("cfg", format!("the link's config is invalid: {e}")))?;
     config
         .validate(None)

@@ -4,7 +4,7 @@
 use lab_spec::TrainingConfig;
 
 fn parse(json: &str) -> TrainingConfig {
-    serde_json::from_str(json).expect("configs/*.json are valid (tested)")
+    crate::json::from_str(json).expect("configs/*.json are valid (tested)")
 }
 
 pub fn baseline() -> TrainingConfig {

@@ -69,7 +69,12 @@ pub struct Progress {
 impl Progress {
     pub fn load() -> Self {
         // Missing, unreadable or from an older shape: start afresh.
-        let saved: Saved = LocalStorage::get(KEY).unwrap_or_default();
+        let saved: Saved = LocalStorage::raw()
+            .get_item(KEY)
+            .ok()
+            .flatten()
+            .and_then(|text| crate::json::from_str(&text).ok())
+            .unwrap_or_default();
         let metric = if saved.metric.is_empty() {
             "accuracy".to_string()
         } else {
@@ -89,7 +94,9 @@ impl Progress {
                 dataset: p.dataset.get(),
             };
             // Storage can be full or disabled; progress then lasts as long as the tab.
-            let _ = LocalStorage::set(KEY, &saved);
+            if let Ok(text) = crate::json::to_string(&saved) {
+                let _ = LocalStorage::raw().set_item(KEY, &text);
+            }
         });
         p
     }

@@ -54,7 +54,7 @@ pub fn Bench(trainer: Trainer) -> impl IntoView {
             .bench
             .get()
             .iter()
-            .filter_map(|b| serde_json::to_string(b).ok())
+            .filter_map(|b| crate::json::to_string(b).ok())
             .collect::<Vec<_>>()
             .join("\n")
     };

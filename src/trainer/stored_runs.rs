@@ -33,13 +33,14 @@ pub struct StoredRun {
     pub run: RunView,
 }
 
-/// What a record's text is: JSON, so that what was stored can be read back by any later build.
+/// What a record's text is: JSON (`crate::json`), so that what was stored can be read back by
+/// any later build.
 pub fn encode<T: Serialize>(value: &T) -> Result<String, String> {
-    serde_json::to_string(value).map_err(|e| e.to_string())
+    crate::json::to_string(value)
 }
 
 pub fn decode<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
-    serde_json::from_str(text).map_err(|e| e.to_string())
+    crate::json::from_str(text)
 }
 
 /// The text earlier builds left in sessionStorage, read back; nothing there is no session.
@@ -322,6 +323,45 @@ mod tests {
         assert!(back.batch_losses[1].1.is_nan());
         assert_eq!(back.batch_losses[2], (1.5, f64::INFINITY));
         assert_eq!(back.nan_loss, Some((1, 7)));
+    }
+
+    /// The record of tests/e2e/fixtures/earlier-build-run.json: a run that diverged, as serde_json
+    /// writes it (what every earlier build stored). The end-to-end test puts that text in the
+    /// browser's IndexedDB: the page, which reads and writes JSON through the browser
+    /// (`crate::json`), must list it and write it back as the same JSON value.
+    fn earlier_builds_run() -> StoredRun {
+        let mut r = run(7);
+        r.status = RunStatus::Finished(lab_spec::StopReason::TerminatedOnNan);
+        r.total_epochs = 5;
+        r.batches_per_epoch = 4;
+        r.batch_losses = vec![(0.25, 2.3), (1.0, 1.5), (1.75, f64::NAN)];
+        let epoch = |epoch, loss, val: Option<f64>| lab_spec::EpochLogs {
+            epoch,
+            loss,
+            accuracy: 0.5,
+            val_loss: val,
+            val_accuracy: val.map(|_| 0.25),
+            lr: 0.001,
+            regularization_loss: 0.0,
+            seconds: 1.5,
+        };
+        r.epochs = vec![epoch(1, 1.5, Some(1.25)), epoch(2, f64::INFINITY, None)];
+        r.rename();
+        StoredRun {
+            created_ms: 1_767_225_600_000.0,
+            run: r,
+        }
+    }
+
+    #[test]
+    fn the_fixture_is_what_serde_json_writes() {
+        let fixture = include_str!("../../tests/e2e/fixtures/earlier-build-run.json");
+        let written = encode(&earlier_builds_run()).unwrap();
+        assert_eq!(fixture.trim_end(), written);
+        assert!(written.contains(r#""loss":"Infinity""#), "{written}");
+        let back = decode::<StoredRun>(fixture).unwrap();
+        assert!(back.run.batch_losses[2].1.is_nan());
+        assert_eq!(back.run.epochs[1].val_loss, None);
     }
 
     #[test]

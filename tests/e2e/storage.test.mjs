@@ -168,6 +168,61 @@ test('a run is kept: after a reload and in a new page, renamed, pinned, deleted;
   }
 });
 
+// One record of the runs store, as its text, and a record put there as an earlier build did.
+const recordText = (page, id) => page.evaluate((id) => new Promise((ok, fail) => {
+  const open = indexedDB.open('tuning-lab');
+  open.onerror = () => fail(open.error);
+  open.onsuccess = () => {
+    const db = open.result;
+    const get = db.transaction('runs').objectStore('runs').get(id);
+    get.onerror = () => fail(get.error);
+    get.onsuccess = () => { db.close(); ok(get.result); };
+  };
+}), id);
+const putRecord = (page, id, text) => page.evaluate(([id, text]) => new Promise((ok, fail) => {
+  const open = indexedDB.open('tuning-lab');
+  open.onerror = () => fail(open.error);
+  open.onsuccess = () => {
+    const db = open.result;
+    const tx = db.transaction('runs', 'readwrite');
+    tx.objectStore('runs').put(text, id);
+    tx.oncomplete = () => { db.close(); ok(); };
+    tx.onerror = () => fail(tx.error);
+  };
+}), [id, text]);
+
+// The page reads and writes its JSON through the browser's JSON.parse / JSON.stringify
+// (src/json.rs); every earlier build wrote it with serde_json. The fixture is such a record (a
+// native test checks that it is what serde_json writes): a run whose loss became Infinity, then
+// NaN, with an epoch without validation.
+test('a run an earlier build stored is listed, and written back as the same JSON when renamed', async () => {
+  const fixture = readFileSync(new URL('./fixtures/earlier-build-run.json', import.meta.url), 'utf8').trim();
+  const stored = JSON.parse(fixture);
+  const lab = await Lab.open(browser, '#/step/5?backend=cpu');
+  try {
+    await openMyRuns(lab, 0);
+    await putRecord(lab.page, 7, fixture);
+    await lab.page.reload();
+    await openMyRuns(lab, 1);
+    assert.equal(await row(lab, 7).locator('[data-testid=my-run-name]').textContent(), stored.run.label);
+    assert.equal(await legend(lab).count(), 1, 'its curves are drawn at step 5');
+    assert.equal(await lab.testid('session-error').count(), 0, 'nothing unreadable');
+
+    await row(lab, 7).locator('[data-testid=my-run-rename]').click();
+    await lab.testid('my-run-name-input').fill('diverged');
+    await lab.testid('my-run-rename-save').click();
+    await waitStored(lab.page, (r) => r.some((x) => x.id === 7 && x.label === 'diverged'), 'the new name is stored');
+    const written = JSON.parse(await recordText(lab.page, 7));
+    const expected = structuredClone(stored);
+    expected.run.label = 'diverged';
+    expected.run.restored = true;
+    assert.deepEqual(written, expected, 'the same record, renamed: NaN and Infinity by name, null where serde_json wrote null');
+    assert.deepEqual(lab.errors, [], 'no console errors');
+  } finally {
+    await lab.close();
+  }
+});
+
 test('a write the browser refuses is said, nothing stored before is lost, and the next change writes it', async () => {
   const lab = await Lab.open(browser, QUICK);
   lab.page.on('dialog', (d) => d.accept());

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 /// The trials as pretty JSON (the same objects the search events carry).
 fn trials_json(trials: &[Trial]) -> String {
-    serde_json::to_string_pretty(trials).unwrap_or_default()
+    crate::json::to_string_pretty(trials).unwrap_or_default()
 }
 
 /// The "Export CSV" and "Export JSON" buttons of a search.
