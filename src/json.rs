@@ -47,6 +47,21 @@ pub fn nesting(text: &str) -> usize {
     deepest
 }
 
+/// The largest integer a double holds exactly (2^53 − 1).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// Whether `text` has a run of 16 digits or more: only then may it hold an integer beyond
+/// 2^53, which the browser reads through its source text (a slower parse).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn long_digit_run(text: &str) -> bool {
+    let mut run = 0;
+    text.bytes().any(|b| {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        run >= 16
+    })
+}
+
 /// `value` as compact JSON.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, String> {
     imp::to_string(value, false)
@@ -101,9 +116,47 @@ mod imp {
             .ok_or_else(|| "the value has no JSON form".to_string())
     }
 
+    #[wasm_bindgen::prelude::wasm_bindgen]
+    extern "C" {
+        /// `JSON.parse` with a reviver that is given each value's source text.
+        #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
+        fn parse_with_reviver(text: &str, reviver: &js_sys::Function) -> Result<JsValue, JsValue>;
+    }
+
+    /// An integer beyond 2^53 as the `BigInt` its source text says (serde-wasm-bindgen reads a
+    /// `u64` from one), not the nearest double: a link's seed of 2^53 must be refused as too
+    /// large, not read as another number. Browsers without the source text keep the double,
+    /// which serde-wasm-bindgen refuses for a `u64`.
+    fn exact_integer(_key: JsValue, value: JsValue, context: JsValue) -> JsValue {
+        let big = value
+            .as_f64()
+            .is_some_and(|v| v.fract() == 0.0 && v.abs() > super::MAX_SAFE_INTEGER);
+        if !big {
+            return value;
+        }
+        js_sys::Reflect::get(&context, &JsValue::from_str("source"))
+            .ok()
+            .and_then(|s| s.as_string())
+            .filter(|s| !s.contains(['.', 'e', 'E']))
+            .and_then(|s| js_sys::BigInt::new(&JsValue::from_str(&s)).ok())
+            .map_or(value, JsValue::from)
+    }
+
     pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, String> {
-        let value = js_sys::JSON::parse(text).map_err(message)?;
-        serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+        let value = if super::long_digit_run(text) {
+            let reviver = wasm_bindgen::closure::Closure::<
+                dyn FnMut(JsValue, JsValue, JsValue) -> JsValue,
+            >::new(exact_integer);
+            parse_with_reviver(text, reviver.as_ref().unchecked_ref())
+        } else {
+            js_sys::JSON::parse(text)
+        }
+        .map_err(message)?;
+        serde_wasm_bindgen::from_value(value).map_err(|e| {
+            // Its errors are JS `Error`s, printed as "Error: …".
+            let e = e.to_string();
+            e.strip_prefix("Error: ").map_or(e.clone(), str::to_owned)
+        })
     }
 }
 
@@ -149,6 +202,15 @@ mod tests {
         assert!(err.contains("more than 128 levels"), "{err}");
         let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
         assert!(from_str::<serde_json::Value>(&ok).is_ok());
+    }
+
+    #[test]
+    fn long_digit_runs_are_found() {
+        assert!(!long_digit_run(r#"{"seed":900719925474099}"#));
+        // 2^53 − 1 has 16 digits, as every integer beyond it has more.
+        assert!(long_digit_run(r#"{"seed":9007199254740992}"#));
+        assert!(long_digit_run("0.30000000000000004"));
+        assert!(!long_digit_run("1767225600000.0"));
     }
 
     #[test]
