@@ -71,26 +71,6 @@ fn test() -> Result<()> {
     // Fail early, before the long builds, when no browser can be had.
     let chromium = web::ensure_chromium()?;
     cargo(&["fmt", "--all", "--check"])?;
-    // The release build (the tools it installs, the workers', the page's) runs beside the lints
-    // and the native tests: each cargo uses its own profile's folder, so neither waits for the
-    // other's lock, and the builds' single-threaded stretches (a worker's fat LTO, one large
-    // crate) leave a core that the other fills. The end-to-end tests need both.
-    std::thread::scope(|s| {
-        let dist = s.spawn(|| web::dist(&root));
-        let checks = lints_and_native_tests(&root);
-        let dist = dist
-            .join()
-            .map_err(|_| anyhow::anyhow!("the release build panicked"))?;
-        checks.and(dist)
-    })?;
-    let url = web::serve_in_background(&root.join("dist"))?;
-    phases::timed("end-to-end tests", || web::run_e2e(&root, &url, &chromium))?;
-    eprintln!("xtask: all tests passed");
-    Ok(())
-}
-
-/// Clippy (native and wasm32) and the native tests.
-fn lints_and_native_tests(root: &Path) -> Result<()> {
     // With the worker's code, whose plain parts (backend choice, data summary, jobs, the event
     // sink, the reactor on a CPU device) compile and are tested natively.
     phases::timed("clippy (native)", || {
@@ -130,7 +110,12 @@ fn lints_and_native_tests(root: &Path) -> Result<()> {
                 "warnings",
             ],
         )
-    })
+    })?;
+    web::dist(&root)?;
+    let url = web::serve_in_background(&root.join("dist"))?;
+    phases::timed("end-to-end tests", || web::run_e2e(&root, &url, &chromium))?;
+    eprintln!("xtask: all tests passed");
+    Ok(())
 }
 
 /// Training throughput natively (`lab bench`) and in headless Chromium (CPU and WebGPU), one
