@@ -41,6 +41,30 @@ fn cargo_env(env: &[(&str, &str)], args: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// clippy's driver, from the toolchain's sysroot (`rustup component add clippy` puts it there).
+fn clippy_driver() -> Result<PathBuf> {
+    let out = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .context("running rustc --print sysroot")?;
+    let driver = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+        .join("bin")
+        .join(format!("clippy-driver{}", std::env::consts::EXE_SUFFIX));
+    if !driver.is_file() {
+        bail!(
+            "clippy is not installed ({} is missing): rustup component add clippy",
+            driver.display()
+        );
+    }
+    Ok(driver)
+}
+
+/// The lint arguments as `cargo clippy -- ARGS` hands them to clippy's driver (`CLIPPY_ARGS`,
+/// joined by the separator cargo-clippy uses).
+fn clippy_args(args: &[&str]) -> String {
+    args.join("__CLIPPY_HACKERY__")
+}
+
 pub fn ensure_wasm_target() -> Result<()> {
     let out = Command::new("rustup")
         .args(["target", "list", "--installed"])
@@ -71,22 +95,26 @@ fn test() -> Result<()> {
     // Fail early, before the long builds, when no browser can be had.
     let chromium = web::ensure_chromium()?;
     cargo(&["fmt", "--all", "--check"])?;
-    // With the worker's code, whose plain parts (backend choice, data summary, jobs, the event
-    // sink, the reactor on a CPU device) compile and are tested natively.
-    phases::timed("clippy (native)", || {
-        cargo(&[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--features",
-            "tuning-lab/worker",
-            "--",
-            "-D",
-            "warnings",
-        ])
-    })?;
-    phases::timed("native tests", || {
-        cargo(&["test", "--workspace", "--features", "tuning-lab/worker"])
+    // The native lints and tests in one build. `cargo clippy` is `cargo check` with clippy's
+    // driver as the workspace's rustc wrapper; with `cargo test` under the same wrapper the
+    // workspace's crates are linted while they are compiled, and the dependencies (burn, at
+    // opt-level 3) are compiled once instead of checked once and compiled again. With the
+    // worker's code, whose plain parts (backend choice, data summary, jobs, the event sink, the
+    // reactor on a CPU device) compile and are tested natively. `cargo test` builds every target
+    // `cargo clippy --all-targets` lints here: the libraries (as they are and with their unit
+    // tests), bins, integration tests and examples (there are no benches).
+    let driver = clippy_driver()?;
+    phases::timed("native lints and tests", || {
+        cargo_env(
+            &[
+                (
+                    "RUSTC_WORKSPACE_WRAPPER",
+                    driver.to_str().unwrap_or_default(),
+                ),
+                ("CLIPPY_ARGS", &clippy_args(&["-D", "warnings"])),
+            ],
+            &["test", "--workspace", "--features", "tuning-lab/worker"],
+        )
     })?;
     // The wasm32 lints use their own config, which bans what panics or is missing there.
     let wasm_lints = root.join(".cargo/clippy-wasm");

@@ -46,14 +46,30 @@ fn version_of(cmd: impl AsRef<std::ffi::OsStr>, arg: &str) -> Option<String> {
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// `cargo install` of a build tool, made quicker to build than its own release profile:
-/// Trunk's is fat LTO with one codegen unit, 541 s on 2 cores (measured in CI), for a tool that
-/// spends its time waiting for cargo. No default features: the tools' TLS stacks (rustls and
-/// its C crypto) and Trunk's update check are for downloading, which this project never does.
+/// `cargo install` of a build tool, without default features: the tools' TLS stacks (rustls
+/// and its C crypto) and Trunk's update check are for downloading, which this project never
+/// does.
 fn install_command() -> Command {
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.args(["install", "--no-default-features"])
-        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+    cmd.args(["install", "--no-default-features"]);
+    cmd
+}
+
+/// Trunk is installed as a debug build. It spends its time waiting for cargo and wasm-bindgen;
+/// what it does itself (hashing and copying the files, writing index.html) takes about as long
+/// unoptimized (see the README), while its release build, even without its fat LTO, took 616 s
+/// on 2 cores, the longest of the set-up's phases after the workers' builds.
+fn install_trunk() -> Command {
+    let mut cmd = install_command();
+    cmd.arg("--debug");
+    cmd
+}
+
+/// wasm-bindgen-cli stays optimized (it rewrites each 5–12 MB worker module), built without
+/// its fat LTO and with 16 codegen units.
+fn install_wasm_bindgen() -> Command {
+    let mut cmd = install_command();
+    cmd.env("CARGO_PROFILE_RELEASE_LTO", "false")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
     cmd
 }
@@ -64,7 +80,7 @@ pub fn ensure_tools(root: &Path) -> Result<()> {
     if !version_of(tool("trunk"), "--version").is_some_and(|v| v.contains(TRUNK_VERSION)) {
         eprintln!("xtask: cargo install trunk {TRUNK_VERSION} (a few minutes, once)");
         let ok = timed("install trunk", || {
-            Ok(install_command()
+            Ok(install_trunk()
                 .args(["trunk", "--version", TRUNK_VERSION, "--locked"])
                 .status()?
                 .success())
@@ -79,7 +95,7 @@ pub fn ensure_tools(root: &Path) -> Result<()> {
         eprintln!("xtask: cargo install wasm-bindgen-cli {WASM_BINDGEN_VERSION}");
         // Not --locked: one of its locked dependency versions is not on this registry mirror.
         let ok = timed("install wasm-bindgen-cli", || {
-            Ok(install_command()
+            Ok(install_wasm_bindgen()
                 .args(["wasm-bindgen-cli", "--version", WASM_BINDGEN_VERSION])
                 .status()?
                 .success())
