@@ -100,9 +100,10 @@ fn test() -> Result<()> {
     // workspace's crates are linted while they are compiled, and the dependencies (burn, at
     // opt-level 3) are compiled once instead of checked once and compiled again. With the
     // worker's code, whose plain parts (backend choice, data summary, jobs, the event sink, the
-    // reactor on a CPU device) compile and are tested natively. `cargo test` builds every target
-    // `cargo clippy --all-targets` lints here: the libraries (as they are and with their unit
-    // tests), bins, integration tests and examples (there are no benches).
+    // reactor on a CPU device) compile and are tested natively. `cargo test` builds the targets
+    // `cargo clippy --all-targets` linted here: the libraries (as they are and with their unit
+    // tests), the bins in test mode, integration tests and the example (there are no benches);
+    // a bin's plain build is linted on wasm32 below.
     let driver = clippy_driver()?;
     phases::timed("native lints and tests", || {
         cargo_env(
