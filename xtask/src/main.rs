@@ -117,30 +117,23 @@ fn test() -> Result<()> {
             &["test", "--workspace", "--features", "tuning-lab/worker"],
         )
     })?;
-    // The wasm32 lints use their own config, which bans what panics or is missing there.
+    // The wasm32 lints, in the lab's release builds: the page's, and Trunk's of each worker
+    // (the CPU one with `worker`, the WebGPU one with `webgpu-worker`), under the same wrapper.
+    // Each build lints its own code as it is shipped, and the dependencies (burn, wgpu, leptos
+    // for wasm32) are compiled once instead of checked first. The wasm32 lints use their own
+    // config, which bans what panics or is missing there.
     let wasm_lints = root.join(".cargo/clippy-wasm");
-    phases::timed("clippy (wasm32)", || {
-        cargo_env(
-            &[("CLIPPY_CONF_DIR", wasm_lints.to_str().unwrap_or_default())],
-            &[
-                "clippy",
-                "--target",
-                "wasm32-unknown-unknown",
-                "-p",
-                "lab-engine",
-                "-p",
-                "tuning-lab",
-                // Both worker builds' code: the CPU one's and the WebGPU one's.
-                "--features",
-                "tuning-lab/worker,tuning-lab/webgpu-worker",
-                "--bins",
-                "--",
-                "-D",
-                "warnings",
-            ],
-        )
-    })?;
-    web::dist(&root)?;
+    web::dist_with(
+        &root,
+        &[
+            (
+                "RUSTC_WORKSPACE_WRAPPER",
+                driver.to_str().unwrap_or_default(),
+            ),
+            ("CLIPPY_ARGS", &clippy_args(&["-D", "warnings"])),
+            ("CLIPPY_CONF_DIR", wasm_lints.to_str().unwrap_or_default()),
+        ],
+    )?;
     let url = web::serve_in_background(&root.join("dist"))?;
     phases::timed("end-to-end tests", || web::run_e2e(&root, &url, &chromium))?;
     eprintln!("xtask: all tests passed");

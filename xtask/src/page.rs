@@ -25,8 +25,9 @@ const MAIN_JS: &str = "./tuning-lab.js";
 const LINK_JS: &str = "./__wasm_split.js";
 
 /// The page's release build, with the relocations wasm-split reads.
-pub fn cargo_build(root: &Path) -> Result<PathBuf> {
+pub fn cargo_build(root: &Path, env: &[(&str, &str)]) -> Result<PathBuf> {
     let ok = Command::new(env!("CARGO"))
+        .envs(env.iter().copied())
         .args([
             "rustc",
             "--offline",

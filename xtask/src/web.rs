@@ -146,6 +146,13 @@ fn path_with_tools(root: &Path) -> String {
 
 /// `trunk build --release` into dist/, then the hosting post-processing (`publish`).
 pub fn dist(root: &Path) -> Result<()> {
+    dist_with(root, &[])
+}
+
+/// [`dist`], with `env` set for the wasm builds (Trunk's of the workers and the page's): `cargo
+/// xtask test` lints the wasm32 code there, with clippy's driver as the workspace's rustc
+/// wrapper.
+pub fn dist_with(root: &Path, env: &[(&str, &str)]) -> Result<()> {
     timed("data", || crate::data::ensure_data(root))?;
     ensure_tools(root)?;
     // Trunk builds offline (it must not download tools), so every crate of both targets must
@@ -162,13 +169,16 @@ pub fn dist(root: &Path) -> Result<()> {
                     .env("PATH", path_with_tools(root))
                     .env("TRUNK_OFFLINE", "true")
                     .env("TRUNK_SKIP_VERSION_CHECK", "true")
+                    .envs(env.iter().copied())
                     .current_dir(root)
                     .status()
                     .context("running trunk")?
                     .success())
             })
         });
-        let page = timed("cargo build (the page)", || crate::page::cargo_build(root));
+        let page = timed("cargo build (the page)", || {
+            crate::page::cargo_build(root, env)
+        });
         (trunk.join(), page)
     });
     let trunk_ok = trunk.map_err(|_| anyhow::anyhow!("the trunk build panicked"))??;
