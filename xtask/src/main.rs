@@ -105,15 +105,17 @@ fn test() -> Result<()> {
     // tests), the bins in test mode, integration tests and the example (there are no benches);
     // a bin's plain build is linted on wasm32 below.
     let driver = clippy_driver()?;
+    let deny_warnings = clippy_args(&["-D", "warnings"]);
+    let [wrapper, lints] = [
+        (
+            "RUSTC_WORKSPACE_WRAPPER",
+            driver.to_str().unwrap_or_default(),
+        ),
+        ("CLIPPY_ARGS", deny_warnings.as_str()),
+    ];
     phases::timed("native lints and tests", || {
         cargo_env(
-            &[
-                (
-                    "RUSTC_WORKSPACE_WRAPPER",
-                    driver.to_str().unwrap_or_default(),
-                ),
-                ("CLIPPY_ARGS", &clippy_args(&["-D", "warnings"])),
-            ],
+            &[wrapper, lints],
             &["test", "--workspace", "--features", "tuning-lab/worker"],
         )
     })?;
@@ -126,11 +128,8 @@ fn test() -> Result<()> {
     web::dist_with(
         &root,
         &[
-            (
-                "RUSTC_WORKSPACE_WRAPPER",
-                driver.to_str().unwrap_or_default(),
-            ),
-            ("CLIPPY_ARGS", &clippy_args(&["-D", "warnings"])),
+            wrapper,
+            lints,
             ("CLIPPY_CONF_DIR", wasm_lints.to_str().unwrap_or_default()),
         ],
     )?;
