@@ -39,6 +39,37 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, String> {
     value.serialize(&SERIALIZER).map_err(|e| e.to_string())
 }
 
+/// The `T` that `value` holds (as [`encode`] wrote it), or why it holds none.
+pub fn decode<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, String> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| {
+        // Its errors are JS `Error`s, printed as "Error: …".
+        let e = e.to_string();
+        e.strip_prefix("Error: ").map_or(e.clone(), str::to_owned)
+    })
+}
+
+/// A [`Reply`] as it travels to the page: encoded by the worker (with [`encode`], as every
+/// message is), and carried through gloo's codec as the JS value it already is. The page
+/// decodes it with `trainer::decoding`, whose code is in a piece of the page's wasm of its own:
+/// were gloo to decode it, the decoders of every type a reply holds would be in the code the
+/// page needs before its first paint.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EncodedReply(#[serde(with = "serde_wasm_bindgen::preserve")] JsValue);
+
+impl EncodedReply {
+    /// `reply`, encoded. A reply that cannot be encoded throws (the page sees the worker
+    /// crash), as gloo's codec did.
+    pub fn new(reply: &Reply) -> Self {
+        Self(encode(reply).unwrap_or_else(|e| {
+            wasm_bindgen::throw_str(&format!("cannot encode a worker message: {e}"))
+        }))
+    }
+
+    pub fn into_js(self) -> JsValue {
+        self.0
+    }
+}
+
 impl Codec for SerdeWasm {
     fn encode<I>(input: I) -> JsValue
     where
@@ -53,7 +84,7 @@ impl Codec for SerdeWasm {
     where
         O: for<'de> Deserialize<'de>,
     {
-        serde_wasm_bindgen::from_value(input).unwrap_or_else(|e| {
+        decode(input).unwrap_or_else(|e| {
             wasm_bindgen::throw_str(&format!("cannot decode a worker message: {e}"))
         })
     }
@@ -97,11 +128,23 @@ pub struct TrainingWorker {
 }
 
 impl Reactor for TrainingWorker {
-    type Scope = ReactorScope<Request, Reply>;
+    type Scope = ReactorScope<Request, EncodedReply>;
 
     fn create(scope: Self::Scope) -> Self {
+        // The worker's body sends plain replies; each is encoded on its way out.
         #[cfg(feature = "worker-common")]
-        let inner = Box::pin(crate::worker::serve(scope));
+        let inner = {
+            use futures::{SinkExt, StreamExt};
+            use gloo_worker::reactor::ReactorScoped;
+            let (to_page, requests) = scope.split();
+            let to_page = to_page.with(|reply: Reply| {
+                std::future::ready(Ok::<_, std::convert::Infallible>(EncodedReply::new(&reply)))
+            });
+            Box::pin(crate::worker::serve(ReactorScope::new(
+                requests.fuse(),
+                to_page,
+            )))
+        };
         // The page only spawns the worker: it never runs the reactor itself.
         #[cfg(not(feature = "worker-common"))]
         let inner = Box::pin(async move { drop(scope) });

@@ -1,6 +1,7 @@
 //! The page's end of the worker protocol: spawns the training worker (gloo-worker's reactor
 //! bridge to [`TrainingWorker`]), sends typed requests, hands every reply (and a crash) to the
-//! callbacks it was given. gloo queues the requests made before the worker's wasm has loaded.
+//! callbacks it was given (decoded by [`super::decoding`]). gloo queues the requests made
+//! before the worker's wasm has loaded.
 //!
 //! A crash (a panic, which ends in a wasm `unreachable`; running out of memory; a script that
 //! does not load) fires `error` on the `Worker` object. gloo keeps that object to itself, so
@@ -26,6 +27,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::Worker;
 
+use super::decoding::{self, DecodeError};
 use crate::protocol::{self, TrainingWorker};
 
 /// A running training worker; dropping it ends the worker.
@@ -79,8 +81,28 @@ impl Bridge {
             // The borrow lasts one poll, so `send` can run between replies.
             let mut replies =
                 futures::stream::poll_fn(move |cx| replies.borrow_mut().poll_next_unpin(cx));
-            while let Some(reply) = replies.next().await {
-                on_reply(reply);
+            while let Some(encoded) = replies.next().await {
+                // Decoded in turn, so the replies keep their order while the decoders' piece
+                // of the page is fetched (the first time only, or again until it arrives).
+                let encoded = encoded.into_js();
+                let mut wait_ms = 500;
+                loop {
+                    match decoding::reply(encoded.clone()).await {
+                        Ok(reply) => on_reply(reply),
+                        Err(DecodeError::Unavailable) => {
+                            web_sys::console::warn_1(
+                                &"the part of the lab that reads the worker's replies could not be downloaded; trying again".into(),
+                            );
+                            gloo_timers::future::TimeoutFuture::new(wait_ms).await;
+                            wait_ms = (wait_ms * 2).min(8_000);
+                            continue;
+                        }
+                        Err(e) => web_sys::console::error_1(
+                            &format!("cannot decode a worker message: {e}").into(),
+                        ),
+                    }
+                    break;
+                }
             }
         });
         wasm_bindgen_futures::spawn_local(async move {

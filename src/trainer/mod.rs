@@ -10,6 +10,7 @@
 
 pub mod backend_probe;
 pub mod bridge;
+pub mod decoding;
 pub mod pending;
 pub mod persist;
 pub mod reducers;

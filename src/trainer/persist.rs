@@ -27,8 +27,8 @@ use lab_spec::worker::{CheckpointFile, Request, WhichWeights};
 
 use super::run_db::{DbError, PIN_KEY, RunDb, SEARCH_KEY};
 use super::stored_runs::{
-    self, LEGACY_SESSION_KEY, StoredRun, after_reload, changes, encode, parse_legacy, pin_text,
-    run_signature, save_failed_message, search_after_reload, search_signature,
+    self, LEGACY_SESSION_KEY, StoredRun, after_reload, changes, encode, pin_text, run_signature,
+    save_failed_message, search_after_reload, search_signature,
 };
 use super::stored_weights::{self, Fetch, Limits, RunWeights};
 use super::{DataState, RunView, Trainer, unsendable};
@@ -319,7 +319,7 @@ async fn migrate(
         .get_item(LEGACY_SESSION_KEY)
         .ok()
         .flatten()?;
-    let legacy = match parse_legacy(Some(&text)) {
+    let legacy = match super::decoding::legacy_session(text).await {
         Ok(l) => l,
         Err(reason) => {
             return Some(format!(

@@ -17,7 +17,8 @@ use web_sys::IdbTransaction;
 
 use lab_spec::worker::WhichWeights;
 
-use super::stored_runs::{Restored, StoredRun, decode, encode, parse_pin};
+use super::decoding;
+use super::stored_runs::{Restored, StoredRun, encode, parse_pin};
 use super::stored_weights::key as weights_key;
 
 const NAME: &str = "tuning-lab";
@@ -109,11 +110,11 @@ impl RunDb {
         let mut restored = Restored::default();
         for (key, value) in keys.iter().zip(values) {
             let name = format!("run {}", key.as_f64().unwrap_or(f64::NAN));
-            match value
-                .as_string()
-                .ok_or("not text".to_string())
-                .and_then(|t| decode::<StoredRun>(&t))
-            {
+            let decoded = match value.as_string() {
+                Some(text) => decoding::stored_run(text).await,
+                None => Err("not text".to_string()),
+            };
+            match decoded {
                 Ok(s) => restored.runs.push(s),
                 Err(reason) => {
                     restored.unreadable.push((name, reason));
@@ -128,7 +129,7 @@ impl RunDb {
             }
         }
         if let Some(text) = search.and_then(|s| s.as_string()) {
-            match decode(&text) {
+            match decoding::search(text).await {
                 Ok(s) => restored.search = Some(s),
                 Err(reason) => restored.unreadable.push(("the search".into(), reason)),
             }
