@@ -2,9 +2,9 @@
 //! and earlier sessions. They are a quarter of the page's code (serde writes one decoder per
 //! type, and a reply holds most of the lab's types), and nothing of the first paint needs them,
 //! so `cargo xtask dist` puts them in a piece of wasm of their own (wasm-split, as the steps'
-//! pages in `steps::pages`): the browser fetches it when the stored runs are first read, at
-//! start, long before the worker's first reply, and then keeps it. Natively, in the tests and
-//! in the workers' builds (which never read a reply), they are plain calls.
+//! pages in `steps::pages`): the page fetches it as it starts ([`preload`]), beside the worker's
+//! script, and then keeps it. Natively, in the tests and in the workers' builds (which never
+//! read a reply), they are plain calls.
 //!
 //! A piece that cannot be fetched (offline before the lab was ever kept) loses nothing: a stored
 //! record stays as it is, named as unreadable with the reason; the worker's replies wait, in
@@ -90,9 +90,26 @@ pub async fn legacy_session(text: String) -> Result<LegacySession, String> {
     call!(decode_legacy_session(text)).map_err(|e| e.to_string())
 }
 
+/// Fetches the decoders' piece now, as the page starts, so that neither the worker's first reply
+/// nor the stored runs wait for it; one that does not arrive is fetched again when it is needed.
+pub async fn preload() {
+    #[cfg(not(feature = "worker-common"))]
+    if preload_decoders().await.is_err() {
+        web_sys::console::warn_1(
+            &"the part of the lab that reads the worker's replies could not be downloaded yet"
+                .into(),
+        );
+    }
+}
+
 #[cfg_attr(
     not(feature = "worker-common"),
-    wasm_split(decoding, wasm_split_path = ::leptos::wasm_split, fallible)
+    wasm_split(
+        decoding,
+        wasm_split_path = ::leptos::wasm_split,
+        fallible,
+        preload(preload_decoders)
+    )
 )]
 fn decode_reply(value: JsValue) -> Result<Reply, DecodeError> {
     Ok(crate::protocol::decode(value)?)

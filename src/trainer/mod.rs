@@ -903,6 +903,8 @@ pub fn use_trainer(
         // Requests wait here until the worker is started, below.
         queued: StoredValue::new(Some(Vec::new())),
     };
+    // The decoders of the replies and the stored runs, fetched beside the worker's script.
+    leptos::task::spawn_local(decoding::preload());
     persist::start(trainer, session_error_w, save_error_w);
     // The worker of the backend the lab trains on: known at once for the CPU (chosen, or no
     // WebGPU in this browser), else after the browser's adapter probe (a few milliseconds);
