@@ -152,11 +152,7 @@ mod imp {
             js_sys::JSON::parse(text)
         }
         .map_err(message)?;
-        serde_wasm_bindgen::from_value(value).map_err(|e| {
-            // Its errors are JS `Error`s, printed as "Error: …".
-            let e = e.to_string();
-            e.strip_prefix("Error: ").map_or(e.clone(), str::to_owned)
-        })
+        crate::protocol::decode(value)
     }
 }
 

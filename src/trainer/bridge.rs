@@ -27,7 +27,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::Worker;
 
-use super::decoding::{self, DecodeError};
+use super::decoding;
 use crate::protocol::{self, TrainingWorker};
 
 /// A running training worker; dropping it ends the worker.
@@ -83,25 +83,12 @@ impl Bridge {
                 futures::stream::poll_fn(move |cx| replies.borrow_mut().poll_next_unpin(cx));
             while let Some(encoded) = replies.next().await {
                 // Decoded in turn, so the replies keep their order while the decoders' piece
-                // of the page is fetched (the first time only, or again until it arrives).
-                let encoded = encoded.into_js();
-                let mut wait_ms = 500;
-                loop {
-                    match decoding::reply(encoded.clone()).await {
-                        Ok(reply) => on_reply(reply),
-                        Err(DecodeError::Unavailable) => {
-                            web_sys::console::warn_1(
-                                &"the part of the lab that reads the worker's replies could not be downloaded; trying again".into(),
-                            );
-                            gloo_timers::future::TimeoutFuture::new(wait_ms).await;
-                            wait_ms = (wait_ms * 2).min(8_000);
-                            continue;
-                        }
-                        Err(e) => web_sys::console::error_1(
-                            &format!("cannot decode a worker message: {e}").into(),
-                        ),
-                    }
-                    break;
+                // of the page arrives.
+                match decoding::reply_when_available(encoded.into_js()).await {
+                    Ok(reply) => on_reply(reply),
+                    Err(e) => web_sys::console::error_1(
+                        &format!("cannot decode a worker message: {e}").into(),
+                    ),
                 }
             }
         });

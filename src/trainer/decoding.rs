@@ -75,6 +75,25 @@ pub async fn reply(value: JsValue) -> Result<Reply, DecodeError> {
     call!(decode_reply(value))
 }
 
+/// A reply of the worker, as [`reply`], fetching the decoders' piece again (after 0.5 s, then
+/// twice as long each time, up to 8 s) until it arrives: a reply is never dropped for want of
+/// it, and the caller, awaiting each in turn, keeps their order.
+pub async fn reply_when_available(value: JsValue) -> Result<Reply, DecodeError> {
+    let mut wait_ms = 500;
+    loop {
+        match reply(value.clone()).await {
+            Err(DecodeError::Unavailable) => {
+                web_sys::console::warn_1(
+                    &"the part of the lab that reads the worker's replies could not be downloaded; trying again".into(),
+                );
+                gloo_timers::future::TimeoutFuture::new(wait_ms).await;
+                wait_ms = (wait_ms * 2).min(8_000);
+            }
+            decoded => return decoded,
+        }
+    }
+}
+
 /// A stored run's record.
 pub async fn stored_run(text: String) -> Result<StoredRun, String> {
     call!(decode_stored_run(text)).map_err(|e| e.to_string())
